@@ -1,0 +1,34 @@
+"""Records of every Azure Linux deviation from Fedora, and their history."""
+
+from .audit import AuditChainHead, AuditEvent, Origin
+from .component import Component, SpecType
+from .config import ConfigCommit, ImportRun
+from .deviation import Deviation, DeviationKind, DeviationVersion, ReviewState
+from .identity import GitIdentity
+from .review import Decision, JustificationNote, NoteVersion, Review
+from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue, Verdict
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "Component",
+    "ComponentSync",
+    "ConfigCommit",
+    "Decision",
+    "Deviation",
+    "DeviationKind",
+    "DeviationVersion",
+    "DriftCommit",
+    "GitIdentity",
+    "ImportRun",
+    "JustificationNote",
+    "NoteVersion",
+    "Origin",
+    "OverlayResult",
+    "Review",
+    "ReviewState",
+    "SpecType",
+    "SyncRun",
+    "SyncRunIssue",
+    "Verdict",
+]

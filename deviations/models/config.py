@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.db import models
+
+
+class ConfigCommit(models.Model):
+    """A commit of the Azure Linux config repository (provenance of deviations)."""
+
+    sha = models.CharField(max_length=40, unique=True)
+    author_name = models.CharField(max_length=255)
+    author_email = models.CharField(max_length=255)
+    authored_at = models.DateTimeField()
+    committed_at = models.DateTimeField()
+    subject = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["-committed_at"]
+        indexes = [models.Index(fields=["author_email"], name="configcommit_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sha[:12]} {self.subject}"
+
+
+class ImportRun(models.Model):
+    """One import of the config that changed something (a no-op import writes nothing)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=1000)
+    ref = models.CharField(max_length=255, blank=True)
+    commit = models.ForeignKey(
+        ConfigCommit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    origin = models.CharField(max_length=16, default="command")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} of {self.source}"
