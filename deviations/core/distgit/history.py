@@ -40,7 +40,9 @@ class History:
     pin: Commit
     pin_source: str
     behind: int  # commits on the branch after the pin
-    after: tuple[Commit, ...]  # those commits, oldest first (at most DRIFT_LIMIT)
+    # Those commits, oldest first; when there are more than DRIFT_LIMIT, the newest ones
+    # (the first of them is then commit number behind - len(after) + 1 after the pin).
+    after: tuple[Commit, ...]
 
 
 class _NeedsGit(Exception):
@@ -197,7 +199,7 @@ def resolve(
         path = _linear_path(reader, tip, pin.sha)
         on_branch = path is not None
         if on_branch:
-            behind, after = len(path), list(reversed(path))[:DRIFT_LIMIT]
+            behind, after = len(path), list(reversed(path[:DRIFT_LIMIT]))
     except _NeedsGit:
         on_branch = _git_is_ancestor(reader, pin.sha, tip.sha)
         if on_branch:

@@ -1,0 +1,153 @@
+"""Real git repositories for tests, written with `git fast-import` (never mocks of git).
+
+`UpstreamRepo` is a bare "dist-git" repository whose branches are built commit by
+commit from full file snapshots, with exact author/committer dates; it can also
+force-push a branch, delete itself, or start empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+GIT_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+GIT_ENV.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"})
+
+PACKAGER = ("Test Packager", "packager@example.org")
+
+
+def git(git_dir: str | Path, *args: str, input: bytes | None = None) -> str:
+    result = subprocess.run(
+        ["git", f"--git-dir={git_dir}", *args],
+        input=input,
+        capture_output=True,
+        env=GIT_ENV,
+        check=True,
+    )
+    return result.stdout.decode()
+
+
+def _epoch(when: str | dt.datetime) -> int:
+    if isinstance(when, str):
+        when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+    return int(when.timestamp())
+
+
+def spec_text(
+    name: str,
+    version: str = "1.0",
+    release: str = "1%{?dist}",
+    extra_preamble: str = "",
+    body: str = "",
+) -> str:
+    return (
+        f"Name:           {name}\n"
+        f"Version:        {version}\n"
+        f"Release:        {release}\n"
+        f"Summary:        The {name} package\n"
+        "License:        MIT\n"
+        f"{extra_preamble}"
+        "\n%description\n"
+        f"The {name} package.\n\n"
+        "%prep\n%autosetup\n\n"
+        "%build\n%make_build\n\n"
+        "%install\n%make_install\n\n"
+        f"%files\n%{{_bindir}}/{name}\n{body}\n"
+        "%changelog\n"
+        f"* Sat Nov 01 2025 Test Packager <packager@example.org> - {version}-1\n"
+        "- Initial package\n"
+    )
+
+
+class UpstreamRepo:
+    """A bare repository at `root/<name>.git` with linear branches made of snapshots."""
+
+    def __init__(self, root: str | Path, name: str) -> None:
+        self.name = name
+        self.path = Path(root) / f"{name}.git"
+        self.files: dict[str, dict[str, bytes]] = {}  # branch -> files at its tip
+        self.path.mkdir(parents=True)
+        git(self.path, "init", "--quiet", "--bare")
+
+    @property
+    def url(self) -> str:
+        return self.path.as_uri()
+
+    def tip(self, branch: str) -> str:
+        return git(self.path, "rev-parse", f"refs/heads/{branch}").strip()
+
+    def commit(
+        self,
+        branch: str,
+        changes: dict[str, str | bytes | None],
+        message: str,
+        when: str | dt.datetime,
+        *,
+        author: tuple[str, str] = PACKAGER,
+        committed: str | dt.datetime | None = None,
+        parent: str | None = None,
+        merge: str | None = None,
+    ) -> str:
+        """A commit on `branch` changing files (None deletes); returns its id.
+
+        `parent` starts the commit from another commit (e.g. a new branch or a
+        force-push); `merge` adds a second parent.
+        """
+        if parent is None and branch in self.files:
+            files = dict(self.files[branch])
+            parent = self.tip(branch)
+        elif parent is not None:
+            files = self._files_at(parent)
+        else:
+            files = {}
+        for path, data in changes.items():
+            if data is None:
+                files.pop(path, None)
+            else:
+                files[path] = data.encode() if isinstance(data, str) else data
+        author_stamp = f"{author[0]} <{author[1]}> {_epoch(when)} +0000"
+        committer_stamp = f"{author[0]} <{author[1]}> {_epoch(committed or when)} +0000"
+        body = message.encode() + b"\n"
+        stream = [
+            f"commit refs/heads/{branch}\n".encode(),
+            f"author {author_stamp}\ncommitter {committer_stamp}\n".encode(),
+            b"data %d\n" % len(body),
+            body,
+        ]
+        if parent:
+            stream.append(f"from {parent}\n".encode())
+        if merge:
+            stream.append(f"merge {merge}\n".encode())
+        stream.append(b"deleteall\n")
+        for path, data in sorted(files.items()):
+            stream.append(f"M 100644 inline {path}\n".encode())
+            stream.append(b"data %d\n" % len(data))
+            stream.append(data + b"\n")
+        stream.append(b"\n")
+        git(self.path, "fast-import", "--quiet", "--force", input=b"".join(stream))
+        self.files[branch] = files
+        return self.tip(branch)
+
+    def _files_at(self, commit: str) -> dict[str, bytes]:
+        files = {}
+        for line in git(self.path, "ls-tree", "-r", "-z", commit).split("\0"):
+            if not line:
+                continue
+            meta, path = line.split("\t", 1)
+            files[path] = subprocess.run(
+                ["git", f"--git-dir={self.path}", "cat-file", "blob", meta.split()[2]],
+                capture_output=True,
+                env=GIT_ENV,
+                check=True,
+            ).stdout
+        return files
+
+    def set_branch(self, branch: str, commit: str) -> None:
+        git(self.path, "update-ref", f"refs/heads/{branch}", commit)
+        self.files[branch] = self._files_at(commit)
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path)
