@@ -1,8 +1,10 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 
+@login_not_required
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness and database check; the one page that needs no login."""
