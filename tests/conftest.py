@@ -7,3 +7,21 @@ from tests.support import shared_path
 def real_config_dir():
     """The real Azure Linux 4.0 config tree from ../shared."""
     return shared_path("data", "azurelinux-4.0", "config")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let the test database be flushed (TRUNCATE) despite the audit trail's guard.
+
+    Migration 0002 refuses TRUNCATE of the audit tables unless the session sets
+    `azldrift.allow_truncate`; transactional tests flush with TRUNCATE, so the
+    test database (only) gets the setting for every new session.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(f"ALTER DATABASE {name} SET azldrift.allow_truncate = 'on'")
+                cursor.execute("SET azldrift.allow_truncate = 'on'")
