@@ -1,0 +1,548 @@
+"""Loading azldev's config files: includes, parsing, per-file validation, merging.
+
+`load_files(source)` starts at `azldev.toml` and follows `includes` depth first: a file
+is read, then each of its include patterns in order, each match (sorted by path) with
+all of its own includes before the next.  Patterns are relative to the including
+file; literal paths must exist, globs may match nothing.  A file included twice -- a
+loop, or two paths to the same file -- is refused, as azldev does, and so is any path
+that leaves the config tree.  Files are merged in load order:
+
+- components, component groups, images, package groups and test suites are unique
+  across files (a duplicate names both files);
+- distros merge field by field (later non-empty values win, `repos` is replaced, a
+  version is replaced as a whole);
+- project, tools and the default package config merge field by field;
+- the project's `default-component-config` is kept per file, as inheritance layers.
+
+Every problem found is collected; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import validate
+from .errors import ConfigIssue, overlay_label
+from .positions import FilePositions, scan
+from .source import ConfigSource, Limits, SourceError, glob, has_glob, join
+
+ROOT_FILE = "azldev.toml"
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+Path = tuple[str | int, ...]
+
+
+@dataclass(eq=False)
+class ConfigFile:
+    """One parsed TOML file; shared between loads when its content is the same."""
+
+    path: str  # relative to the config root
+    data: dict
+    text: str
+    identity: str | None = None
+    _positions: FilePositions | None = field(default=None, repr=False)
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @property
+    def positions(self) -> FilePositions:
+        if self._positions is None:
+            self._positions = scan(self.text)
+        return self._positions
+
+    def line(self, path: Path) -> int:
+        return self.positions.lines(path)[0]
+
+
+@dataclass
+class Declared:
+    """A component, group or image as declared in one file."""
+
+    name: str
+    file: ConfigFile
+    raw: dict
+
+
+@dataclass
+class DistroVersion:
+    name: str
+    raw: dict
+    file: ConfigFile  # the file whose definition of this version is in effect
+
+
+@dataclass
+class Distro:
+    name: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, DistroVersion] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedFiles:
+    source: ConfigSource
+    files: list[ConfigFile]
+    components: dict[str, Declared]
+    groups: dict[str, Declared]
+    distros: dict[str, Distro]
+    project: dict[str, Any]
+    project_defaults: list[tuple[ConfigFile, dict]]  # default-component-config per file
+    groups_by_component: dict[str, list[str]]
+    issues: list[ConfigIssue]
+    warnings: list[ConfigIssue]
+
+
+class ParseCache:
+    """Parsed files by content id (git blob), so walking history parses each blob once."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str], ConfigFile | ConfigIssue] = {}
+        self.checked: dict[tuple[str, str], tuple[list[ConfigIssue], list[ConfigIssue]]] = {}
+
+
+def describe(path: Path, data: dict) -> tuple[str, str]:
+    """(component, item) naming what is at `path` in a file, for error messages."""
+    if len(path) >= 2 and path[0] == "components":
+        name = str(path[1])
+        table = (data.get("components") or {}).get(name) or {}
+        return name, _item(path[2:], table)
+    if len(path) >= 2 and path[0] == "component-groups":
+        group = (data.get("component-groups") or {}).get(path[1]) or {}
+        head = f"component group {path[1]!r}"
+        if len(path) > 3 and path[2] == "default-component-config":
+            sub = _item(path[3:], group.get("default-component-config") or {})
+            return "", f"{head} default-component-config, {sub}"
+        return "", head + (f", {_dotted(path[2:])}" if len(path) > 2 else "")
+    if len(path) >= 5 and path[0] == "distros" and path[2] == "versions":
+        version = ((data.get("distros") or {}).get(path[1]) or {}).get("versions") or {}
+        head = f"distro {path[1]!r} version {path[3]!r}"
+        if len(path) > 5 and path[4] == "default-component-config":
+            table = (version.get(path[3]) or {}).get("default-component-config") or {}
+            return "", f"{head} default-component-config, {_item(path[5:], table)}"
+        return "", head + (f", {_dotted(path[4:])}" if len(path) > 4 else "")
+    if path and path[0] == "default-component-config":
+        table = data.get("default-component-config") or {}
+        return "", "project default-component-config" + (
+            f", {_item(path[1:], table)}" if len(path) > 1 else ""
+        )
+    return "", _dotted(path)
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _item(rest: Path, table: dict) -> str:
+    """Name an item inside a component-like table (overlay index + description, ...)."""
+    if not rest:
+        return ""
+    if rest[0] == "overlays" and len(rest) >= 2 and isinstance(rest[1], int):
+        overlays = table.get("overlays") or []
+        entry = overlays[rest[1]] if rest[1] < len(overlays) else {}
+        desc = entry.get("description", "") if isinstance(entry, dict) else ""
+        label = overlay_label(rest[1] + 1, desc if isinstance(desc, str) else "")
+        return label + (f", field {_dotted(rest[2:])}" if len(rest) > 2 else "")
+    if rest[0] == "source-files" and len(rest) >= 2 and isinstance(rest[1], int):
+        entries = table.get("source-files") or []
+        entry = entries[rest[1]] if rest[1] < len(entries) else {}
+        name = entry.get("filename", "") if isinstance(entry, dict) else ""
+        label = f"source-files entry {rest[1] + 1}" + (f" ({name!r})" if name else "")
+        return label + (f", field {_dotted(rest[2:])}" if len(rest) > 2 else "")
+    return _dotted(rest)
+
+
+class _Checker:
+    """Collects the problems of one file with file, component, item and line."""
+
+    def __init__(self, file: ConfigFile, permissive: bool) -> None:
+        self.file = file
+        self.permissive = permissive
+        self.issues: list[ConfigIssue] = []
+        self.warnings: list[ConfigIssue] = []
+
+    def add(self, path: Path, message: str, *, unknown: bool = False) -> None:
+        component, item = describe(path, self.file.data)
+        issue = ConfigIssue(self.file.path, message, component, item, self.file.line(path))
+        (self.warnings if unknown and self.permissive else self.issues).append(issue)
+
+    def component_like(self, prefix: Path, table: dict, *, per_component: bool) -> None:
+        if not isinstance(table, dict):
+            return
+        for index, overlay in enumerate(table.get("overlays") or []):
+            if isinstance(overlay, dict):
+                for message in validate.overlay_problems(overlay):
+                    self.add((*prefix, "overlays", index), message)
+        validate.component_problems(
+            table,
+            lambda path, message: self.add((*prefix, *path), message),
+            per_component=per_component,
+        )
+
+
+def check_file(file: ConfigFile, permissive: bool) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
+    """azldev's per-file validation of a config file (shape, then meaning)."""
+    checker = _Checker(file, permissive)
+    data = file.data
+    bad_shape: set[Path] = set()
+    for path, message, unknown in validate.shape_problems(data, validate.CONFIG_FILE):
+        checker.add(path, message, unknown=unknown)
+        if not unknown:
+            bad_shape.add(path[:2])
+    for index, pattern in enumerate(data.get("includes") or []):
+        if pattern == "":
+            checker.add(("includes", index), "'includes' entries cannot be empty")
+    # Meaning is checked only where the shape is right (types are then as expected).
+    for name, table in _items(data, "components"):
+        if ("components", name) not in bad_shape:
+            checker.component_like(("components", name), table, per_component=True)
+    for name, group in _items(data, "component-groups"):
+        if ("component-groups", name) in bad_shape or not isinstance(group, dict):
+            continue
+        if isinstance(group.get("metadata"), dict):
+            for message in validate.metadata_problems(group["metadata"]):
+                checker.add(("component-groups", name, "metadata"), f"invalid metadata: {message}")
+        checker.component_like(
+            ("component-groups", name, "default-component-config"),
+            group.get("default-component-config") or {},
+            per_component=False,
+        )
+    for name, distro in _items(data, "distros"):
+        if ("distros", name) in bad_shape or not isinstance(distro, dict):
+            continue
+        for version, definition in (distro.get("versions") or {}).items():
+            if isinstance(definition, dict):
+                checker.component_like(
+                    ("distros", name, "versions", version, "default-component-config"),
+                    definition.get("default-component-config") or {},
+                    per_component=False,
+                )
+    if isinstance(data.get("default-component-config"), dict):
+        checker.component_like(
+            ("default-component-config",), data["default-component-config"], per_component=False
+        )
+    return checker.issues, checker.warnings
+
+
+def _items(data: dict, key: str) -> list[tuple[str, Any]]:
+    table = data.get(key)
+    return list(table.items()) if isinstance(table, dict) else []
+
+
+def parse_toml(path: str, raw: bytes, identity: str | None) -> ConfigFile | ConfigIssue:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ConfigIssue(path, f"is not valid UTF-8 (byte {exc.start}): TOML files must be UTF-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        return ConfigIssue(
+            path, f"is not valid TOML: {exc}", line=int(found.group(1)) if found else 0
+        )
+    except RecursionError:
+        return ConfigIssue(path, "is not valid TOML: nested too deeply")
+    return ConfigFile(path, data, text, identity)
+
+
+class _Loader:
+    def __init__(
+        self,
+        source: ConfigSource,
+        limits: Limits,
+        permissive: bool,
+        cache: ParseCache | None,
+    ) -> None:
+        self.source = source
+        self.limits = limits
+        self.permissive = permissive
+        self.cache = cache
+        self.files: list[ConfigFile] = []
+        self.issues: list[ConfigIssue] = []
+        self.warnings: list[ConfigIssue] = []
+        self.included_by: dict[str, str] = {}
+        self.total = 0
+
+    def issue(self, file: str, message: str, line: int = 0, item: str = "") -> None:
+        self.issues.append(ConfigIssue(file, message, item=item, line=line))
+
+    def read(self, path: str) -> ConfigFile | None:
+        identity = self.source.identity(path)
+        key = (path, identity) if identity else None
+        cached = self.cache.files.get(key) if (self.cache is not None and key) else None
+        if cached is None:
+            try:
+                size = self.source.size(path)
+                if self.total + size > self.limits.max_total_bytes:
+                    self.issue(
+                        path,
+                        f"reading it would take the config past {self.limits.max_total_bytes:,}"
+                        " bytes of TOML; refusing a config this large",
+                    )
+                    return None
+                raw = self.source.read(path, self.limits.max_file_bytes)
+            except (SourceError, OSError) as exc:
+                self.issue(path, f"cannot be read: {exc}")
+                return None
+            cached = parse_toml(path, raw, identity)
+            if self.cache is not None and key:
+                self.cache.files[key] = cached
+        if isinstance(cached, ConfigIssue):
+            self.issues.append(cached)
+            return None
+        self.total += len(cached.text)
+        if self.cache is not None and key:
+            checked = self.cache.checked.get(key)
+            if checked is None:
+                checked = self.cache.checked[key] = check_file(cached, self.permissive)
+        else:
+            checked = check_file(cached, self.permissive)
+        self.issues.extend(checked[0])
+        self.warnings.extend(checked[1])
+        return cached
+
+    def load(self, path: str, stack: list[str]) -> None:
+        if path in stack:
+            chain = " -> ".join([*stack[stack.index(path) :], path])
+            self.issue(stack[-1], f"include loop: {chain}", item="includes")
+            return
+        if path in self.included_by:
+            self.issue(
+                stack[-1] if stack else path,
+                f"{path} is included a second time (first by {self.included_by[path]});"
+                " each file may be included only once",
+                item="includes",
+            )
+            return
+        if len(stack) >= self.limits.max_include_depth:
+            self.issue(
+                stack[-1],
+                f"includes nest deeper than {self.limits.max_include_depth} files",
+                item="includes",
+            )
+            return
+        if len(self.files) >= self.limits.max_files:
+            self.issue(path, f"the config has more than {self.limits.max_files:,} files")
+            return
+        self.included_by[path] = stack[-1] if stack else "(root)"
+        file = self.read(path)
+        if file is None:
+            return
+        self.files.append(file)
+        includes = file.data.get("includes")
+        if not isinstance(includes, list):
+            return
+        stack = [*stack, path]
+        for index, pattern in enumerate(includes):
+            if not isinstance(pattern, str) or not pattern:
+                continue
+            for match in self.expand(file, index, pattern):
+                self.load(match, stack)
+
+    def expand(self, file: ConfigFile, index: int, pattern: str) -> list[str]:
+        line = file.line(("includes",))
+        if pattern.startswith("/"):
+            relative = getattr(self.source, "relative", None)
+            rooted = relative(pattern) if relative else None
+        else:
+            rooted = join(file.folder, pattern)
+        if rooted is None:
+            self.issue(
+                file.path, f"include {pattern!r} points outside the config tree", line, "includes"
+            )
+            return []
+        if not has_glob(pattern):
+            if not self.source.is_file(rooted):
+                self.issue(file.path, f"included file {pattern!r} does not exist", line, "includes")
+                return []
+            return [rooted]
+        try:
+            return glob(self.source, rooted)
+        except ValueError as exc:
+            self.issue(
+                file.path, f"include {pattern!r} is not a valid glob: {exc}", line, "includes"
+            )
+            return []
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value is False or value == 0 or value == {}
+
+
+def merge_fields(target: dict, update: dict) -> None:
+    """azldev's field-level merge for project/tools: later non-empty values win."""
+    for key, value in update.items():
+        if isinstance(value, dict):
+            current = target.get(key)
+            merged = dict(current) if isinstance(current, dict) else {}
+            merge_fields(merged, value)
+            target[key] = merged
+        elif not _empty(value) and value != []:
+            target[key] = value
+
+
+def load_files(
+    source: ConfigSource,
+    *,
+    limits: Limits | None = None,
+    permissive: bool = False,
+    cache: ParseCache | None = None,
+    root_file: str = ROOT_FILE,
+) -> LoadedFiles:
+    """Read `azldev.toml` and its includes; merge; collect every problem."""
+    loader = _Loader(source, limits or Limits(), permissive, cache)
+    if not source.is_file(root_file):
+        loader.issue(root_file, f"there is no {root_file} at the top of {source.describe()}")
+    else:
+        loader.load(root_file, [])
+
+    components: dict[str, Declared] = {}
+    groups: dict[str, Declared] = {}
+    unique: dict[str, dict[str, Declared]] = {
+        "components": components,
+        "component-groups": groups,
+        "images": {},
+        "package-groups": {},
+        "test-suites": {},
+    }
+    distros: dict[str, Distro] = {}
+    project: dict[str, Any] = {}
+    project_defaults: list[tuple[ConfigFile, dict]] = []
+    issues = loader.issues
+    for file in loader.files:
+        data = file.data
+        for section, seen in unique.items():
+            for name, raw in _items(data, section):
+                first = seen.get(name)
+                if first is not None:
+                    what = section.rstrip("s").replace("-", " ")
+                    issues.append(
+                        ConfigIssue(
+                            file.path,
+                            f"{what} {name!r} is defined twice: in {first.file.path}:"
+                            f"{first.file.line((section, name))} and in {file.path}:"
+                            f"{file.line((section, name))}; names must be unique across files",
+                            component=name if section == "components" else "",
+                            line=file.line((section, name)),
+                        )
+                    )
+                    continue
+                seen[name] = Declared(name, file, raw if isinstance(raw, dict) else {})
+        for name, raw in _items(data, "distros"):
+            if not isinstance(raw, dict):
+                continue
+            distro = distros.setdefault(name, Distro(name))
+            for key, value in raw.items():
+                if key == "versions":
+                    for version, definition in (value or {}).items():
+                        if isinstance(definition, dict):
+                            distro.versions[version] = DistroVersion(version, definition, file)
+                elif not _empty(value) and value != []:
+                    distro.fields[key] = value
+        if isinstance(data.get("project"), dict):
+            merge_fields(project, data["project"])
+        if isinstance(data.get("default-component-config"), dict):
+            project_defaults.append((file, data["default-component-config"]))
+
+    groups_by_component: dict[str, list[str]] = {}
+    for name in sorted(groups):
+        group = groups[name]
+        members = group.raw.get("components") or []
+        for index, member in enumerate(members if isinstance(members, list) else []):
+            if member not in components:
+                issues.append(
+                    ConfigIssue(
+                        group.file.path,
+                        f"component group {name!r} lists component {member!r}, "
+                        "which is not defined in [components]",
+                        item=f"component group {name!r}",
+                        line=group.file.line(("component-groups", name, "components", index)),
+                    )
+                )
+                continue
+            groups_by_component.setdefault(member, []).append(name)
+    _discover_specs(source, groups, components, groups_by_component, issues)
+    _check_package_groups(unique["package-groups"], issues)
+    return LoadedFiles(
+        source,
+        loader.files,
+        components,
+        groups,
+        distros,
+        project,
+        project_defaults,
+        groups_by_component,
+        issues,
+        loader.warnings,
+    )
+
+
+def _discover_specs(
+    source: ConfigSource,
+    groups: dict[str, Declared],
+    components: dict[str, Declared],
+    groups_by_component: dict[str, list[str]],
+    issues: list[ConfigIssue],
+) -> None:
+    """A group's `specs` globs make a local-spec component of each spec file found."""
+    for name in sorted(groups):
+        group = groups[name]
+        patterns = group.raw.get("specs") or []
+        excluded = [join(group.file.folder, p) for p in group.raw.get("excluded-paths") or []]
+        for pattern in patterns:
+            rooted = join(group.file.folder, pattern)
+            if rooted is None:
+                issues.append(
+                    ConfigIssue(
+                        group.file.path,
+                        f"spec pattern {pattern!r} points outside the config tree",
+                        item=f"component group {name!r}",
+                    )
+                )
+                continue
+            for path in glob(source, rooted):
+                if not path.endswith(".spec") or any(
+                    ex and glob_match(ex, path) for ex in excluded
+                ):
+                    continue
+                component = posixpath.basename(path)[: -len(".spec")]
+                if component in components:
+                    continue  # declared explicitly; the declaration wins
+                spec_rel = posixpath.relpath(path, group.file.folder or ".")
+                components[component] = Declared(
+                    component, group.file, {"spec": {"type": "local", "path": spec_rel}}
+                )
+                groups_by_component.setdefault(component, []).append(name)
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    from .source import compile_glob
+
+    try:
+        return compile_glob(pattern).match(path) is not None
+    except ValueError:
+        return False
+
+
+def _check_package_groups(package_groups: dict[str, Declared], issues: list[ConfigIssue]) -> None:
+    seen: dict[str, str] = {}
+    for name in sorted(package_groups):
+        group = package_groups[name]
+        for package in group.raw.get("packages") or []:
+            first = seen.setdefault(package, name)
+            if first != name:
+                issues.append(
+                    ConfigIssue(
+                        group.file.path,
+                        f"package {package!r} is in package groups {first!r} and {name!r};"
+                        " a package may belong to one group only",
+                        item=f"package group {name!r}",
+                    )
+                )

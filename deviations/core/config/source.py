@@ -1,0 +1,297 @@
+"""Where config files come from: a folder, or a tree in a git repository.
+
+Both kinds answer the same few questions with paths relative to the config root
+("base/comps/foo/foo.comp.toml"), which keeps every path the config names confined:
+a path that leaves the root is refused before anything is read.  Globs follow
+azldev's (doublestar): `*`, `?`, `[...]`, `{a,b}` within a path segment, `**` for
+any number of segments; they match files only, in path order.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+GLOB_CHARS = frozenset("*?[{")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much config azldrift reads before refusing it as hostile or broken."""
+
+    max_file_bytes: int = 8 * 1024 * 1024  # one TOML file
+    max_total_bytes: int = 128 * 1024 * 1024  # all TOML files together
+    max_files: int = 20_000  # TOML files in one config
+    max_include_depth: int = 32
+    max_source_bytes: int = 64 * 1024 * 1024  # a patch, a file-add source or a local spec
+
+
+class SourceError(Exception):
+    """A path or file the config names cannot be used (escapes the root, too big, ...)."""
+
+
+class FileTooLarge(SourceError):
+    def __init__(self, path: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{path} is {size:,} bytes, more than the limit of {limit:,} bytes; refusing to read it"
+        )
+
+
+class ConfigSource(Protocol):
+    """Read-only access to a config tree."""
+
+    def describe(self) -> str: ...
+
+    def files_under(self, folder: str) -> list[str]:
+        """Every file below `folder` ("" for the root), sorted, relative to the root."""
+        ...
+
+    def is_file(self, path: str) -> bool: ...
+
+    def size(self, path: str) -> int: ...
+
+    def read(self, path: str, limit: int) -> bytes: ...
+
+    def identity(self, path: str) -> str | None:
+        """A content id that changes when the file does (git blob id), or None."""
+        ...
+
+    def absolute(self, folder: str) -> str:
+        """A folder as the overlay engine resolves `source` against (see Overlay.base_dir)."""
+        ...
+
+
+def join(base: str, path: str) -> str | None:
+    """`path` (relative to folder `base`) as a root-relative path; None if it leaves the root."""
+    joined = posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
+    if joined == ".":
+        return ""
+    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+        return None
+    return joined
+
+
+class DirectorySource:
+    """A config tree in a folder on disk (symlinks may not point out of it)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+        self._listing: dict[str, list[str]] = {}
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def relative(self, absolute: str) -> str | None:
+        """An absolute path inside the root as a root-relative path, else None."""
+        try:
+            rel = Path(os.path.normpath(absolute)).relative_to(self.root)
+        except ValueError:
+            return None
+        return rel.as_posix() if str(rel) != "." else ""
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except (ValueError, OSError):
+            return False
+        return True
+
+    def files_under(self, folder: str) -> list[str]:
+        cached = self._listing.get(folder)
+        if cached is not None:
+            return cached
+        base = self.root / folder if folder else self.root
+        found: list[str] = []
+        if base.is_dir() and self._inside(base):
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = [d for d in dirnames if d != ".git"]
+                rel_dir = Path(dirpath).relative_to(self.root).as_posix()
+                prefix = "" if rel_dir == "." else rel_dir + "/"
+                for name in filenames:
+                    full = Path(dirpath, name)
+                    if full.is_symlink() and not self._inside(full):
+                        continue
+                    found.append(prefix + name)
+        found.sort()
+        self._listing[folder] = found
+        return found
+
+    def is_file(self, path: str) -> bool:
+        full = self.root / path
+        return full.is_file() and self._inside(full)
+
+    def size(self, path: str) -> int:
+        return (self.root / path).stat().st_size
+
+    def read(self, path: str, limit: int) -> bytes:
+        full = self.root / path
+        if not self._inside(full):
+            raise SourceError(f"{path} points outside the config tree")
+        size = full.stat().st_size
+        if size > limit:
+            raise FileTooLarge(path, size, limit)
+        with open(full, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:  # grew while we looked
+            raise FileTooLarge(path, len(data), limit)
+        return data
+
+    def identity(self, path: str) -> str | None:
+        return None
+
+    def absolute(self, folder: str) -> str:
+        return str(self.root / folder) if folder else str(self.root)
+
+
+class TreeSource:
+    """A config tree inside a git commit: paths -> blob ids, bytes fetched on demand.
+
+    `fetch(blob_id, limit)` returns a blob's bytes (raising FileTooLarge itself when it
+    is bigger than `limit`); symlinks and submodules are simply not in `entries`.
+    """
+
+    def __init__(
+        self,
+        entries: dict[str, tuple[str, int]],  # path -> (blob id, size)
+        fetch: Callable[[str, str, int], bytes],  # (path, blob id, limit) -> bytes
+        label: str,
+    ) -> None:
+        self.entries = entries
+        self._fetch = fetch
+        self._label = label
+        self._sorted: list[str] | None = None
+
+    def describe(self) -> str:
+        return self._label
+
+    def files_under(self, folder: str) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.entries)
+        if not folder:
+            return self._sorted
+        prefix = folder + "/"
+        return [p for p in self._sorted if p.startswith(prefix)]
+
+    def is_file(self, path: str) -> bool:
+        return path in self.entries
+
+    def size(self, path: str) -> int:
+        return self.entries[path][1]
+
+    def read(self, path: str, limit: int) -> bytes:
+        blob, size = self.entries[path]
+        if size > limit:
+            raise FileTooLarge(path, size, limit)
+        return self._fetch(path, blob, limit)
+
+    def identity(self, path: str) -> str | None:
+        found = self.entries.get(path)
+        return found[0] if found else None
+
+    def absolute(self, folder: str) -> str:
+        # There is no folder on disk; the engine reads sources through the Config.
+        return folder
+
+
+# --- globs ----------------------------------------------------------------------------
+
+
+def has_glob(pattern: str) -> bool:
+    """azldev's rule: a pattern with `*`, `?` or `[` is a glob; anything else is a literal path."""
+    return any(ch in pattern for ch in "*?[")
+
+
+class BadGlob(ValueError):
+    pass
+
+
+def _translate_segment(segment: str) -> str:
+    out, i, n = [], 0, len(segment)
+    while i < n:
+        ch = segment[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(re.escape(segment[i + 1]))
+            i += 2
+        elif ch == "*":
+            out.append("[^/]*")
+            i += 1
+        elif ch == "?":
+            out.append("[^/]")
+            i += 1
+        elif ch == "[":
+            end = segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end < 0:
+                raise BadGlob(f"unclosed '[' in {segment!r}")
+            body = segment[i + 1 : end]
+            negate = body[:1] in ("!", "^")
+            if negate:
+                body = body[1:]
+            if not body:
+                raise BadGlob(f"empty character class in {segment!r}")
+            body = body.replace("\\", "\\\\")
+            out.append(f"[{'^/' if negate else ''}{body}]")
+            i = end + 1
+        elif ch == "{":
+            end = segment.find("}", i)
+            if end < 0:
+                raise BadGlob(f"unclosed '{{' in {segment!r}")
+            alternatives = segment[i + 1 : end].split(",")
+            out.append("(?:" + "|".join(_translate_segment(a) for a in alternatives) + ")")
+            i = end + 1
+        elif ch in "]}":
+            raise BadGlob(f"unmatched {ch!r} in {segment!r}")
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    """A root-relative glob as a regular expression over root-relative paths.
+
+    The expression is generated here from the glob (never taken from the config), and
+    is linear: `/` separates segments, so `**` cannot split a path two ways.
+    """
+    segments = pattern.split("/")
+    parts = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == "**":
+            parts.append(".*" if last else "(?:[^/]+/)*")
+        else:
+            parts.append(_translate_segment(segment) + ("" if last else "/"))
+    return re.compile("".join(parts) + r"\Z", re.S)
+
+
+def validate_glob(pattern: str) -> str | None:
+    """None when `pattern` is a valid glob, else what is wrong with it."""
+    try:
+        compile_glob(pattern)
+    except (BadGlob, re.error) as exc:
+        return str(exc)
+    return None
+
+
+def glob(source: ConfigSource, pattern: str) -> list[str]:
+    """Files matching a root-relative glob, sorted by path."""
+    segments = pattern.split("/")
+    fixed: list[str] = []
+    for segment in segments[:-1]:
+        if any(ch in GLOB_CHARS for ch in segment):
+            break
+        fixed.append(segment)
+    folder = "/".join(fixed)
+    regex = compile_glob(pattern)
+    return [path for path in source.files_under(folder) if regex.match(path)]
+
+
+def sort_by_basename(paths: Iterable[str]) -> list[str]:
+    """azldev's order for overlay files: by file name, then by full path."""
+    return sorted(paths, key=lambda p: (posixpath.basename(p), p))
