@@ -1,0 +1,3 @@
+/usr/libexec/grepconf.sh -c
+if ( $status == 1 ) exit
+alias xzgrep 'xzgrep --color=auto'

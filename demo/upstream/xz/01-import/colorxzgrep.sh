@@ -1,0 +1,1 @@
+/usr/libexec/grepconf.sh -c && alias xzgrep='xzgrep --color=auto'
