@@ -1,12 +1,27 @@
-"""Django admin: history (versions, results, reviews, audit) is read-only here."""
+"""Django admin: history (versions, results, reviews, audit) is read-only here.
 
+Users, groups and git identities are editable by admins; every such edit
+writes an audit event explicitly, in the admin's own transaction.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin  # registers User and Group first
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
 
-from . import models
+from . import audit, models, people, permissions
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """History must not be edited: view only."""
+    """History must not be edited: view only (for anyone holding a role)."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_view(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.can_view(request.user)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -98,7 +113,188 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ["actor_label", "object_repr", "component_name"]
 
 
+# --- people: editable by admins, every change audited ---------------------------------
+
+
+def _actor(request) -> audit.Actor:
+    return audit.Actor.for_user(request.user, models.Origin.ADMIN)
+
+
+class PeopleAdmin(admin.ModelAdmin):
+    """Only the admin role manages people; Django's per-model permissions are not used."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.can_manage_users(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_users(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.can_manage_users(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_users(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.can_manage_users(request.user)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(PeopleAdmin, auth_admin.UserAdmin):
+    """Users are deactivated, never deleted: their events keep pointing at them."""
+
+    list_display = ["username", "email", "is_active", "is_staff", "is_superuser", "role_names"]
+
+    @admin.display(description="roles")
+    def role_names(self, obj) -> str:
+        return ", ".join(sorted(g.name for g in obj.groups.all()))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The admin's change view is one transaction: snapshot, save, m2m, event.
+        request._audit_before = people.snapshot(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        permissions.forget(form.instance)
+        people.record_user_change(_actor(request), request._audit_before, form.instance)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            old = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and old is not None and user.password != old:
+                people.record_password_change(_actor(request), user)
+        return response
+
+
+def _group_snapshot(group: Group) -> dict:
+    return {
+        "name": group.name,
+        "permissions": sorted(
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+        "members": sorted(group.user_set.values_list("username", flat=True)),
+    }
+
+
+@admin.register(Group)
+class GroupAdmin(PeopleAdmin, auth_admin.GroupAdmin):
+    """Role groups keep their names (roles are looked up by name) and cannot be deleted."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.name in permissions.ROLES:
+            return ["name"]
+        return []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.name in permissions.ROLES:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        before = _group_snapshot(Group.objects.get(pk=obj.pk)) if change else None
+        request._audit_before = before
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before, after = request._audit_before, _group_snapshot(form.instance)
+        if before is None:
+            audit.record(
+                _actor(request), "group.created", **audit.describe(form.instance), after=after
+            )
+        elif before != after:
+            keys = [k for k in after if before[k] != after[k]]
+            audit.record(
+                _actor(request),
+                "group.changed",
+                **audit.describe(form.instance),
+                before={k: before[k] for k in keys},
+                after={k: after[k] for k in keys},
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit.record(
+                _actor(request), "group.deleted", **audit.describe(obj), before=_group_snapshot(obj)
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for group in queryset.exclude(name__in=permissions.ROLES):
+                self.delete_model(request, group)
+
+
+class GitIdentityForm(forms.ModelForm):
+    class Meta:
+        model = models.GitIdentity
+        fields = ["user", "email", "name"]
+
+    def clean(self):
+        data = super().clean()
+        data["email"], data["name"] = people.clean_identity(
+            data.get("email", ""), data.get("name", "")
+        )
+        return data
+
+
 @admin.register(models.GitIdentity)
-class GitIdentityAdmin(admin.ModelAdmin):
+class GitIdentityAdmin(PeopleAdmin):
+    """The identities four eyes relies on: linking, changing and unlinking are audited."""
+
     list_display = ["user", "email", "name"]
     search_fields = ["email", "name", "user__username"]
+    list_select_related = ["user"]
+    form = GitIdentityForm
+
+    @staticmethod
+    def _snapshot(identity) -> dict:
+        return {
+            "user": identity.user.get_username(),
+            "email": identity.email,
+            "name": identity.name,
+        }
+
+    def save_model(self, request, obj, form, change):
+        before = (
+            self._snapshot(models.GitIdentity.objects.select_related("user").get(pk=obj.pk))
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        after = self._snapshot(obj)
+        if before is None:
+            audit.record(_actor(request), "identity.linked", **audit.describe(obj), after=after)
+        elif before != after:
+            audit.record(
+                _actor(request),
+                "identity.changed",
+                **audit.describe(obj),
+                before=before,
+                after=after,
+            )
+
+    def delete_model(self, request, obj):
+        people.unlink_identity(_actor(request), obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for identity in queryset.select_related("user"):
+                people.unlink_identity(_actor(request), identity)
