@@ -1,0 +1,25 @@
+"""Django's `createsuperuser`, with the new account on the audit trail (same transaction)."""
+
+import getpass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.management.commands import createsuperuser
+from django.db import transaction
+from django.db.models import Max
+
+from deviations import audit, people
+from deviations.models import Origin
+
+
+class Command(createsuperuser.Command):
+    def handle(self, *args, **options):
+        database = options["database"]
+        users = get_user_model()._default_manager.using(database)
+        with transaction.atomic(using=database):
+            last = users.aggregate(last=Max("pk"))["last"] or 0
+            super().handle(*args, **options)
+            actor = audit.Actor.job(
+                f"manage.py createsuperuser ({getpass.getuser()})", Origin.COMMAND
+            )
+            for user in users.filter(pk__gt=last).order_by("pk"):
+                people.record_user_change(actor, None, user)

@@ -1,0 +1,110 @@
+"""Recording decisions: comments, binding to content, four eyes, and their events."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from deviations import audit, reviews
+from deviations.models import AuditEvent, Origin, Review, ReviewState
+from tests.reviews import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def act(user, origin=Origin.WEB):
+    return audit.Actor.for_user(user, origin)
+
+
+def test_approval_is_bound_to_fingerprint_and_effect_and_audited(reviewer):
+    dev = factories.deviation(effect="@@ -1 +1 @@\n-foo\n+bar\n")
+    review = reviews.decide(act(reviewer), dev, "approved", seen=reviews.seen_now(dev))
+
+    dev.refresh_from_db()
+    assert dev.review_state == ReviewState.APPROVED
+    assert dev.review_state_changed_at == review.created_at
+    assert (review.fingerprint, review.effect_hash) == (dev.fingerprint, dev.effect_hash)
+    assert review.effect_diff == "@@ -1 +1 @@\n-foo\n+bar\n"
+    assert review.version == dev.current_version
+    event = AuditEvent.objects.get(action="review.approved")
+    assert event.actor == reviewer and event.origin == "web"
+    assert (event.object_type, event.object_id) == ("deviation", str(dev.pk))
+    assert event.component_name == "bash"
+    assert event.before == {"review_state": "needs-review"}
+    assert event.after["review_state"] == "approved"
+    assert event.after["fingerprint"] == dev.fingerprint
+    assert event.after["effect_hash"] == dev.effect_hash
+    assert event.after["review"] == review.pk
+    assert audit.verify().ok
+
+
+@pytest.mark.parametrize("decision", ["changes-requested", "rejected"])
+def test_anything_but_approve_needs_a_comment(reviewer, decision):
+    dev = factories.deviation()
+    with pytest.raises(reviews.ReviewError, match="comment is required") as caught:
+        reviews.decide(act(reviewer), dev, decision, "   ")
+    assert caught.value.field == "comment"
+    assert not Review.objects.exists() and not AuditEvent.objects.filter(
+        action__startswith="review"
+    )
+
+    review = reviews.decide(act(reviewer, Origin.API), dev, decision, "  Use a patch instead. ")
+    assert review.comment == "Use a patch instead."
+    dev.refresh_from_db()
+    assert dev.review_state == decision
+    event = AuditEvent.objects.get(action=f"review.{decision}")
+    assert event.origin == "api" and event.after["comment"] == "Use a patch instead."
+
+
+def test_unknown_decision_is_refused(reviewer):
+    with pytest.raises(reviews.ReviewError, match="unknown decision"):
+        reviews.decide(act(reviewer), factories.deviation(), "stale", "x")
+
+
+def test_a_decision_on_content_that_changed_meanwhile_is_refused(reviewer):
+    dev = factories.deviation(effect="-a\n+b\n")
+    seen = reviews.seen_now(dev)
+    factories.set_effect(dev, "-a\n+c\n")  # a sync ran while the reviewer read the page
+    with pytest.raises(reviews.ContentChanged, match="changed while you were reviewing"):
+        reviews.decide(act(reviewer), dev, "approved", seen=seen)
+    dev.refresh_from_db()
+    assert dev.review_state == ReviewState.NEEDS_REVIEW
+    assert not Review.objects.exists()
+
+
+def test_four_eyes_refuses_approving_your_own_deviation_and_writes_nothing(reviewer):
+    dev = factories.deviation(introduced=factories.commit("Rita", "rita@example.com"))
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied, match="Four eyes"):
+        reviews.decide(act(reviewer), dev, "approved")
+    dev.refresh_from_db()
+    assert dev.review_state == ReviewState.NEEDS_REVIEW
+    assert AuditEvent.objects.count() == before and not Review.objects.exists()
+    # ... but the author may still ask for changes on it, and another reviewer may approve.
+    reviews.decide(act(reviewer), dev, "changes-requested", "I will rework this.")
+
+
+def test_viewers_and_admins_cannot_decide(viewer, admin_user):
+    dev = factories.deviation()
+    for user in (viewer, admin_user):
+        with pytest.raises(PermissionDenied, match="Only reviewers"):
+            reviews.decide(act(user), dev, "approved")
+    assert not Review.objects.exists()
+
+
+def test_removed_deviations_cannot_be_decided(reviewer):
+    dev = factories.deviation()
+    dev.removed = True
+    dev.save()
+    with pytest.raises(PermissionDenied, match="no longer in the config"):
+        reviews.decide(act(reviewer), dev, "rejected", "gone")
+
+
+def test_history_lists_every_decision_newest_first(reviewer, second_reviewer):
+    dev = factories.deviation()
+    first = reviews.decide(act(reviewer), dev, "changes-requested", "Explain the regex.")
+    second = reviews.decide(act(second_reviewer), dev, "approved")
+    assert [r.pk for r in reviews.history(dev)] == [second.pk, first.pk]
+    assert list(
+        AuditEvent.objects.filter(object_type="deviation", object_id=str(dev.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    ) == ["review.changes-requested", "review.approved"]
