@@ -296,13 +296,18 @@ def last_reviews(deviation_ids: Iterable[int]) -> dict[int, Review]:
     return latest
 
 
+def decided_label(review: Review) -> str:
+    """ "approved", "changes requested", "rejected" (the state the decision put it in)."""
+    return ReviewState(review.decision).label
+
+
 def _lapse_reason(review: Review, dev: Deviation, cause: str) -> str:
     what = []
     if review.fingerprint != dev.fingerprint:
         what.append("its content changed")
     if review.effect_hash != dev.effect_hash:
         what.append("its rendered effect at the pinned upstream commit changed")
-    decided = f"{review.get_decision_display()} by {review.reviewer.get_username()}"
+    decided = f"{decided_label(review)} by {review.reviewer.get_username()}"
     return f"{' and '.join(what).capitalize()} ({cause}) after it was decided ({decided})."
 
 
@@ -411,8 +416,8 @@ def changes_since_decision(deviation: Deviation) -> SinceDecision | None:
     if review is None:
         return None
     current = deviation.current_version
-    decided_label = (
-        f"decided: v{review.version.number}, {review.get_decision_display()} by "
+    old_label = (
+        f"decided: v{review.version.number}, {decided_label(review)} by "
         f"{review.reviewer.get_username()} {review.created_at:%Y-%m-%d %H:%M} UTC"
     )
     now_label = f"now: v{current.number}" if current else "now"
@@ -421,7 +426,7 @@ def changes_since_decision(deviation: Deviation) -> SinceDecision | None:
     content_diff = ""
     if content_changed or (current and current.pk != review.version_id):
         content_diff = _unified(
-            _content_text(review.version), _content_text(current), decided_label, now_label
+            _content_text(review.version), _content_text(current), old_label, now_label
         )
     effect_diff = ""
     if effect_changed:
