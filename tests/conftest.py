@@ -25,3 +25,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 name = connection.ops.quote_name(connection.settings_dict["NAME"])
                 cursor.execute(f"ALTER DATABASE {name} SET azldrift.allow_truncate = 'on'")
                 cursor.execute("SET azldrift.allow_truncate = 'on'")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Pages use {% static %}; tests run without collectstatic, so without a manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
