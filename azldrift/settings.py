@@ -119,6 +119,13 @@ TASKS = {
     }
 }
 
+# --- upstream sync (deviations.sync) ---------------------------------------
+SYNC_WORKERS = int(env("AZLDRIFT_SYNC_WORKERS", "0"))  # parallel git jobs; 0: two per CPU
+SYNC_BATCH_SIZE = int(env("AZLDRIFT_SYNC_BATCH_SIZE", "0"))  # components per task; 0: auto
+SYNC_STALE_SECONDS = int(env("AZLDRIFT_SYNC_STALE_SECONDS", "600"))  # silent run = dead
+SYNC_GIT_TIMEOUT = int(env("AZLDRIFT_SYNC_GIT_TIMEOUT", "300"))  # seconds per git command
+SYNC_GIT_RETRIES = int(env("AZLDRIFT_SYNC_GIT_RETRIES", "2"))  # after network trouble
+
 # --- paths for work data --------------------------------------------------
 # Bare git mirrors of config and dist-git repositories live here.
 CACHE_DIR = Path(env("AZLDRIFT_CACHE_DIR", str(BASE_DIR / "var" / "cache")))
@@ -216,4 +223,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # One INFO line per task start/finish is noise for commands; failures stay ERROR.
+    "loggers": {"django.tasks": {"level": "WARNING"}},
 }
