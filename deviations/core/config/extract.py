@@ -128,6 +128,7 @@ class Extractor:
         self.read = read
         self.hashes = hashes if hashes is not None else {}
         self.issues: list[ConfigIssue] = []
+        self.touched: list[str] = []  # files hashed, in order (the history walk's memo)
         self._shared: dict[int, tuple[object, list[Deviation]]] = {}
         base_spec = resolver.baseline.config.get("spec") or {}
         ref = base_spec.get("upstream-distro") or {}
@@ -138,6 +139,7 @@ class Extractor:
 
     # --- helpers -----------------------------------------------------------------
     def _sha256(self, path: str, component: ResolvedComponent, item: str, line: int) -> str:
+        self.touched.append(path)
         key = (path, self.source.identity(path))
         found = self.hashes.get(key)
         if found is None:

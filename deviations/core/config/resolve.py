@@ -98,7 +98,11 @@ class ResolvedComponent:
     effective: Effective
     overlays: tuple[OverlayItem, ...]
     upstream: Upstream
-    line: int = 0
+
+    @property
+    def line(self) -> int:
+        """The line of the component's table in its file (scanned on first use)."""
+        return self.declared.file.line(("components", self.name))
 
     @property
     def config(self) -> dict:
@@ -389,7 +393,6 @@ class Resolver:
             effective,
             tuple(overlays),
             upstream,
-            declared.file.line(("components", name)),
         )
 
     def _issue(self, declared: Declared, message: str, item: str, path: Path = ()) -> None:
@@ -425,16 +428,27 @@ class Resolver:
             distro_ref.get("name", ""),
             distro_ref.get("version", ""),
             distro_ref.get("snapshot", ""),
-            spec.get("upstream-name", "") or name,
-            spec.get("upstream-commit", ""),
         )
         found = self._upstreams.get(key)
         if found is None:
-            found = self._upstreams[key] = self._make_upstream(*key)
+            found = self._upstreams[key] = self._make_upstream(*key, "", "")
         if isinstance(found, ConfigIssue):
             self._issue(declared, found.message, "spec.upstream-distro", ("spec",))
             return None
-        return found
+        package = spec.get("upstream-name", "") or name
+        base = found.dist_git_base_uri
+        return Upstream(
+            "upstream",
+            found.distro,
+            found.version,
+            found.snapshot,
+            found.snapshot_at,
+            found.branch,
+            base,
+            base.replace("$pkg", package) if base else "",
+            package,
+            spec.get("upstream-commit", ""),
+        )
 
     def _make_upstream(
         self, distro_name: str, version: str, snapshot: str, package: str, commit: str

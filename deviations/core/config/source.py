@@ -9,6 +9,7 @@ any number of segments; they match files only, in path order.
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
@@ -53,8 +54,6 @@ class ConfigSource(Protocol):
         ...
 
     def is_file(self, path: str) -> bool: ...
-
-    def size(self, path: str) -> int: ...
 
     def read(self, path: str, limit: int) -> bytes: ...
 
@@ -126,9 +125,6 @@ class DirectorySource:
         full = self.root / path
         return full.is_file() and self._inside(full)
 
-    def size(self, path: str) -> int:
-        return (self.root / path).stat().st_size
-
     def read(self, path: str, limit: int) -> bytes:
         full = self.root / path
         if not self._inside(full):
@@ -152,14 +148,15 @@ class DirectorySource:
 class TreeSource:
     """A config tree inside a git commit: paths -> blob ids, bytes fetched on demand.
 
-    `fetch(blob_id, limit)` returns a blob's bytes (raising FileTooLarge itself when it
-    is bigger than `limit`); symlinks and submodules are simply not in `entries`.
+    `fetch(path, blob_id, limit)` returns a blob's bytes and raises FileTooLarge when it
+    is bigger than `limit`.  Symlinks and submodules are simply not in `entries`, so
+    nothing can lead out of the tree.
     """
 
     def __init__(
         self,
-        entries: dict[str, tuple[str, int]],  # path -> (blob id, size)
-        fetch: Callable[[str, str, int], bytes],  # (path, blob id, limit) -> bytes
+        entries: dict[str, str],  # path -> blob id
+        fetch: Callable[[str, str, int], bytes],
         label: str,
     ) -> None:
         self.entries = entries
@@ -176,23 +173,21 @@ class TreeSource:
         if not folder:
             return self._sorted
         prefix = folder + "/"
-        return [p for p in self._sorted if p.startswith(prefix)]
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = bisect.bisect_left(self._sorted, folder + "0")  # "0" sorts right after "/"
+        return self._sorted[start:end]
 
     def is_file(self, path: str) -> bool:
         return path in self.entries
 
-    def size(self, path: str) -> int:
-        return self.entries[path][1]
-
     def read(self, path: str, limit: int) -> bytes:
-        blob, size = self.entries[path]
-        if size > limit:
-            raise FileTooLarge(path, size, limit)
+        blob = self.entries.get(path)
+        if blob is None:
+            raise SourceError(f"{path} does not exist")
         return self._fetch(path, blob, limit)
 
     def identity(self, path: str) -> str | None:
-        found = self.entries.get(path)
-        return found[0] if found else None
+        return self.entries.get(path)
 
     def absolute(self, folder: str) -> str:
         # There is no folder on disk; the engine reads sources through the Config.

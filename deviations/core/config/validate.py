@@ -251,6 +251,8 @@ def shape_problems(value: Any, shape: Shape, path: Path = ()) -> Iterator[Proble
                 yield path, f"must be a table, not {_type_name(value)}", False
                 return
             for key, item in value.items():
+                if item == {} and isinstance(inner, dict):
+                    continue  # an empty table is always valid (bare components)
                 yield from shape_problems(item, inner, (*path, key))
         return
     wanted = _PY_TYPES[shape]

@@ -1,0 +1,443 @@
+"""Provenance from git: the commit that introduced each deviation and the last that changed it.
+
+The config is read straight from git objects (no checkout).  `walk()` replays the
+first-parent history of a revision, oldest first, and recomputes the deviations of
+every commit that touched the config, matching them to the previous commit's with the
+same rules the importer uses (identity.py).  A deviation's `introduced` commit is the
+one where it first appeared; `changed` the last one where its content or its
+justification (description, metadata, comment, reason) changed.  A deviation that
+leaves and later comes back keeps its `introduced` commit.
+
+It stays fast because nothing is done twice:
+
+- one `git log --raw` lists every commit's changed paths with their blob ids, so the
+  tree of each commit is kept up to date incrementally;
+- commits that change no TOML file and no file the config reads are skipped;
+- files are parsed, validated and hashed once per blob id (a cache that only keeps
+  the blobs of the current tree, so memory stays at about one tree);
+- a component's deviations are reused while the blobs they depend on (its own file,
+  its groups' files, the distro and project files, the files it references) are
+  unchanged.
+
+History follows the first parent: a change merged from a side branch is attributed
+to the merge commit.  A commit whose config does not load is skipped (its state is
+the previous commit's); only the target commit must be valid, and its problems are
+reported in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ..distgit.gitcmd import run_git
+from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
+from .errors import ConfigError, ConfigIssue
+from .extract import Deviation, Extractor
+from .identity import Known, assign_keys
+from .loader import ParseCache, load_files
+from .project import Config, config_reader, load_config
+from .resolve import Resolver
+from .source import FileTooLarge, Limits, SourceError, TreeSource
+
+_BASE_SECTIONS = ("distros", "project", "default-component-config")
+_NONE: list = []  # "no deviations" for a component that left the config (one shared object)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author_name: str
+    author_email: str
+    authored_at: dt.datetime
+    committed_at: dt.datetime
+    subject: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    introduced: CommitInfo
+    changed: CommitInfo
+
+
+@dataclass
+class History:
+    """The config at a commit, and the provenance of each of its deviations."""
+
+    config: Config
+    commit: CommitInfo
+    # Aligned with config.deviations[name]: the provenance of each deviation.
+    provenance: dict[str, list[Provenance]]
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Tracked:
+    key: str
+    deviation: Deviation
+    ordinal: int
+    introduced: CommitInfo
+    changed: CommitInfo
+    removed: bool = False
+
+
+@dataclass
+class _ComponentState:
+    deviations: list[Deviation]  # as last computed (identity used to skip unchanged)
+    tracked: list[_Tracked]
+
+
+@dataclass
+class _Memo:
+    deviations: list[Deviation]
+    sources: tuple[tuple[str, str | None], ...]  # files read, with the blob ids seen
+    names_upstream: bool = False
+
+
+def _parse_log(data: bytes) -> list[tuple[CommitInfo, list[tuple[str, str, str]]]]:
+    """`git log --raw -z` with our format -> [(commit, [(path, new mode, new blob)])]."""
+    out = []
+    for record in data.split(b"\x01")[1:]:
+        fields = record.split(b"\0")
+        sha, name, email, authored, committed, subject = (
+            f.decode("utf-8", "replace") for f in fields[:6]
+        )
+        info = CommitInfo(
+            sha,
+            name,
+            email,
+            dt.datetime.fromisoformat(authored),
+            dt.datetime.fromisoformat(committed),
+            subject,
+        )
+        changes = []
+        rest = fields[6:]
+        i = 0
+        while i < len(rest):
+            meta = rest[i].strip()
+            if not meta.startswith(b":"):
+                i += 1
+                continue
+            parts = meta[1:].split()
+            path = rest[i + 1].decode("utf-8", "surrogateescape")
+            changes.append((path, parts[1].decode(), parts[3].decode()))
+            i += 2
+        out.append((info, changes))
+    return out
+
+
+_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00"
+
+
+def commit_log(git_dir: str, rev: str) -> list[tuple[CommitInfo, list[tuple[str, str, str]]]]:
+    """The first-parent history of `rev`, oldest first, with each commit's changed files."""
+    result = run_git(
+        [
+            "log",
+            "--first-parent",
+            "--reverse",
+            "--raw",
+            "--root",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=first-parent",
+            "-z",
+            f"--format={_FORMAT}",
+            rev,
+            "--",
+        ],
+        git_dir=git_dir,
+    )
+    return _parse_log(result.stdout)
+
+
+def resolve_commit(git_dir: str, rev: str) -> str:
+    if rev.startswith("-") or "\n" in rev:
+        raise ConfigError([ConfigIssue("", f"{rev!r} is not a valid revision")])
+    with ObjectReader(git_dir) as reader:
+        commit = reader.commit(rev)
+    if commit is None:
+        raise ConfigError([ConfigIssue("", f"revision {rev!r} is not in the repository")])
+    return commit.sha
+
+
+class _Walker:
+    def __init__(self, reader: ObjectReader, limits: Limits) -> None:
+        self.reader = reader
+        self.limits = limits
+        self.cache = ParseCache()
+        self.hashes: dict = {}
+        self.memo: dict[tuple, _Memo] = {}
+        self.blobs_read = 0
+
+    def fetch(self, path: str, blob: str, limit: int) -> bytes:
+        try:
+            data = self.reader.blob(blob, max_size=limit)
+        except TooLarge as exc:
+            raise FileTooLarge(path, exc.size, limit) from None
+        except Exception as exc:  # noqa: BLE001 - reported as the file's problem
+            raise SourceError(f"{path}: {exc}") from None
+        self.blobs_read += 1
+        return data
+
+    def source(self, entries: dict[str, str], label: str) -> TreeSource:
+        return TreeSource(entries, self.fetch, label)
+
+    def forget_other_blobs(self, entries: dict[str, str]) -> None:
+        """Keep caches at about one tree: drop what the current tree does not have."""
+        for cache in (self.cache.files, self.cache.checked, self.hashes):
+            stale = [key for key in cache if entries.get(key[0]) != key[1]]
+            for key in stale:
+                del cache[key]
+
+    def deviations(self, entries: dict[str, str], label: str) -> dict[str, list[Deviation]] | None:
+        """Every component's deviations at a tree; None when the config there does not load."""
+        source = self.source(entries, label)
+        # Old commits are read as the azldev of their time would: unknown fields and
+        # rules added since (per-component snapshots) are tolerated.
+        loaded = load_files(
+            source, limits=self.limits, cache=self.cache, permissive=True, lenient=True
+        )
+        if loaded.issues:
+            return None
+        resolver = Resolver(loaded, limits=self.limits, cache=self.cache, permissive=True)
+        if resolver.issues:
+            return None
+        extractor = Extractor(resolver, config_reader(source, self.limits), self.hashes)
+        base = tuple(
+            (f.path, f.identity) for f in loaded.files if any(s in f.data for s in _BASE_SECTIONS)
+        )
+        group_keys: dict[str, tuple] = {}
+        memo: dict[tuple, _Memo] = {}
+        out: dict[str, list[Deviation]] = {}
+        by_component = loaded.groups_by_component
+        plain: list[Deviation] | None = None  # what a bare component without groups has
+        for name, declared in loaded.components.items():
+            groups = by_component.get(name)
+            if plain is not None and not groups and not declared.raw:
+                out[name] = plain
+                continue
+            group_key = ()
+            if groups:
+                group_key = tuple(
+                    group_keys.get(g) or group_keys.setdefault(g, _group_key(loaded, g))
+                    for g in sorted(groups)
+                )
+            own = (declared.file.path, declared.file.identity) if declared.raw else None
+            key = (name, own, group_key, base)
+            found = self.memo.get(key)
+            if found is not None and all(entries.get(p) == b for p, b in found.sources):
+                memo[key] = found
+                out[name] = found.deviations
+                if not groups and not declared.raw and plain is None:
+                    plain = found.deviations if not found.names_upstream else None
+                continue
+            resolved = resolver.resolve(name)
+            if resolved is None:
+                return None
+            before = len(extractor.touched)
+            devs = extractor.extract(resolved)
+            if extractor.issues:
+                return None
+            touched = extractor.touched[before:]
+            if (resolved.effective.config.get("overlay-files") or []) == []:
+                sources = [(p, entries.get(p)) for p in touched]
+                sources += [(i.file.path, i.file.identity) for i in resolved.overlays]
+                memo[key] = _Memo(devs, tuple(sources), _names_upstream(resolved))
+            out[name] = devs
+            if not groups and not declared.raw and not _names_upstream(resolved):
+                plain = devs
+        self.memo = memo
+        return out
+
+
+def _names_upstream(resolved) -> bool:
+    """Whether the inherited config names the upstream package (then it is per component)."""
+    return bool((resolved.effective.config.get("spec") or {}).get("upstream-name"))
+
+
+def _group_key(loaded, name: str) -> tuple:
+    group = loaded.groups[name]
+    return (name, group.file.path, group.file.identity)
+
+
+def walk(
+    git_dir: str,
+    rev: str = "HEAD",
+    *,
+    limits: Limits | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> History:
+    """Load the config at `rev` and the provenance of every deviation (see module doc)."""
+    limits = limits or Limits()
+    started = time.perf_counter()
+    target = resolve_commit(git_dir, rev)
+    log = commit_log(git_dir, target)
+    entries: dict[str, str] = {}
+    states: dict[str, _ComponentState] = {}
+    previous: dict[str, list[Deviation]] = {}
+    read_paths: set[str] = set()
+    loaded_commits = skipped_invalid = 0
+    last_info: CommitInfo | None = None
+    with ObjectReader(git_dir) as reader:
+        walker = _Walker(reader, limits)
+        for number, (info, changes) in enumerate(log, start=1):
+            relevant = False
+            for path, mode, blob in changes:
+                if blob.strip("0") == "" or mode in (MODE_SYMLINK, MODE_GITLINK):
+                    entries.pop(path, None)
+                else:
+                    entries[path] = blob
+                relevant = relevant or path.endswith(".toml") or path in read_paths
+            last_info = info
+            if info.sha == target:
+                break
+            if not relevant:
+                continue
+            walker.forget_other_blobs(entries)
+            current = walker.deviations(dict(entries), f"{git_dir}@{info.sha[:12]}")
+            if progress is not None:
+                progress(number, len(log))
+            if current is None:
+                skipped_invalid += 1
+                continue
+            loaded_commits += 1
+            read_paths = {p for p, _ in walker.hashes}
+            # Unchanged components keep the very same list object (memo), so only the
+            # others need a look.
+            changed = [n for n, d in current.items() if previous.get(n) is not d]
+            changed.extend(previous.keys() - current.keys())
+            _advance(states, current, info, changed)
+            previous = current
+        if last_info is None or last_info.sha != target:
+            raise ConfigError([ConfigIssue("", f"commit {target} has no history to walk")])
+        # The target itself: loaded in full (every check, fresh positions), so what the
+        # importer records is exactly what a plain load of that commit gives.
+        walker.forget_other_blobs(entries)
+        config = load_config(
+            walker.source(dict(entries), f"{git_dir}@{target[:12]}"),
+            limits=limits,
+            cache=walker.cache,
+            hashes=walker.hashes,
+        )
+        _advance(states, config.deviations, last_info, config.deviations.keys() | states.keys())
+        loaded_commits += 1
+    provenance = {
+        name: [_provenance_of(states[name], d) for d in devs]
+        for name, devs in config.deviations.items()
+    }
+    return History(
+        config,
+        last_info,
+        provenance,
+        {
+            "commits": len(log),
+            "commits_loaded": loaded_commits,
+            "commits_invalid": skipped_invalid,
+            "blobs_read": walker.blobs_read,
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+
+
+def _provenance_of(state: _ComponentState, deviation: Deviation) -> Provenance:
+    for tracked in state.tracked:
+        if tracked.deviation is deviation:
+            return Provenance(tracked.introduced, tracked.changed)
+    raise AssertionError("every current deviation is tracked")  # pragma: no cover
+
+
+def _advance(
+    states: dict[str, _ComponentState],
+    current: dict[str, list[Deviation]],
+    info: CommitInfo,
+    names: Iterable[str],
+) -> None:
+    """Carry the named components' tracked deviations over to the commit `info`."""
+    for name in names:
+        devs = current.get(name, _NONE)
+        state = states.get(name)
+        if state is not None and state.deviations is devs:
+            continue
+        if state is None:
+            if not devs:
+                continue
+            state = states[name] = _ComponentState([], [])
+        if _same(state.deviations, devs):
+            # Same deviations (e.g. a file moved lines): keep the records, new objects.
+            live = [t for t in state.tracked if not t.removed]
+            for tracked, deviation in zip(live, devs, strict=True):
+                tracked.deviation = deviation
+            state.deviations = devs
+            continue
+        known = [
+            Known(
+                t.key,
+                t.deviation.kind,
+                t.deviation.fingerprint,
+                t.deviation.overlay_type,
+                t.deviation.description,
+                t.ordinal,
+                t.removed,
+            )
+            for t in state.tracked
+        ]
+        keys = assign_keys(known, devs)
+        by_key = {t.key: t for t in state.tracked}
+        ordinal = 0
+        seen: set[str] = set()
+        tracked_now: list[_Tracked] = []
+        for key, deviation in zip(keys, devs, strict=True):
+            seen.add(key)
+            this_ordinal = ordinal if deviation.kind == "overlay" else -1
+            ordinal += deviation.kind == "overlay"
+            old = by_key.get(key)
+            if old is None:
+                tracked_now.append(_Tracked(key, deviation, this_ordinal, info, info))
+                continue
+            if (
+                old.removed
+                or old.deviation.fingerprint != deviation.fingerprint
+                or old.deviation.justification() != deviation.justification()
+            ):
+                old.changed = info
+            old.deviation, old.ordinal, old.removed = deviation, this_ordinal, False
+            tracked_now.append(old)
+        for tracked in state.tracked:
+            if tracked.key not in seen:
+                tracked.removed = True
+                tracked_now.append(tracked)
+        state.tracked = tracked_now
+        state.deviations = devs
+
+
+def _same(old: list[Deviation], new: list[Deviation]) -> bool:
+    if len(old) != len(new):
+        return False
+    return all(
+        a.kind == b.kind
+        and a.slot == b.slot
+        and a.fingerprint == b.fingerprint
+        and a.justification() == b.justification()
+        for a, b in zip(old, new, strict=True)
+    )
+
+
+def config_at(git_dir: str, rev: str = "HEAD", *, limits: Limits | None = None) -> Config:
+    """The config at one commit, read from git objects, without walking history."""
+    limits = limits or Limits()
+    target = resolve_commit(git_dir, rev)
+    result = run_git(["ls-tree", "-r", "-z", "--full-tree", target], git_dir=git_dir)
+    entries: dict[str, str] = {}
+    for line in result.stdout.split(b"\0"):
+        if not line:
+            continue
+        meta, _, path = line.partition(b"\t")
+        mode, kind, blob = meta.decode().split()
+        if kind == "blob" and mode not in (MODE_SYMLINK, MODE_GITLINK):
+            entries[path.decode("utf-8", "surrogateescape")] = blob
+    with ObjectReader(git_dir) as reader:
+        walker = _Walker(reader, limits)
+        return load_config(walker.source(entries, f"{git_dir}@{target[:12]}"), limits=limits)
