@@ -1,0 +1,84 @@
+"""Links out of azldrift: upstream commits, metadata references; small display helpers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def upstream_commit_url(dist_git_url: str, sha: str) -> str:
+    """The web page of `sha` for an https dist-git repository, Fedora's pattern
+    (`https://src.fedoraproject.org/rpms/<pkg>.git` -> `.../rpms/<pkg>/c/<sha>`);
+    "" for anything else (file:// fixtures, ssh), which pages show as plain text."""
+    if not dist_git_url or not sha:
+        return ""
+    parts = urlsplit(dist_git_url)
+    if parts.scheme != "https" or not parts.netloc:
+        return ""
+    path = parts.path.rstrip("/").removesuffix(".git")
+    return f"https://{parts.netloc}{path}/c/{sha}"
+
+
+@register.filter
+def web_url(value: Any) -> str:
+    """`value` if it is an absolute http(s) URL, else "" (never a javascript: link)."""
+    text = str(value or "")
+    try:
+        scheme = urlsplit(text).scheme
+    except ValueError:
+        return ""
+    return text if scheme in ("http", "https") else ""
+
+
+@register.filter
+def references(value: Any) -> list[dict[str, str]]:
+    """Metadata `commits`/`bugs` entries (strings or {url, title} tables) as url/title dicts."""
+    items = value if isinstance(value, list) else [value] if value else []
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            url = str(item.get("url", ""))
+            out.append({"url": url, "title": str(item.get("title") or url)})
+        else:
+            out.append({"url": str(item), "title": str(item)})
+    return out
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+@register.filter
+def short(sha: str | None, length: int = 12) -> str:
+    return (sha or "")[:length]
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """`mapping[key]` in a template (None when missing)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def percent(done: int, total: int) -> int:
+    return int(100 * done / total) if total else 0
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: dict, number: int, param: str = "page") -> str:
+    """The current URL's query with `param` set to `number` (empty fields dropped)."""
+    query = context["request"].GET.copy()
+    query[param] = str(number)
+    for key in [k for k, values in query.lists() if not any(values)]:
+        del query[key]
+    return "?" + query.urlencode()

@@ -1,0 +1,50 @@
+"""What every page view shares: rendering a page or one of its htmx fragments, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+
+def fragment_requested(request: HttpRequest, target: str) -> bool:
+    """True for an htmx request that swaps the element `#target` (not a history restore)."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Target") == target
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    fragments: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render `template`, or only its partial when htmx asks for the element it fills.
+
+    `fragments` maps an element id (the htmx target) to the template partial
+    that renders it, so the same URL serves the page and its parts.
+    """
+    name = template
+    for target, partial in (fragments or {}).items():
+        if fragment_requested(request, target):
+            name = f"{template}#{partial}"
+            break
+    response = render(request, name, context, status=status)
+    # Caches must not hand a fragment to a full page load, or the other way round.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def paginate(request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page") -> Page:
+    """The requested page (out-of-range or junk numbers give the nearest valid page)."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))

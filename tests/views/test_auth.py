@@ -1,0 +1,75 @@
+"""Login is required everywhere but /health/; login and logout pages are the project's."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+PAGES = [
+    ("overview", []),
+    ("components", []),
+    ("component", ["curl"]),
+    ("deviations", []),
+    ("sync_runs", []),
+    ("audit", []),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "args"), PAGES)
+def test_pages_redirect_anonymous_users_to_login(client, name, args):
+    url = reverse(name, args=args)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.django_db
+def test_health_needs_no_login(client):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_login_page_and_login_with_password(client):
+    factories.user("ada")
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<label for="id_username">Username</label>' in html
+    assert 'autocomplete="current-password"' in html
+    response = client.post(
+        reverse("login"),
+        {"username": "ada", "password": factories.PASSWORD, "next": reverse("components")},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("components")
+    assert client.get(reverse("components")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_password_shows_an_error_and_stays_logged_out(client):
+    factories.user("ada")
+    response = client.post(reverse("login"), {"username": "ada", "password": "nope"})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert client.get(reverse("overview")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post_and_ends_the_session(client_in):
+    page = client_in.get(reverse("overview")).content.decode()
+    assert f'action="{reverse("logout")}"' in page
+    assert client_in.post(reverse("logout")).status_code == 302
+    assert client_in.get(reverse("overview")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_carry_csrf_token_for_htmx_and_no_inline_script_or_style(client_in):
+    html = client_in.get(reverse("overview")).content.decode()
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert "<script>" not in html
+    assert " style=" not in html
+    assert "htmx.min.js" in html
+    assert '"allowEval":false' in html

@@ -1,0 +1,54 @@
+"""The overview: totals, charts as SVG with links, drift at a glance, last sync."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+MAX_QUERIES = 14  # session + user + the overview's fixed set of aggregates
+
+
+@pytest.mark.django_db
+def test_overview_shows_totals_and_drift(client_in):
+    factories.world()
+    response = client_in.get(reverse("overview"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    tiles = dict(
+        (label, int(num))
+        for num, label in re.findall(
+            r'class="tile-num">(\d+)</span><span class="tile-label">([^<]+)<', html
+        )
+    )
+    assert tiles["components"] == 4
+    assert tiles["customized components"] == 3  # zlib is bare
+    assert tiles["deviations"] == 5
+    assert tiles["components behind their branch tip"] == 2  # curl 3, nano 1
+    assert tiles["overlays failing on rebase"] == 1
+    assert tiles["obsolete candidates"] == 1
+    # Charts are SVG with links into the filtered lists, no inline styles.
+    assert "<svg" in html and " style=" not in html
+    assert f'href="{reverse("deviations")}?kind=overlay&amp;category=azl-pruning"' in html
+    assert f'href="{reverse("components")}?behind=2-5"' in html
+    # Last sync and its per-component error.
+    assert "pin-missing" in html
+    assert f'href="{reverse("component", args=["jq"])}"' in html
+
+
+@pytest.mark.django_db
+def test_overview_of_an_empty_database(client_in):
+    response = client_in.get(reverse("overview"))
+    assert response.status_code == 200
+    assert "No sync has run yet." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_overview_query_count_does_not_grow_with_rows(client_in, count_queries):
+    w = factories.world()
+    url = reverse("overview")
+    small = count_queries(lambda: client_in.get(url))
+    factories.add_components(w, 25)
+    large = count_queries(lambda: client_in.get(url))
+    assert small == large <= MAX_QUERIES
