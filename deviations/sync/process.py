@@ -1,0 +1,269 @@
+"""The work for one component, without the database: git, pin, files, render, verdicts.
+
+`process()` runs in worker threads and returns an `Outcome` (plain data); the caller
+stores it in one transaction (store.py).  Every problem with one component becomes an
+error outcome, never an exception, so the run goes on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..core.distgit import (
+    Commit,
+    DistGitError,
+    ErrorKind,
+    MirrorCache,
+    ObjectReader,
+    SpecNVR,
+    distgit_commit,
+    find_commit,
+    is_ancestor,
+    read_nvr,
+    read_upstream,
+)
+from ..core.distgit.specinfo import decode
+from . import render
+from .jobs import ComponentJob, OverlayInput
+
+log = logging.getLogger(__name__)
+
+# Bump when what the sync stores for a component changes shape or meaning, so that the
+# next sync recomputes every component instead of skipping it.
+SYNC_FORMAT = 1
+
+
+class Status:
+    SKIPPED = "skipped"  # nothing changed since the last sync: no writes
+    SYNCED = "synced"
+    ERROR = "error"
+
+
+class Verdict:
+    APPLIED = "applied"
+    NOOP = "no-op"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class VerdictAt:
+    verdict: str
+    message: str = ""
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class OverlayOutcome:
+    deviation_id: int
+    version_id: int
+    at_pin: VerdictAt
+    at_tip: VerdictAt | None
+    effect_hash: str
+    obsolete_reason: str = ""
+
+
+@dataclass
+class Outcome:
+    job: ComponentJob
+    status: str
+    fingerprint: str = ""
+    error_kind: str = ""
+    error: str = ""
+    pin: Commit | None = None
+    tip: Commit | None = None
+    behind: int | None = None
+    after: tuple[Commit, ...] = ()
+    spec_file: str = ""
+    nvr_at_pin: SpecNVR | None = None
+    nvr_at_tip: SpecNVR | None = None
+    rendered_diff: str = ""
+    render_ok: bool = True
+    overlays: list[OverlayOutcome] = field(default_factory=list)
+    issues: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
+
+
+@dataclass
+class Context:
+    cache: MirrorCache
+    read_config: Callable[[str], bytes]  # root-relative path in the imported config -> bytes
+    quick_check: bool = True  # ask the server for the tip before fetching
+
+
+def effect_hash(at_pin: VerdictAt) -> str:
+    """What an approval is bound to: the deviation's verdict and own diff at the pin."""
+    return hashlib.sha256(f"{at_pin.verdict}\n{at_pin.diff}".encode()).hexdigest()
+
+
+def fingerprint(job: ComponentJob, pin: str, tip: str, **extra: object) -> str:
+    """Everything the stored result depends on; unchanged means skip with no writes.
+
+    The pin is a function of (history, branch, snapshot, upstream-commit); the history is
+    fixed by the tip, so an unchanged tip and unchanged inputs mean an unchanged pin.
+    """
+    payload = {
+        "format": SYNC_FORMAT,
+        # Only rendering depends on the engine: an engine upgrade re-syncs just the
+        # components that have overlays.
+        "engine": render.engine_version() if job.overlays else "",
+        "url": job.url,
+        "branch": job.branch,
+        "package": job.package,
+        "snapshot": job.snapshot,
+        "upstream_commit": job.upstream_commit,
+        "pin": pin,
+        "tip": tip,
+        "overlays": [[o.deviation_id, o.version_id, o.fingerprint] for o in job.overlays],
+        "local": [job.local_spec.version_id, job.local_spec.sha256] if job.local_spec else None,
+        **extra,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _error(job: ComponentJob, kind: str, message: str, pin: str = "", tip: str = "") -> Outcome:
+    fp = fingerprint(job, pin, tip, error=kind, message=message)
+    return Outcome(job, Status.ERROR, fp, error_kind=kind, error=message)
+
+
+def process(job: ComponentJob, ctx: Context) -> Outcome:
+    """Sync one component; never raises for a problem of this component."""
+    try:
+        if job.is_local:
+            return _local(job, ctx)
+        if job.url_error is not None:
+            return _error(job, job.url_error.kind, str(job.url_error))
+        return _upstream(job, ctx)
+    except DistGitError as exc:
+        return _error(job, exc.kind, str(exc))
+    except render.SourceChanged as exc:
+        return _error(job, "config-changed", str(exc))
+    except Exception as exc:  # one component's bug must not stop the run
+        log.exception("sync of %s failed", job.name)
+        return _error(job, ErrorKind.GIT_FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _local(job: ComponentJob, ctx: Context) -> Outcome:
+    spec = job.local_spec
+    fp = fingerprint(job, "", "")
+    if job.previous is not None and job.previous.fingerprint == fp:
+        return Outcome(job, Status.SKIPPED, fp)
+    if spec is None or not spec.path:
+        return _error(job, ErrorKind.SPEC_MISSING, "local spec: no path recorded by the import")
+    data = render.read_checked(ctx.read_config, spec.path, spec.sha256, "the local spec")
+    text = decode(data)
+    diff = "".join(
+        difflib.unified_diff(
+            [], text.splitlines(keepends=True), "/dev/null", f"b/{spec.path.rsplit('/', 1)[-1]}"
+        )
+    )
+    nvr = read_nvr(text)
+    at_pin = VerdictAt(Verdict.APPLIED, "the whole spec is Azure Linux's own", diff)
+    overlays = []
+    if spec.deviation_id:
+        overlays.append(
+            OverlayOutcome(spec.deviation_id, spec.version_id, at_pin, None, effect_hash(at_pin))
+        )
+    return Outcome(
+        job,
+        Status.SYNCED,
+        fp,
+        spec_file=spec.path,
+        nvr_at_pin=nvr,
+        nvr_at_tip=nvr,
+        rendered_diff=diff,
+        overlays=overlays,
+    )
+
+
+def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
+    cache = ctx.cache
+    prev = job.previous
+    if ctx.quick_check and prev and prev.tip_commit and cache.has(job.url):
+        tip = cache.remote_tip(job.url, job.branch)
+        if tip == prev.tip_commit:
+            fp = fingerprint(job, prev.pinned_commit, tip)
+            if fp == prev.fingerprint:
+                return Outcome(job, Status.SKIPPED, fp)
+    mirror = cache.update(job.url)
+    with ObjectReader(mirror.path) as reader:
+        state = read_upstream(
+            reader,
+            job.branch,
+            job.package,
+            snapshot=job.snapshot,
+            upstream_commit=job.upstream_commit,
+            sidecars=bool(job.overlays),
+        )
+        history = state.history
+        fp = fingerprint(job, history.pin.sha, history.tip.sha)
+        if prev is not None and prev.fingerprint == fp:
+            return Outcome(job, Status.SKIPPED, fp)
+        outcome = Outcome(
+            job,
+            Status.SYNCED,
+            fp,
+            pin=history.pin,
+            tip=history.tip,
+            behind=history.behind,
+            after=history.after,
+            spec_file=state.at_pin.spec_path,
+            nvr_at_pin=state.nvr_at_pin,
+            nvr_at_tip=state.nvr_at_tip,
+        )
+        if job.overlays:
+            _render(job, ctx, state, outcome, reader)
+    return outcome
+
+
+def _render(job: ComponentJob, ctx: Context, state, outcome: Outcome, reader) -> None:
+    sources = render.overlay_sources(job.overlays, ctx.read_config)
+    at_pin = render.render(state.at_pin.files, state.at_pin.spec_path, job, sources)
+    if state.at_tip is state.at_pin:
+        at_tip = at_pin
+    else:
+        at_tip = render.render(state.at_tip.files, state.at_tip.spec_path, job, sources)
+    outcome.rendered_diff = at_pin.diff
+    outcome.render_ok = all(v.verdict != Verdict.FAILED for v in at_pin.verdicts)
+    for item, pin_v, tip_v in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):
+        reason = _obsolete_reason(item, pin_v, job, outcome.pin, reader)
+        outcome.overlays.append(
+            OverlayOutcome(
+                item.deviation_id, item.version_id, pin_v, tip_v, effect_hash(pin_v), reason
+            )
+        )
+        if pin_v.verdict == Verdict.FAILED:
+            outcome.issues.append(
+                ("overlay-failed", f"{_label(item)} fails at the pinned commit: {pin_v.message}")
+            )
+
+
+def _label(item: OverlayInput) -> str:
+    described = f" ({item.overlay.description})" if item.overlay.description else ""
+    return f"{item.key} {item.overlay.type}{described}"
+
+
+def _obsolete_reason(
+    item: OverlayInput, at_pin: VerdictAt, job: ComponentJob, pin: Commit | None, reader
+) -> str:
+    if at_pin.verdict == Verdict.NOOP:
+        return "no-op at the pinned commit: upstream already has this change"
+    if item.category != "upstream-backport" or pin is None:
+        return ""
+    for url in item.commit_links:
+        found = distgit_commit(url)
+        if found is None or found[0] != job.package:
+            continue
+        try:
+            commit = find_commit(reader, found[1])
+        except DistGitError:
+            continue  # an ambiguous short id proves nothing
+        if commit is not None and is_ancestor(reader, commit.sha, pin):
+            return (
+                f"the backported Fedora commit {commit.sha[:12]} ({url}) is already in the "
+                f"pinned history (pin {pin.sha[:12]})"
+            )
+    return ""
