@@ -42,9 +42,11 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # The database lock: at most one sync is queued or running at a time.
+            # The database lock: at most one sync is queued or running at a time.  The
+            # indexed expression is a constant, so a queued and a running run collide too
+            # (a unique index on `status` would let one of each through).
             models.UniqueConstraint(
-                fields=["status"],
+                models.Value(True),
                 condition=models.Q(status__in=["queued", "running"]),
                 name="syncrun_one_active",
             ),
