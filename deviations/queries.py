@@ -7,6 +7,7 @@ Big text columns (rendered diffs) are loaded only where they are shown.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ _SYNC_HEAVY = ("sync__rendered_diff",)
 # How much of a long history a detail page shows before linking to the full list.
 TRAIL_LIMIT = 25
 DRIFT_LIMIT = 200
+_COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
 
 
 # --- lists -----------------------------------------------------------------
@@ -286,8 +288,10 @@ def deviation_page(pk: int) -> DeviationPage:
 
 
 def config_commit(sha: str) -> ConfigCommit:
-    """The commit with this full id, or the only one starting with this prefix."""
+    """The commit with this full id, or the only one starting with this prefix (7+ hex)."""
     sha = sha.lower()
+    if not _COMMIT_ID.fullmatch(sha):
+        raise Http404("a commit id is 7 to 40 hexadecimal digits")
     commit = ConfigCommit.objects.filter(sha=sha).first()
     if commit is None and len(sha) < 40:
         matches = list(ConfigCommit.objects.filter(sha__startswith=sha)[:2])

@@ -140,15 +140,27 @@ def _lexer_for(path: str) -> Lexer:
 def _css_class(ttype: _TokenType) -> str:
     while ttype not in STANDARD_TYPES:
         ttype = ttype.parent
-    return STANDARD_TYPES[ttype]
+    css = STANDARD_TYPES[ttype]
+    return "" if css == "w" else css  # whitespace needs no span of its own
+
+
+def _tokens(lexer: Lexer, text: str) -> list[tuple[str, str]]:
+    """(css class, text) runs; neighbours of one class merged (lexers emit char by char)."""
+    runs: list[tuple[str, str]] = []
+    for ttype, value in lexer.get_tokens(text):
+        css = _css_class(ttype)
+        if runs and runs[-1][0] == css:
+            runs[-1] = (css, runs[-1][1] + value)
+        else:
+            runs.append((css, value))
+    return runs
 
 
 def _highlight(lexer: Lexer, lines: list[Line]) -> None:
     """Set each line's `html`: the hunk is lexed as one text, then split at newlines."""
     text = "\n".join(line.text for line in lines) + "\n"
     out: list[list[str]] = [[]]
-    for ttype, value in lexer.get_tokens(text):
-        css = _css_class(ttype)
+    for css, value in _tokens(lexer, text):
         for i, part in enumerate(value.split("\n")):
             if i:
                 out.append([])
