@@ -81,13 +81,13 @@ def test_concurrent_writers_build_one_valid_chain():
 def test_without_the_head_lock_writers_would_collide(monkeypatch):
     # Control experiment: the same race with the lock removed does go wrong,
     # so the test above is a real test of the lock.
-    monkeypatch.setattr(
-        audit,
-        "_lock_head",
-        lambda: AuditChainHead.objects.get_or_create(
+    def unlocked_head():
+        head, _ = AuditChainHead.objects.get_or_create(
             pk=1, defaults={"seq": 0, "hash": audit.GENESIS_HASH}
-        )[0],
-    )
+        )
+        return head.seq, head.hash
+
+    monkeypatch.setattr(audit, "_lock_head", unlocked_head)
     with transaction.atomic():
         audit.record(audit.Actor.job("seed", Origin.TASK), "test.seed")
 

@@ -187,6 +187,7 @@ def test_floats_and_odd_values_survive_the_database_round_trip():
             before={"big": 1e16, "tiny": 1e-7, "neg": -0.5, "unicode": "Fédora ✓", "n": None},
             after=[1, "2", {"b": True, "a": [1.0, 2.25]}],
         )
+        audit.record(ACTOR, "test.string", before="just a string", after=3)
     assert audit.verify().ok
 
 
