@@ -42,6 +42,28 @@ def test_spec_and_every_sidecar_from_git_objects(tmp_path):
     assert not (tmp_path / "cache" / path / "index").exists()
 
 
+def test_modes_and_symlinks_come_along(tmp_path):
+    repo = UpstreamRepo(tmp_path / "up", "tools")
+    sha = repo.commit(
+        "f43",
+        {
+            "tools.spec": spec_text("tools"),
+            "run.sh": ("100755", "#!/bin/sh\n"),
+            "current.patch": ("120000", "fix-1.patch"),
+            "escape": ("120000", "../../etc/passwd"),
+            "fix-1.patch": "--- a\n+++ b\n",
+        },
+        "x",
+        "2026-01-01T00:00:00Z",
+    )
+    with ObjectReader(mirror(tmp_path, repo)) as reader:
+        found = read_files(reader, sha, "tools")
+    assert found.modes == {"run.sh": 0o755}
+    # Symlinks are data (their target text); the engine decides what may be followed.
+    assert found.links == {"current.patch": "fix-1.patch", "escape": "../../etc/passwd"}
+    assert set(found.files) == {"tools.spec", "run.sh", "fix-1.patch"}
+
+
 def test_spec_missing_is_a_clear_error(tmp_path):
     repo = UpstreamRepo(tmp_path / "up", "nospec")
     sha = repo.commit("f43", {"README": "retired\n"}, "retire", "2026-01-01T00:00:00Z")

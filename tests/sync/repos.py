@@ -68,7 +68,7 @@ class UpstreamRepo:
     def __init__(self, root: str | Path, name: str) -> None:
         self.name = name
         self.path = Path(root) / f"{name}.git"
-        self.files: dict[str, dict[str, bytes]] = {}  # branch -> files at its tip
+        self.files: dict[str, dict[str, tuple[str, bytes]]] = {}  # branch -> (mode, data)
         self.path.mkdir(parents=True)
         git(self.path, "init", "--quiet", "--bare")
 
@@ -82,7 +82,7 @@ class UpstreamRepo:
     def commit(
         self,
         branch: str,
-        changes: dict[str, str | bytes | None],
+        changes: dict[str, str | bytes | tuple[str, str | bytes] | None],
         message: str,
         when: str | dt.datetime,
         *,
@@ -93,8 +93,9 @@ class UpstreamRepo:
     ) -> str:
         """A commit on `branch` changing files (None deletes); returns its id.
 
-        `parent` starts the commit from another commit (e.g. a new branch or a
-        force-push); `merge` adds a second parent.
+        A change may be `(mode, data)` for an executable ("100755") or a symlink
+        ("120000", data = target).  `parent` starts the commit from another commit (e.g.
+        a new branch or a force-push); `merge` adds a second parent.
         """
         if parent is None and branch in self.files:
             files = dict(self.files[branch])
@@ -106,8 +107,9 @@ class UpstreamRepo:
         for path, data in changes.items():
             if data is None:
                 files.pop(path, None)
-            else:
-                files[path] = data.encode() if isinstance(data, str) else data
+                continue
+            mode, data = data if isinstance(data, tuple) else ("100644", data)
+            files[path] = (mode, data.encode() if isinstance(data, str) else data)
         author_stamp = f"{author[0]} <{author[1]}> {_epoch(when)} +0000"
         committer_stamp = f"{author[0]} <{author[1]}> {_epoch(committed or when)} +0000"
         body = message.encode() + b"\n"
@@ -122,8 +124,8 @@ class UpstreamRepo:
         if merge:
             stream.append(f"merge {merge}\n".encode())
         stream.append(b"deleteall\n")
-        for path, data in sorted(files.items()):
-            stream.append(f"M 100644 inline {path}\n".encode())
+        for path, (mode, data) in sorted(files.items()):
+            stream.append(f"M {mode} inline {path}\n".encode())
             stream.append(b"data %d\n" % len(data))
             stream.append(data + b"\n")
         stream.append(b"\n")
@@ -131,18 +133,22 @@ class UpstreamRepo:
         self.files[branch] = files
         return self.tip(branch)
 
-    def _files_at(self, commit: str) -> dict[str, bytes]:
+    def _files_at(self, commit: str) -> dict[str, tuple[str, bytes]]:
         files = {}
         for line in git(self.path, "ls-tree", "-r", "-z", commit).split("\0"):
             if not line:
                 continue
             meta, path = line.split("\t", 1)
-            files[path] = subprocess.run(
-                ["git", f"--git-dir={self.path}", "cat-file", "blob", meta.split()[2]],
-                capture_output=True,
-                env=GIT_ENV,
-                check=True,
-            ).stdout
+            mode, _, sha = meta.split()
+            files[path] = (
+                mode,
+                subprocess.run(
+                    ["git", f"--git-dir={self.path}", "cat-file", "blob", sha],
+                    capture_output=True,
+                    env=GIT_ENV,
+                    check=True,
+                ).stdout,
+            )
         return files
 
     def set_branch(self, branch: str, commit: str) -> None:

@@ -1,9 +1,10 @@
 """The spec and sidecar files of a dist-git commit, read from git objects into memory.
 
-The result is the overlay engine's input: a mapping of relative path to bytes.  The
-spec is `<package>.spec` at the top level (what azldev takes); when that is absent
-but exactly one top-level `*.spec` exists, that one is used.  Symlinks and submodule
-entries are left out (an overlay can never follow them out of the tree) and listed.
+The result is the overlay engine's input: a mapping of relative path to bytes, with
+the executable bit and symlinks (as their target text; the engine never follows one out
+of the tree).  The spec is `<package>.spec` at the top level (what azldev takes); when
+that is absent but exactly one top-level `*.spec` exists, that one is used.  Submodule
+entries have no content here and are listed as left out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ class CommitFiles:
     commit: str
     spec_path: str
     files: dict[str, bytes]  # the spec only, or every file (see read_files)
-    left_out: list[str] = field(default_factory=list)  # symlinks, submodules
+    modes: dict[str, int] = field(default_factory=dict)  # only files that are not 0o644
+    links: dict[str, str] = field(default_factory=dict)  # symlink -> target as written
+    left_out: list[str] = field(default_factory=list)  # submodules
 
     @property
     def spec(self) -> bytes:
@@ -79,12 +82,24 @@ def read_files(reader: ObjectReader, commit: str, package: str) -> CommitFiles:
         raise DistGitError(ErrorKind.GIT_FAILED, f"commit {commit} is missing from the mirror")
     spec_path, _ = _pick_spec(reader.tree(found.tree), package)
     files: dict[str, bytes] = {}
+    modes: dict[str, int] = {}
+    links: dict[str, str] = {}
     left_out: list[str] = []
     total = 0
     for entry in reader.list_files(found.tree):
-        if entry.mode in (MODE_SYMLINK, MODE_GITLINK):
+        if entry.mode == MODE_GITLINK:
             left_out.append(entry.path)
             continue
+        if entry.mode == MODE_SYMLINK:
+            try:
+                target = reader.blob(entry.sha, 4096)
+            except TooLarge:
+                left_out.append(entry.path)
+                continue
+            links[entry.path] = target.decode("utf-8", "surrogateescape")
+            continue
+        if entry.mode == "100755":
+            modes[entry.path] = 0o755
         if entry.path == spec_path:
             files[spec_path] = _read_spec(reader, spec_path, entry.sha)
             continue
@@ -101,4 +116,4 @@ def read_files(reader: ObjectReader, commit: str, package: str) -> CommitFiles:
                 ErrorKind.FILE_TOO_LARGE, f"the files at the commit exceed {TREE_MAX_BYTES:,} bytes"
             )
         files[entry.path] = data
-    return CommitFiles(commit, spec_path, files, left_out)
+    return CommitFiles(commit, spec_path, files, modes, links, left_out)
