@@ -91,7 +91,7 @@ def load_config(
             deviations[name] = extractor.extract(component)
         issues.extend(extractor.issues)
     if issues:
-        raise ConfigError(issues)
+        raise ConfigError(sorted(issues, key=lambda i: (i.file, i.line)))
     return Config(
         source,
         loaded,
