@@ -23,6 +23,7 @@ urlpatterns = [
     path("deviations/<int:pk>/", deviation.deviation_detail, name="deviation"),
     path("commits/<str:sha>/", commit.config_commit, name="config_commit"),
     path("sync/", sync.sync_runs, name="sync_runs"),
+    path("sync/start/", sync.start, name="sync_start"),
     path("sync/<int:pk>/", sync.sync_run, name="sync_run"),
     path("audit/", audit.audit_log, name="audit"),
     path(
