@@ -38,11 +38,10 @@ def _clean(text: str) -> str:
 
 
 def _draft(action: str, note: JustificationNote, deviation: Deviation, **fields: Any):
+    # Filed under the deviation, so its page's trail shows its notes too.
     return audit.Draft(
         action=action,
-        object_type="justificationnote",
-        object_id=str(note.pk),
-        object_repr=f"note #{note.pk} on {deviation}"[:500],
+        **audit.describe(deviation),
         component_name=deviation.component.name,
         **fields,
     )
@@ -63,7 +62,14 @@ def add_note(actor: audit.Actor, deviation: Deviation, text: str) -> Justificati
         )
         audit.record_many(
             actor,
-            [_draft("note.added", note, deviation, after={"version": 1, "text": text})],
+            [
+                _draft(
+                    "note.added",
+                    note,
+                    deviation,
+                    after={"note": note.pk, "version": 1, "text": text},
+                )
+            ],
         )
     return note
 
@@ -104,8 +110,8 @@ def revise_note(
                     "note.revised",
                     note,
                     note.deviation,
-                    before={"version": latest, "text": previous},
-                    after={"version": latest + 1, "text": text},
+                    before={"note": note.pk, "version": latest, "text": previous},
+                    after={"note": note.pk, "version": latest + 1, "text": text},
                 )
             ],
         )

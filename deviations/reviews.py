@@ -410,9 +410,22 @@ class SinceDecision:
         return self.content_changed or self.effect_changed
 
 
-def changes_since_decision(deviation: Deviation) -> SinceDecision | None:
-    """What changed since the last decision on `deviation` (None if never decided)."""
-    review = last_reviews([deviation.pk]).get(deviation.pk)
+def changes_since_decision(
+    deviation: Deviation,
+    *,
+    reviews: Sequence[Review] | None = None,
+    effect: str | None = None,
+) -> SinceDecision | None:
+    """What changed since the last decision on `deviation` (None if never decided).
+
+    Pages that already hold the deviation's reviews (newest first, with
+    reviewer and version) and its current effect diff pass them in, which
+    spares the queries.
+    """
+    if reviews is None:
+        review = last_reviews([deviation.pk]).get(deviation.pk)
+    else:
+        review = reviews[0] if reviews else None
     if review is None:
         return None
     current = deviation.current_version
@@ -432,7 +445,7 @@ def changes_since_decision(deviation: Deviation) -> SinceDecision | None:
     if effect_changed:
         effect_diff = _unified(
             review.effect_diff.splitlines(keepends=True),
-            current_effect(deviation).splitlines(keepends=True),
+            (current_effect(deviation) if effect is None else effect).splitlines(keepends=True),
             "effect decided on",
             "effect now",
         )

@@ -26,11 +26,14 @@ def test_a_note_is_added_then_revised_as_new_versions(reviewer, second_reviewer)
     assert v2.number == 2
     added, revised = AuditEvent.objects.filter(action__startswith="note.").order_by("seq")
     assert added.action == "note.added" and added.after == {
+        "note": note.pk,
         "version": 1,
         "text": "Fedora's default breaks our signing.",
     }
     assert revised.before["version"] == 1 and revised.after["version"] == 2
-    assert revised.object_type == "justificationnote" and revised.component_name == "bash"
+    # Filed under the deviation, so the deviation's trail shows it.
+    assert (revised.object_type, revised.object_id) == ("deviation", str(dev.pk))
+    assert revised.component_name == "bash"
     shown = notes.notes_of(dev)
     assert [v.number for v in shown[0]["versions"]] == [1, 2]
     assert shown[0]["latest"].text == "Breaks signing; see bug 42."
