@@ -25,6 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..overlays import glob as doublestar
 from . import validate
 from .errors import ConfigIssue, overlay_label
 from .positions import FilePositions, scan
@@ -598,10 +599,8 @@ def _discover_specs(
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    from .source import compile_glob
-
     try:
-        return compile_glob(pattern).match(path) is not None
+        return doublestar.match_path(pattern, path)
     except ValueError:
         return False
 

@@ -2,9 +2,9 @@
 
 Both kinds answer the same few questions with paths relative to the config root
 ("base/comps/foo/foo.comp.toml"), which keeps every path the config names confined:
-a path that leaves the root is refused before anything is read.  Globs follow
-azldev's (doublestar): `*`, `?`, `[...]`, `{a,b}` within a path segment, `**` for
-any number of segments; they match files only, in path order.
+a path that leaves the root is refused before anything is read.  Globs are azldev's
+doublestar globs (the overlay engine's matcher): `*`, `?`, `[...]`, `{a,b}` within a
+path segment, `**` for any number of segments; they match files only, in path order.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import bisect
 import os
 import posixpath
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
+
+from ..overlays import glob as doublestar
 
 GLOB_CHARS = frozenset("*?[{")
 
@@ -122,8 +122,7 @@ class DirectorySource:
         return found
 
     def is_file(self, path: str) -> bool:
-        full = self.root / path
-        return full.is_file() and self._inside(full)
+        return (self.root / path).is_file()  # read() refuses what leads outside
 
     def read(self, path: str, limit: int) -> bytes:
         full = self.root / path
@@ -202,74 +201,11 @@ def has_glob(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
-class BadGlob(ValueError):
-    pass
-
-
-def _translate_segment(segment: str) -> str:
-    out, i, n = [], 0, len(segment)
-    while i < n:
-        ch = segment[i]
-        if ch == "\\" and i + 1 < n:
-            out.append(re.escape(segment[i + 1]))
-            i += 2
-        elif ch == "*":
-            out.append("[^/]*")
-            i += 1
-        elif ch == "?":
-            out.append("[^/]")
-            i += 1
-        elif ch == "[":
-            end = segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
-            if end < 0:
-                raise BadGlob(f"unclosed '[' in {segment!r}")
-            body = segment[i + 1 : end]
-            negate = body[:1] in ("!", "^")
-            if negate:
-                body = body[1:]
-            if not body:
-                raise BadGlob(f"empty character class in {segment!r}")
-            body = body.replace("\\", "\\\\")
-            out.append(f"[{'^/' if negate else ''}{body}]")
-            i = end + 1
-        elif ch == "{":
-            end = segment.find("}", i)
-            if end < 0:
-                raise BadGlob(f"unclosed '{{' in {segment!r}")
-            alternatives = segment[i + 1 : end].split(",")
-            out.append("(?:" + "|".join(_translate_segment(a) for a in alternatives) + ")")
-            i = end + 1
-        elif ch in "]}":
-            raise BadGlob(f"unmatched {ch!r} in {segment!r}")
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    return "".join(out)
-
-
-@lru_cache(maxsize=4096)
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """A root-relative glob as a regular expression over root-relative paths.
-
-    The expression is generated here from the glob (never taken from the config), and
-    is linear: `/` separates segments, so `**` cannot split a path two ways.
-    """
-    segments = pattern.split("/")
-    parts = []
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment == "**":
-            parts.append(".*" if last else "(?:[^/]+/)*")
-        else:
-            parts.append(_translate_segment(segment) + ("" if last else "/"))
-    return re.compile("".join(parts) + r"\Z", re.S)
-
-
 def validate_glob(pattern: str) -> str | None:
-    """None when `pattern` is a valid glob, else what is wrong with it."""
+    """None when `pattern` is a valid doublestar glob, else what is wrong with it."""
     try:
-        compile_glob(pattern)
-    except (BadGlob, re.error) as exc:
+        doublestar.check(pattern)
+    except ValueError as exc:
         return str(exc)
     return None
 
@@ -283,8 +219,8 @@ def glob(source: ConfigSource, pattern: str) -> list[str]:
             break
         fixed.append(segment)
     folder = "/".join(fixed)
-    regex = compile_glob(pattern)
-    return [path for path in source.files_under(folder) if regex.match(path)]
+    doublestar.check(pattern)  # ValueError (GlobError) when malformed
+    return [path for path in source.files_under(folder) if doublestar.match_path(pattern, path)]
 
 
 def sort_by_basename(paths: Iterable[str]) -> list[str]:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import re2
-
+from ..overlays import glob as doublestar
+from ..overlays.regex import RegexError, compile_regex
 from ..types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
 from .source import validate_glob
 
@@ -262,23 +262,17 @@ def shape_problems(value: Any, shape: Shape, path: Path = ()) -> Iterator[Proble
 
 # --- regexes ---------------------------------------------------------------------------
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-
 
 def re2_error(pattern: str) -> str | None:
-    """None when RE2 (the syntax azldev's Go regexp uses) accepts `pattern`, else why not.
+    """None when Go's RE2 syntax (azldev's regexp) accepts `pattern`, else why not.
 
-    Never falls back to Python's `re`: it is a different language (lookaround,
-    backreferences) and backtracks.
+    The overlay engine's compiler: google-re2, refusing what Go refuses.  Never Python's
+    `re`, a different language (lookaround, backreferences) that backtracks.
     """
     try:
-        re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        detail = exc.args[0] if exc.args else exc
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
-        return str(detail)
+        compile_regex(pattern)
+    except RegexError as exc:
+        return str(exc)
     except (TypeError, ValueError) as exc:  # e.g. a NUL the binding refuses
         return str(exc)
     return None
@@ -385,7 +379,7 @@ def overlay_problems(overlay: dict, *, check_metadata: bool = True) -> list[str]
             return
         problem = re2_error(pattern)
         if problem:
-            out.append(f"invalid regex {pattern!r} (RE2 syntax): {problem}")
+            out.append(f"{problem} (regexes use Go's RE2 syntax)")
 
     def section_with_package() -> None:
         if overlay.get("package") and not overlay.get("section"):
@@ -458,7 +452,7 @@ def overlay_problems(overlay: dict, *, check_metadata: bool = True) -> list[str]
         relative()
         pattern = overlay.get("file", "")
         if pattern and (problem := validate_glob(pattern)):
-            out.append(f"invalid glob pattern {pattern!r}: {problem}")
+            out.append(problem)
 
     if check_metadata and isinstance(overlay.get("metadata"), dict):
         out.extend(f"invalid metadata: {p}" for p in metadata_problems(overlay["metadata"]))
@@ -642,8 +636,6 @@ def archive_consistency_problems(
     entry needs an archive overlay; and no loose-file overlay may touch an archive that
     is repacked.
     """
-    from .source import compile_glob
-
     out: list[str] = []
     modified = {
         o["archive"]
@@ -668,7 +660,7 @@ def archive_consistency_problems(
                 "with 'origin.type = overlay'"
             )
         for overlay in overlays:
-            if _targets_loose_file(overlay, archive, compile_glob):
+            if _targets_loose_file(overlay, archive):
                 out.append(
                     f"loose-file {overlay.get('type')!r} overlay targets archive {archive!r}, "
                     "which an archive-scoped overlay also modifies"
@@ -687,7 +679,7 @@ _LOOSE_TYPES = (
 )
 
 
-def _targets_loose_file(overlay: dict, filename: str, compile_glob: Callable) -> bool:
+def _targets_loose_file(overlay: dict, filename: str) -> bool:
     kind = overlay.get("type")
     if kind not in _LOOSE_TYPES:
         return False
@@ -701,6 +693,6 @@ def _targets_loose_file(overlay: dict, filename: str, compile_glob: Callable) ->
         return True
     pattern = overlay.get("file", "")
     try:
-        return bool(pattern) and compile_glob(pattern).match(filename) is not None
+        return bool(pattern) and doublestar.match(pattern, filename)
     except ValueError:
         return False

@@ -1,0 +1,102 @@
+"""Small config trees and git repositories for the config and importer tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "demo" / "config"
+
+# A minimal project: a Fedora-like upstream, a target distro whose default points at
+# it, and one bare component.  Tests add files on top.
+BASE = {
+    "azldev.toml": (
+        'includes = ["distro/*.toml", "comps/components.toml"]\n'
+        "[project]\n"
+        'default-distro = { name = "azl", version = "1" }\n'
+    ),
+    "distro/fedora.toml": (
+        "[distros.fedora]\n"
+        'default-version = "43"\n'
+        'dist-git-base-uri = "https://src.example.org/rpms/$pkg.git"\n'
+        "[distros.fedora.versions.43]\n"
+        'release-ver = "43"\n'
+        'dist-git-branch = "f43"\n'
+        "[distros.fedora.versions.rawhide]\n"
+        'release-ver = "rawhide"\n'
+        'dist-git-branch = "rawhide"\n'
+    ),
+    "distro/azl.toml": (
+        "[distros.azl]\n"
+        'default-version = "1"\n'
+        "[distros.azl.versions.1]\n"
+        'release-ver = "1"\n'
+        "[distros.azl.versions.1.default-component-config]\n"
+        'spec = { type = "upstream", upstream-distro = { name = "fedora", version = "43",'
+        ' snapshot = "2026-01-01T00:00:00Z" } }\n'
+    ),
+    "comps/components.toml": 'includes = ["**/*.comp.toml"]\n[components.bare]\n',
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes | None], base: bool = True) -> Path:
+    """Write `files` (path -> text; None deletes) under root, on top of BASE if asked."""
+    for path, content in ({**BASE, **files} if base else files).items():
+        target = root / path
+        if content is None:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    return root
+
+
+def copy_demo(root: Path) -> Path:
+    shutil.copytree(DEMO, root)
+    return root
+
+
+_GIT_ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(repo: Path, *args: str, when: str = "2026-01-10T12:00:00+00:00", who: str = "Ada") -> str:
+    env = {
+        **_GIT_ENV,
+        "GIT_AUTHOR_NAME": who,
+        "GIT_AUTHOR_EMAIL": f"{who.lower()}@example.org",
+        "GIT_COMMITTER_NAME": who,
+        "GIT_COMMITTER_EMAIL": f"{who.lower()}@example.org",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+class ConfigRepo:
+    """A git work tree holding a config; each commit() writes files and commits them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True)
+        git(path, "init", "-q", "-b", "main")
+        self.day = 0
+
+    def commit(self, files: dict[str, str | bytes | None], subject: str, who: str = "Ada") -> str:
+        write_tree(self.path, files, base=False)
+        git(self.path, "add", "-A")
+        self.day += 1
+        when = f"2026-01-{self.day:02d}T12:00:00+00:00"
+        git(self.path, "commit", "-q", "--allow-empty", "-m", subject, when=when, who=who)
+        return git(self.path, "rev-parse", "HEAD").strip()
