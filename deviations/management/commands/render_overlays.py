@@ -87,10 +87,9 @@ class Command(BaseCommand):
         if options["diff"] and result.diff:
             self.stdout.write(result.diff, ending="")
         if not result.ok:
-            failed = "; ".join(o.message for o in result.failures)
-            raise CommandError(
-                f"{len(result.failures)} overlay(s) failed, nothing written: {failed}"
-            )
+            numbers = ", ".join(str(o.index + 1) for o in result.failures)
+            reasons = "".join(f"\n  {o.message}" for o in result.failures)
+            raise CommandError(f"overlay(s) {numbers} failed; nothing written to {output}{reasons}")
         try:
             write_tree(result.tree_after, output)
         except (TreeError, OSError) as exc:
