@@ -93,11 +93,18 @@ def run_batch(
 
     pool = concurrent.futures.ThreadPoolExecutor(max(1, workers or default_workers()))
     try:
-        futures = [pool.submit(process, job, ctx) for job in jobs]
-        for future in concurrent.futures.as_completed(futures):
-            group.append(future.result())
+        pending = {pool.submit(process, job, ctx) for job in jobs}
+        while pending:
+            # Wake up regularly even while a slow repository blocks: finished results are
+            # stored and the heartbeat goes on.
+            finished, pending = concurrent.futures.wait(
+                pending, timeout=GROUP_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            group.extend(future.result() for future in finished)
             now = time.monotonic()
-            if len(group) >= GROUP_SIZE or now - last_store >= GROUP_SECONDS:
+            if group and (
+                len(group) >= GROUP_SIZE or now - last_store >= GROUP_SECONDS or not pending
+            ):
                 store_group()
                 last_store = now
             if now - last_flush >= FLUSH_SECONDS:
@@ -106,8 +113,6 @@ def run_batch(
                 if not runs.is_active(run_id):
                     result.stopped = True
                     break
-        if group and not result.stopped:
-            store_group()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if progress.any():

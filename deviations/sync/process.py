@@ -99,7 +99,9 @@ def effect_hash(at_pin: VerdictAt) -> str:
     return hashlib.sha256(f"{at_pin.verdict}\n{at_pin.diff}".encode()).hexdigest()
 
 
-def fingerprint(job: ComponentJob, pin: str, tip: str, **extra: object) -> str:
+def fingerprint(
+    job: ComponentJob, pin: str, tip: str, *, rendered: bool = True, **extra: object
+) -> str:
     """Everything the stored result depends on; unchanged means skip with no writes.
 
     The pin is a function of (history, branch, snapshot, upstream-commit); the history is
@@ -109,7 +111,7 @@ def fingerprint(job: ComponentJob, pin: str, tip: str, **extra: object) -> str:
         "format": SYNC_FORMAT,
         # Only rendering depends on the engine: an engine upgrade re-syncs just the
         # components that have overlays.
-        "engine": render.engine_version() if job.overlays else "",
+        "engine": render.engine_version() if job.overlays and rendered else "",
         "url": job.url,
         "branch": job.branch,
         "package": job.package,
@@ -125,7 +127,7 @@ def fingerprint(job: ComponentJob, pin: str, tip: str, **extra: object) -> str:
 
 
 def _error(job: ComponentJob, kind: str, message: str, pin: str = "", tip: str = "") -> Outcome:
-    fp = fingerprint(job, pin, tip, error=kind, message=message)
+    fp = fingerprint(job, pin, tip, rendered=False, error=kind, message=message)
     return Outcome(job, Status.ERROR, fp, error_kind=kind, error=message)
 
 
@@ -215,20 +217,31 @@ def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
             nvr_at_tip=state.nvr_at_tip,
         )
         if job.overlays:
-            _render(job, ctx, state, outcome, reader)
+            try:
+                _render(job, ctx, state, outcome, reader)
+            except (DistGitError, render.SourceChanged, render.EngineError) as exc:
+                # The upstream state is right; only the rendering is missing.  Record both.
+                kind = getattr(exc, "kind", "config-changed")
+                if isinstance(exc, render.EngineError):
+                    kind = "render-failed"
+                outcome.fingerprint = fingerprint(
+                    job, history.pin.sha, history.tip.sha, rendered=False, error=kind
+                )
+                outcome.error_kind, outcome.error = kind, str(exc)
+                outcome.render_ok = False
+                outcome.overlays = []
+                outcome.issues = [(kind, str(exc))]
     return outcome
 
 
 def _render(job: ComponentJob, ctx: Context, state, outcome: Outcome, reader) -> None:
     sources = render.overlay_sources(job.overlays, ctx.read_config)
-    at_pin = render.render(state.at_pin.files, state.at_pin.spec_path, job, sources)
-    if state.at_tip is state.at_pin:
-        at_tip = at_pin
-    else:
-        at_tip = render.render(state.at_tip.files, state.at_tip.spec_path, job, sources)
+    at_pin = render.render(state.at_pin, job, sources)
+    at_tip = at_pin if state.at_tip is state.at_pin else render.render(state.at_tip, job, sources)
     outcome.rendered_diff = at_pin.diff
-    outcome.render_ok = all(v.verdict != Verdict.FAILED for v in at_pin.verdicts)
-    for item, pin_v, tip_v in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):
+    outcome.render_ok = all(v[0] != Verdict.FAILED for v in at_pin.verdicts)
+    for item, pin_raw, tip_raw in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):
+        pin_v, tip_v = VerdictAt(*pin_raw), VerdictAt(*tip_raw)
         reason = _obsolete_reason(item, pin_v, job, outcome.pin, reader)
         outcome.overlays.append(
             OverlayOutcome(
@@ -236,9 +249,7 @@ def _render(job: ComponentJob, ctx: Context, state, outcome: Outcome, reader) ->
             )
         )
         if pin_v.verdict == Verdict.FAILED:
-            outcome.issues.append(
-                ("overlay-failed", f"{_label(item)} fails at the pinned commit: {pin_v.message}")
-            )
+            outcome.issues.append(("overlay-failed", f"{pin_v.message}"))
 
 
 def _label(item: OverlayInput) -> str:

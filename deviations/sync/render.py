@@ -11,7 +11,12 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..core.distgit import CommitFiles
 from .jobs import ComponentJob, OverlayInput
+
+
+class EngineError(Exception):
+    """The overlay engine could not render this component at all (not an overlay verdict)."""
 
 
 class SourceChanged(Exception):
@@ -50,11 +55,32 @@ def overlay_sources(
 
 @dataclass(frozen=True)
 class Rendered:
-    verdicts: list  # process.VerdictAt, one per overlay in apply order
+    verdicts: list[tuple[str, str, str]]  # (verdict, message, own diff) per overlay, in order
     diff: str  # whole component: upstream files -> Azure Linux files
 
 
-def render(
-    files: dict[str, bytes], spec_path: str, job: ComponentJob, sources: dict[str, bytes]
-) -> Rendered:
-    raise NotImplementedError("the overlay engine has not landed yet")
+def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> Rendered:
+    """The component's overlays applied to the files of one upstream commit."""
+    from ..core.overlays import RenderOptions, SourceTree
+    from ..core.overlays import render as engine_render
+
+    contents, modes = dict(files.files), dict(files.modes)
+    # As azldev does after fetching: the spec takes the component's name.
+    spec_name = f"{job.name}.spec"
+    if files.spec_path != spec_name:
+        contents[spec_name] = contents.pop(files.spec_path)
+        if files.spec_path in modes:
+            modes[spec_name] = modes.pop(files.spec_path)
+    tree = SourceTree(contents, spec_name, modes, dict(files.links))
+    paths = {id(item.overlay): item.source_path for item in job.overlays}
+
+    def read_source(overlay) -> bytes:
+        return sources[paths[id(overlay)]]
+
+    try:
+        result = engine_render(
+            tree, [item.overlay for item in job.overlays], options=RenderOptions(read_source)
+        )
+    except Exception as exc:  # an engine bug must not stop the run: report it for this one
+        raise EngineError(f"the overlay engine failed: {type(exc).__name__}: {exc}") from exc
+    return Rendered([(o.verdict, o.message, o.diff) for o in result.outcomes], result.diff)

@@ -114,8 +114,9 @@ def _fill(sync: ComponentSync, outcome: Outcome) -> None:
     sync.failing_at_tip = sum(bool(o.at_tip and o.at_tip.verdict == "failed") for o in overlays)
     sync.noop_at_tip = sum(bool(o.at_tip and o.at_tip.verdict == "no-op") for o in overlays)
     sync.obsolete_count = sum(bool(o.obsolete_reason) for o in overlays)
-    sync.error_kind = ""
-    sync.error = ""
+    # Normally empty; set when the upstream state is known but rendering failed.
+    sync.error_kind = outcome.error_kind[:64]
+    sync.error = outcome.error
 
 
 def _drift_rows(outcome: Outcome) -> list[DriftCommit]:

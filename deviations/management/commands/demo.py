@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.importer import ImportFailed, import_config
+from deviations.sync.demo import STEPS as SYNC_STEPS
 
 from .import_config import render_text, report
 
@@ -37,6 +38,7 @@ def import_demo_config(command: Command, context: dict[str, Any]) -> None:
 # (title, function) in the order they run.
 STEPS: list[tuple[str, Step]] = [
     ("Importing the demo config", import_demo_config),
+    *SYNC_STEPS,  # build the local fake Fedora repositories, sync, print the drift
 ]
 
 
