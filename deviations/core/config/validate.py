@@ -502,8 +502,6 @@ def spec_problems(spec: dict, report: Report, *, per_component: bool) -> None:
             f"upstream-commit {commit!r} must be a commit hash of 7 to 40 hex digits",
         )
     distro = spec.get("upstream-distro") or {}
-    if distro and not distro.get("name"):
-        report((*path, "upstream-distro"), "'upstream-distro' requires 'name'")
     if per_component and distro.get("snapshot"):
         report(
             (*path, "upstream-distro", "snapshot"),
