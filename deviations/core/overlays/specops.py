@@ -7,7 +7,10 @@ again) and, on success, writes the spec with LF endings and a final newline.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import posixpath
+import re
 
 from ..spec import GO_MAX_LINE, Spec, SpecEditError, edit
 from ..types import Overlay
@@ -39,11 +42,40 @@ def patch_file_name(overlay: Overlay) -> str:
 
 
 def open_spec(data: bytes, name: str) -> Spec:
-    spec = Spec.parse(data)
-    if spec.longest_line_bytes() >= GO_MAX_LINE:
+    if Spec.has_line_too_long(data):
         # azldev's line scanner stops there ("token too long"), so azldev fails too.
-        raise OverlayFailure(f"failed to read spec `{name}`: a line is 64 KiB or longer")
-    return spec
+        raise OverlayFailure(
+            f"failed to read spec `{name}`: a line is {GO_MAX_LINE // 1024} KiB or longer"
+        )
+    return Spec.parse(data)
+
+
+_NO_MULTILINE = re.compile(r"\(\?[^):]*-[^):]*m")
+
+
+def candidate_lines(pattern: str, lines: list[str]) -> set[int] | None:
+    """Lines a line-by-line search could match in, found with one search of the whole text.
+
+    A match inside one line is also a match in the joined text once `^`/`$` match at line
+    breaks (`(?m)`), so lines that no match of the joined text touches cannot match.  None
+    (search every line) when that reasoning does not hold: `\\A`, `\\z`, `(?-m)`, or text
+    that is not UTF-8.
+    """
+    if "\\A" in pattern or "\\z" in pattern or _NO_MULTILINE.search(pattern):
+        return None
+    try:
+        data = "\n".join(lines).encode("utf-8")
+        wide = compile_regex(f"(?m:{pattern})")
+    except (UnicodeEncodeError, RegexError):
+        return None
+    # Lines may hold a newline an earlier edit wrote into them, so split the bytes.
+    starts = [0, *itertools.accumulate(len(part) + 1 for part in data.split(b"\n"))][:-1]
+    found: set[int] = set()
+    for match in wide.finditer(data):
+        first = bisect.bisect_right(starts, match.start()) - 1
+        last = bisect.bisect_right(starts, match.end()) - 1
+        found.update(range(first, last + 1))
+    return found
 
 
 def apply(overlay: Overlay, spec: Spec) -> None:
@@ -89,6 +121,7 @@ def _dispatch(o: Overlay, spec: Spec) -> None:
             o.package,
             lambda line: replace_all_text(regex, line, replacement),
             o.regex,
+            candidate_lines(o.regex, spec.lines),
         )
     elif kind == "spec-remove-section":
         edit.remove_section(spec, o.section, o.package)

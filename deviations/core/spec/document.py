@@ -97,15 +97,12 @@ class Spec:
         clone.edited = self.edited
         return clone
 
-    def longest_line_bytes(self) -> int:
-        """The longest line as Go's scanner sees it (a CR before LF counts)."""
-        longest = 0
-        for index, line in enumerate(self.lines):
-            size = len(line) if line.isascii() else len(encode(line))
-            if self._endings is not None and self._endings[index] == "\r\n":
-                size += 1
-            longest = max(longest, size)
-        return longest
+    @staticmethod
+    def has_line_too_long(data: bytes) -> bool:
+        """Would Go's line scanner give up on `data` (a line, CR included, of 64 KiB+)?"""
+        if len(data) < GO_MAX_LINE:
+            return False
+        return max(map(len, data.split(b"\n"))) >= GO_MAX_LINE
 
     # --- editing ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ that need all-or-nothing work on a copy (the overlay engine does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from . import conditionals
 from .document import Spec
@@ -221,24 +221,47 @@ def append_to_section(spec: Spec, section: str, package: str, new_lines: list[st
 
 
 def search_replace(
-    spec: Spec, section: str, package: str, replace: Callable[[str], str], pattern: str
+    spec: Spec,
+    section: str,
+    package: str,
+    replace: Callable[[str], str],
+    pattern: str,
+    candidates: Collection[int] | None = None,
 ) -> int:
-    """Apply `replace` to every body line of the targeted sections (headers are never edited)."""
+    """Apply `replace` to every body line of the targeted sections (headers are never edited).
+
+    `candidates`, when given, holds every line `replace` could change; others are skipped.
+    """
     lines = spec.lines
-    state = PREAMBLE
     updated = 0
-    for index in range(len(lines)):
-        parsed = classify(lines[index], state)
-        if not isinstance(parsed, Header) and (
-            (not section or state.name == section) and (not package or state.package == package)
-        ):
+    if candidates is not None and not section and not package:
+        # Whole-spec search: only header lines are exempt, and being a header does not
+        # depend on the section a line is in, so only the candidate lines need a look.
+        for index in sorted(i for i in candidates if 0 <= i < len(lines)):
             line = lines[index]
+            if isinstance(classify(line, PREAMBLE), Header):
+                continue
             new = replace(line)
             if new != line:
                 lines[index] = new
                 updated += 1
-                parsed = classify(new, state)
-        state = advance(parsed, state)
+    elif candidates is None or candidates:
+        state = PREAMBLE
+        for index in range(len(lines)):
+            parsed = classify(lines[index], state)
+            if (
+                (candidates is None or index in candidates)
+                and not isinstance(parsed, Header)
+                and (not section or state.name == section)
+                and (not package or state.package == package)
+            ):
+                line = lines[index]
+                new = replace(line)
+                if new != line:
+                    lines[index] = new
+                    updated += 1
+                    parsed = classify(new, state)
+            state = advance(parsed, state)
     if not updated:
         raise SpecEditError(
             f"pattern `{pattern}` not found (section=`{section}`, package=`{package}`)"

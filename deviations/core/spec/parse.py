@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .text import fields, first_field, go_lower, trim_space
+from .text import GO_SPACE, fields, first_field, go_lower, trim_space
 
 
 class SectionType(StrEnum):
@@ -137,8 +137,13 @@ def package_of(section_type: SectionType, tokens: tuple[str, ...]) -> str:
 
 def classify(text: str, state: SectionState) -> Header | Tag | None:
     """A line as azldev sees it: a section header, a tag, or None for anything else."""
-    if not text or text[0] == "#":
+    if not text:
         return None
+    first = text[0]
+    if first == "#":
+        return None
+    if first != "%" and first not in GO_SPACE and state.type is not SectionType.PACKAGE:
+        return None  # neither a header (needs `%` first) nor a tag (needs a package section)
     logical = trim_space(text)
     if not logical:
         return None

@@ -24,7 +24,8 @@ _GO_SPACE = (
 )
 _GO_SPLIT = re.compile(f"[{_GO_SPACE}]+")
 # Characters Python treats as whitespace but Go does not.
-_PY_ONLY_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")
+_PY_ONLY_SPACE = re.compile("[\x1c-\x1f]")
+GO_SPACE = frozenset(_GO_SPACE)
 
 
 def decode(data: bytes) -> str:
@@ -36,7 +37,7 @@ def encode(text: str) -> bytes:
 
 
 def _python_agrees(text: str) -> bool:
-    return not any(ch in text for ch in _PY_ONLY_SPACE)
+    return _PY_ONLY_SPACE.search(text) is None
 
 
 def fields(text: str) -> list[str]:
