@@ -11,15 +11,18 @@ import datetime as dt
 from typing import Any
 
 import django_filters as df
+from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from .core.types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
 from .models import (
     AuditEvent,
     Component,
+    Decision,
     Deviation,
     DeviationKind,
     Origin,
+    Review,
     ReviewState,
     SpecType,
     Verdict,
@@ -303,3 +306,38 @@ class AuditEventFilter(df.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by("-seq")
+
+
+class _IdFilter(df.NumberFilter):
+    """A record id: whole numbers in the database's range (junk is a form error, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class ReviewFilter(df.FilterSet):
+    """The review history (every decision), newest first; times are whole days in UTC."""
+
+    component = df.CharFilter(label="Component", field_name="deviation__component__name")
+    deviation = _IdFilter(label="Deviation", field_name="deviation_id")
+    reviewer = df.CharFilter(label="Reviewer", field_name="reviewer__username")
+    decision = _Choice(label="Decision", choices=Decision.choices)
+    since = df.DateFilter(label="From (UTC)", method="filter_since")
+    until = df.DateFilter(label="Until (UTC)", method="filter_until")
+
+    class Meta:
+        model = Review
+        fields: list[str] = []
+
+    def filter_since(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+        return qs.filter(created_at__gte=_day_start(value))
+
+    def filter_until(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+        return qs.filter(created_at__lt=_day_start(value + dt.timedelta(days=1)))
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return super().filter_queryset(queryset).order_by("-created_at", "-pk")

@@ -90,6 +90,13 @@ def audit_rows() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("actor")
 
 
+def review_rows() -> QuerySet[Review]:
+    """The review history: every decision with its deviation, reviewer and version."""
+    return Review.objects.select_related("deviation__component", "reviewer", "version").defer(
+        "effect_diff"
+    )
+
+
 # --- overview --------------------------------------------------------------
 
 
