@@ -258,3 +258,23 @@ def _archive(files: dict[str, bytes], compression: str, *, modes=None, extra=())
         "zstd": zstandard.ZstdCompressor().compress,
         "none": lambda d: d,
     }[compression](tar)
+
+
+@pytest.mark.parametrize(
+    ("overlay", "problem"),
+    [
+        (Overlay(type="file-search-replace", file="*.c", regex="(?=x)"), "invalid regex"),
+        (Overlay(type="file-remove", file="../x"), "outside"),
+        (Overlay(type="file-remove", file="[x"), "invalid glob"),
+        (Overlay(type="file-add", file="/etc/x", source="s"), "absolute"),
+        (Overlay(type="patch-add", source="/abs.patch"), "absolute"),
+        (Overlay(type="file-remove", archive="../a.tar", file="x"), "outside"),
+    ],
+)
+def test_validate_overlay(overlay: Overlay, problem: str):
+    assert any(problem in p for p in validate_overlay(overlay))
+
+
+def test_validate_overlay_accepts_good_ones():
+    assert validate_overlay(Overlay(type="file-remove", archive="a.tar.gz", file="vendor/**")) == []
+    assert validate_overlay(Overlay(type="spec-search-replace", regex=r"^\s+x$")) == []

@@ -46,7 +46,7 @@ from .render import (
     read_source_from_disk,
     render,
 )
-from .tree import PathError, SourceTree
+from .tree import PathError, SourceTree, clean_relative
 
 # Bump whenever a change here could change a rendered tree, a verdict or a diff.
 ENGINE_VERSION = "1"
@@ -64,11 +64,19 @@ def validate_overlay(overlay: Overlay) -> list[str]:
             compile_regex(overlay.regex)
         except RegexError as exc:
             problems.append(str(exc))
-    if overlay.file and overlay.type != "file-add":
+    if overlay.file:
         try:
-            check_pattern(overlay.file)
-            glob.check(overlay.file)
-        except (OverlayFailure, glob.GlobError) as exc:
+            if overlay.type in ("file-add", "patch-add"):
+                clean_relative(overlay.file, "file")
+            else:
+                check_pattern(overlay.file)
+                glob.check(overlay.file)
+        except (OverlayFailure, glob.GlobError, PathError) as exc:
+            problems.append(str(exc))
+    if overlay.archive:
+        try:
+            clean_relative(overlay.archive, "archive")
+        except PathError as exc:
             problems.append(str(exc))
     if overlay.source and overlay.source.startswith("/"):
         problems.append(f"source `{overlay.source}` is absolute; it must be relative")
