@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from . import audit, permissions
@@ -118,12 +118,16 @@ def revise_note(
     return version
 
 
-def notes_of(deviation: Deviation) -> list[dict[str, Any]]:
-    """Each note with its versions, oldest first, for pages (two queries)."""
-    notes = list(JustificationNote.objects.filter(deviation=deviation).order_by("created_at", "pk"))
-    versions: dict[int, list[NoteVersion]] = {n.pk: [] for n in notes}
-    for version in (
-        NoteVersion.objects.filter(note__in=notes).select_related("author").order_by("number")
-    ):
-        versions[version.note_id].append(version)
-    return [{"note": n, "versions": versions[n.pk], "latest": versions[n.pk][-1]} for n in notes]
+def notes_of(deviation: Deviation) -> list[JustificationNote]:
+    """The deviation's notes, oldest first, each with `versions.all` newest first (2 queries)."""
+    return list(
+        JustificationNote.objects.filter(deviation=deviation)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=NoteVersion.objects.select_related("author").order_by("-number"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )

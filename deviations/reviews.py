@@ -409,6 +409,10 @@ class SinceDecision:
     def changed(self) -> bool:
         return self.content_changed or self.effect_changed
 
+    @property
+    def decided_as(self) -> str:
+        return decided_label(self.review)
+
 
 def changes_since_decision(
     deviation: Deviation,

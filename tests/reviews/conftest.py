@@ -20,7 +20,7 @@ def second_reviewer(db):
 
 
 @pytest.fixture
-def admin_user(db):
+def admin_role(db):
     return factories.user("ada", ADMIN, is_staff=True)
 
 

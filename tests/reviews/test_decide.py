@@ -82,9 +82,9 @@ def test_four_eyes_refuses_approving_your_own_deviation_and_writes_nothing(revie
     reviews.decide(act(reviewer), dev, "changes-requested", "I will rework this.")
 
 
-def test_viewers_and_admins_cannot_decide(viewer, admin_user):
+def test_viewers_and_admins_cannot_decide(viewer, admin_role):
     dev = factories.deviation()
-    for user in (viewer, admin_user):
+    for user in (viewer, admin_role):
         with pytest.raises(PermissionDenied, match="Only reviewers"):
             reviews.decide(act(user), dev, "approved")
     assert not Review.objects.exists()

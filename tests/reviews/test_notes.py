@@ -34,9 +34,9 @@ def test_a_note_is_added_then_revised_as_new_versions(reviewer, second_reviewer)
     # Filed under the deviation, so the deviation's trail shows it.
     assert (revised.object_type, revised.object_id) == ("deviation", str(dev.pk))
     assert revised.component_name == "bash"
-    shown = notes.notes_of(dev)
-    assert [v.number for v in shown[0]["versions"]] == [1, 2]
-    assert shown[0]["latest"].text == "Breaks signing; see bug 42."
+    (shown,) = notes.notes_of(dev)
+    assert [v.number for v in shown.versions.all()] == [2, 1]  # newest first
+    assert shown.versions.all()[0].text == "Breaks signing; see bug 42."
 
 
 def test_a_revision_from_an_outdated_version_is_refused(reviewer, second_reviewer):

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 SETUP = factories.SETUP
 
 
-def test_each_role_grants_its_own_powers(viewer, reviewer, admin_user):
+def test_each_role_grants_its_own_powers(viewer, reviewer, admin_role):
     matrix = {
         "viewer": (viewer, dict(view=True, review=False, sync=False, users=False)),
         "reviewer": (reviewer, dict(view=True, review=True, sync=False, users=False)),
-        "admin": (admin_user, dict(view=True, review=False, sync=True, users=True)),
+        "admin": (admin_role, dict(view=True, review=False, sync=True, users=True)),
     }
     for name, (user, expected) in matrix.items():
         got = dict(
@@ -52,7 +52,7 @@ def test_require_turns_refusals_into_permission_denied():
         permissions.require("four eyes")
 
 
-def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin_user):
+def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin_role):
     mine = factories.commit("Rita R", "Rita.Work@Example.COM")
     theirs = factories.commit("Someone Else", "else@example.com")
     introduced_by_me = factories.deviation(introduced=mine)
@@ -61,7 +61,7 @@ def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin
     ids = [introduced_by_me.pk, changed_by_me.pk, not_mine.pk]
 
     assert permissions.authored(reviewer, ids) == {}
-    with_actor = audit.Actor.for_user(admin_user, Origin.WEB)
+    with_actor = audit.Actor.for_user(admin_role, Origin.WEB)
     people.link_identity(with_actor, reviewer, email="rita.work@example.com")
     found = permissions.authored(reviewer, ids)
     assert set(found) == {introduced_by_me.pk, changed_by_me.pk}

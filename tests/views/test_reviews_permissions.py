@@ -1,0 +1,176 @@
+"""Every state-changing request checks permission and CSRF.
+
+The walk below visits EVERY URL the project routes (pages and, when they
+exist, API endpoints), so a view added later without a permission check fails
+here: a viewer's POST must be refused (403) or not accepted at all (405), and
+must change nothing.  The Django admin is covered by tests/audit/test_admin_people.py.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from deviations import audit, notes, people
+from deviations.models import AuditEvent, GitIdentity, Review, SyncRun
+from deviations.permissions import ADMIN, REVIEWER, VIEWER
+from tests.reviews import factories
+
+pytestmark = pytest.mark.django_db
+
+# POSTs a viewer may make that change no data of azldrift.
+NOT_STATE_CHANGING = {"login", "logout"}
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def routes(resolver=None, prefix=""):
+    """(route string, pattern) for every URL pattern, admin excluded."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern, "app_name", None) == "admin":
+                continue
+            yield from routes(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+@pytest.fixture
+def world(db):
+    rita = factories.user("rita", REVIEWER)
+    dev = factories.deviation("curl", introduced=factories.commit(), effect="-a\n+b\n")
+    with_note = factories.deviation("curl")
+    note = notes.add_note(audit.Actor.for_user(rita), with_note, "why")
+    identity = people.link_identity(factories.SETUP, rita, email="rita@example.com")
+    run = SyncRun.objects.create(status=SyncRun.Status.SUCCEEDED, created_at=timezone.now())
+    return {
+        "dev": dev,
+        "note": note,
+        "identity": identity,
+        "user": rita,
+        "run": run,
+        "commit": dev.introduced_commit,
+    }
+
+
+def sample_kwargs(name, pattern, world):
+    """Arguments that resolve to a real object for each URL."""
+    by_url = {
+        "note_revise": {"pk": world["note"].pk},
+        "identity_unlink": {"pk": world["identity"].pk},
+        "user_roles": {"pk": world["user"].pk},
+        "sync_run": {"pk": world["run"].pk},
+    }
+    by_name = {
+        "pk": world["dev"].pk,
+        "name": world["dev"].component.name,
+        "sha": world["commit"].sha,
+    }
+    if name in by_url:
+        return by_url[name]
+    wanted = list(pattern.pattern.converters)
+    missing = [k for k in wanted if k not in by_name]
+    assert not missing, f"add sample values for URL {name!r} arguments {missing}"
+    return {k: by_name[k] for k in wanted}
+
+
+def test_a_viewers_post_is_refused_on_every_state_changing_url(client, world):
+    viewer = factories.user("vera", VIEWER)
+    client.force_login(viewer)
+    dev = world["dev"]
+    payload = {
+        "decision": "approved",
+        "comment": "looks fine",
+        "fingerprint": dev.fingerprint,
+        "effect_hash": dev.effect_hash,
+        "text": "a note",
+        "d": [f"{dev.pk}:{dev.fingerprint}:{dev.effect_hash}"],
+        "components": "",
+        "user": world["user"].pk,
+        "email": "someone@example.com",
+        "roles": [ADMIN, REVIEWER],
+    }
+    events_before = AuditEvent.objects.count()
+    checked = []
+    for route, pattern in routes():
+        name = pattern.name
+        if name in NOT_STATE_CHANGING or route.startswith("static"):
+            continue
+        url = reverse(name, kwargs=sample_kwargs(name, pattern, world))
+        status = client.post(url, payload).status_code
+        assert status in (403, 405), f"a viewer's POST to {url} ({name}) answered {status}"
+        checked.append((name, status))
+    refused = {name for name, status in checked if status == 403}
+    # The state-changing views of the review workflow are among those checked.
+    assert {
+        "deviation_review",
+        "note_add",
+        "note_revise",
+        "review_bulk",
+        "identity_link",
+        "identity_unlink",
+        "user_roles",
+    } <= refused
+    assert AuditEvent.objects.count() == events_before
+    assert not Review.objects.exists()
+    assert GitIdentity.objects.count() == 1
+
+
+def test_state_changing_posts_need_the_csrf_token(world):
+    rita = world["user"]
+    dev = world["dev"]
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(rita)
+    url = reverse("deviation_review", args=[dev.pk])
+    data = {
+        "decision": "changes-requested",
+        "comment": "split it",
+        "fingerprint": dev.fingerprint,
+        "effect_hash": dev.effect_hash,
+    }
+    assert browser.post(url, data).status_code == 403
+    assert not Review.objects.exists()
+    browser.get(url)  # sets the CSRF cookie, as a page load does
+    token = browser.cookies["csrftoken"].value
+    assert browser.post(url, {**data, "csrfmiddlewaretoken": token}).status_code == 302
+    assert Review.objects.count() == 1
+
+
+def test_a_user_without_any_role_cannot_change_anything_either(client, world):
+    nobody = factories.user("nobody")
+    client.force_login(nobody)
+    dev = world["dev"]
+    assert (
+        client.post(
+            reverse("deviation_review", args=[dev.pk]),
+            {
+                "decision": "approved",
+                "fingerprint": dev.fingerprint,
+                "effect_hash": dev.effect_hash,
+            },
+        ).status_code
+        == 403
+    )
+    assert client.post(reverse("note_add", args=[dev.pk]), {"text": "x"}).status_code == 403
+    assert client.post(reverse("review_bulk"), {"d": [str(dev.pk)]}).status_code == 403
+
+
+def test_admins_manage_but_do_not_review(client, world):
+    boss = factories.user("ada", ADMIN)
+    client.force_login(boss)
+    dev = world["dev"]
+    assert (
+        client.post(
+            reverse("deviation_review", args=[dev.pk]),
+            {
+                "decision": "approved",
+                "fingerprint": dev.fingerprint,
+                "effect_hash": dev.effect_hash,
+            },
+        ).status_code
+        == 403
+    )
