@@ -22,6 +22,7 @@ import io
 import lzma
 import posixpath
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 
 import zstandard
@@ -152,7 +153,15 @@ def extract(data: bytes, name: str, limit: int = DEFAULT_LIMIT) -> Extracted:
                         f"tar entry `{member.name}` has unsupported type ({member.type!r}); only"
                         " regular files, directories, and symlinks are supported"
                     )
-    except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zstandard.ZstdError) as exc:
+    except (
+        tarfile.TarError,
+        OSError,
+        EOFError,
+        ValueError,
+        zlib.error,
+        lzma.LZMAError,
+        zstandard.ZstdError,
+    ) as exc:
         raise OverlayFailure(f"cannot read archive `{name}`: {exc}") from None
     return out
 
