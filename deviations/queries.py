@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from .filters import BEHIND_RANGES, behind_q
@@ -35,6 +36,7 @@ from .models import (
     SyncRunIssue,
     Verdict,
 )
+from .reviews import OPEN
 
 # Columns of ComponentSync that lists never show (large text).
 _SYNC_HEAVY = ("sync__rendered_diff",)
@@ -84,6 +86,20 @@ def deviation_rows() -> QuerySet[Deviation]:
     return Deviation.objects.select_related(
         "component", "introduced_commit", "changed_commit"
     ).defer("obsolete_reason")
+
+
+def queue_rows() -> QuerySet[Deviation]:
+    """The review queue: open deviations, each with the moment it started waiting."""
+    return (
+        deviation_rows()
+        .filter(review_state__in=OPEN)
+        .annotate(waiting_since=Coalesce("review_state_changed_at", "created_at"))
+    )
+
+
+def queue_order(rows: QuerySet[Deviation], sort: str | None) -> QuerySet[Deviation]:
+    """Oldest first (waiting longest for a decision), unless the filters chose a sort."""
+    return rows if sort else rows.order_by(F("waiting_since").asc(), "id")
 
 
 def audit_rows() -> QuerySet[AuditEvent]:
