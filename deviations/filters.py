@@ -116,8 +116,9 @@ class _SortFilter(df.ChoiceFilter):
 
     def __init__(self, sorts: dict[str, tuple[str, tuple[Any, ...]]], default: str, **kwargs):
         self.sorts, self.default = sorts, default
-        choices = [(key, label) for key, (label, _) in sorts.items()]
-        super().__init__(choices=choices, label="Sort by", empty_label=None, **kwargs)
+        # The default order is the empty choice, so an unsorted URL stays short.
+        choices = [(key, label) for key, (label, _) in sorts.items() if key != default]
+        super().__init__(choices=choices, label="Sort by", empty_label=sorts[default][0], **kwargs)
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.order_by(*self.sorts[value or self.default][1])

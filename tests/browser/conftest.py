@@ -1,0 +1,233 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+Tests here skip when Chromium is absent, except where AZLDRIFT_REQUIRE_BROWSER=1
+(CI sets it): there a missing browser fails.  Every page a test opens is watched:
+a console error, an uncaught script error, a failed request or an HTTP error
+response fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+# Playwright's sync API runs an event loop in this thread; Django would then refuse
+# database access from it ("You cannot call this from an async context").
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("AZLDRIFT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.environ.get("AZLDRIFT_SCREENSHOTS", "")
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("AZLDRIFT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"AZLDRIFT_REQUIRE_BROWSER=1 but the browser is missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Everything that went wrong in a page: console errors, script errors, failed requests."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.requests: list[str] = []
+
+    def attach(self, page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"script error: {exc}"))
+        page.on("requestfailed", self._failed)
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def _failed(self, request) -> None:
+        # A navigation or htmx's hx-sync "replace" cancels requests still in flight: the
+        # browser reports them as aborted, which says nothing about the server.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _new_page(browser, live_server, watch: Watch, **context_options):
+    context = browser.new_context(base_url=live_server.url, **context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    watch.attach(page)
+    return context, page
+
+
+def login(page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+@pytest.fixture
+def admin(_fast_hashing, transactional_db):
+    """The user the browser logs in as: an admin, so the sync button shows."""
+    user = factories.user("admin", staff=True)
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def page(browser, live_server, watch, admin):
+    """A page logged in as `admin`, in a fresh browser context."""
+    context, page = _new_page(browser, live_server, watch, viewport={"width": 1280, "height": 900})
+    login(page, "admin")
+    yield page
+    context.close()
+    assert watch.problems == [], "\n".join(watch.problems)
+
+
+@pytest.fixture
+def new_page(browser, live_server, watch, admin):
+    """A factory of extra pages (no JavaScript, narrow screens); watched like `page`."""
+    contexts = []
+
+    def make(**options):
+        context, page = _new_page(browser, live_server, watch, **options)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert watch.problems == [], "\n".join(watch.problems)
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page PNG when AZLDRIFT_SCREENSHOTS names a folder (bench/screenshots.py)."""
+    if not SCREENSHOTS:
+        return
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+# --- the synced demo data set --------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def demo_upstream(tmp_path_factory) -> str:
+    """The demo's fake Fedora dist-git repositories, built once; their $pkg URL template."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo-distgit")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "demo" / "upstream" / "build.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+class Demo:
+    """The synced demo data: what the journeys look for."""
+
+    diff_component = "curl"  # overlays, drift and a rendered diff
+
+    @staticmethod
+    def with_category(category: str) -> list[str]:
+        from deviations.models import Deviation
+
+        return sorted(
+            Deviation.objects.filter(category=category, removed=False)
+            .values_list("component__name", flat=True)
+            .distinct()
+        )
+
+
+@pytest.fixture(scope="session")
+def demo_config_repo(tmp_path_factory) -> str:
+    """The demo config as a git repository (one commit), so deviations have provenance."""
+    import shutil
+    import subprocess
+
+    work = tmp_path_factory.mktemp("demo-config") / "config"
+    shutil.copytree(ROOT / "demo" / "config", work)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(work.parent),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Ada Maintainer",
+        "GIT_AUTHOR_EMAIL": "ada@users.invalid",
+        "GIT_AUTHOR_DATE": "2026-01-23T12:00:00Z",
+        "GIT_COMMITTER_NAME": "Ada Maintainer",
+        "GIT_COMMITTER_EMAIL": "ada@users.invalid",
+        "GIT_COMMITTER_DATE": "2026-01-23T12:00:00Z",
+    }
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "feat: the demo components and their overlays"],
+    ):
+        subprocess.run(["git", "-C", str(work), *args], env=env, check=True)
+    return str(work)
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path, demo_config_repo, demo_upstream) -> Demo:
+    """The demo config imported (from git) and synced against its local upstreams."""
+    from deviations.importer import import_config
+    from deviations.sync.service import SyncRequest, start_sync
+
+    settings.CACHE_DIR = tmp_path / "cache"
+    import_config(demo_config_repo, ref="HEAD")
+    run = start_sync(SyncRequest(base_uri=demo_upstream))
+    assert run.status == "succeeded", run.message
+    return Demo()
