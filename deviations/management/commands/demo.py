@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.importer import ImportFailed, import_config
+from deviations.reviews_demo import demo_people_and_reviews
 from deviations.sync.demo import STEPS as SYNC_STEPS
 
 from .import_config import render_text, report
@@ -39,6 +40,7 @@ def import_demo_config(command: Command, context: dict[str, Any]) -> None:
 STEPS: list[tuple[str, Step]] = [
     ("Importing the demo config", import_demo_config),
     *SYNC_STEPS,  # build the local fake Fedora repositories, sync, print the drift
+    ("Demo users and reviews", demo_people_and_reviews),
 ]
 
 
