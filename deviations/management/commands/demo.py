@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.importer import ImportFailed, import_config
 from deviations.reviews_demo import demo_people_and_reviews
+from deviations.serve import serve_ui
 from deviations.sync.demo import STEPS as SYNC_STEPS
 
 from .import_config import render_text, report
@@ -41,6 +42,7 @@ STEPS: list[tuple[str, Step]] = [
     ("Importing the demo config", import_demo_config),
     *SYNC_STEPS,  # build the local fake Fedora repositories, sync, print the drift
     ("Demo users and reviews", demo_people_and_reviews),
+    ("Serving the UI", serve_ui),  # blocks until Ctrl-C: keep it last
 ]
 
 
@@ -50,6 +52,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--config", default=str(DEMO_CONFIG), help="config folder to import (default: demo/)"
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="stop after the data steps (no web server)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
