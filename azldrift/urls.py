@@ -9,6 +9,7 @@ from deviations.views import (
     components,
     deviation,
     deviations,
+    exports,
     health,
     notes,
     overview,
@@ -39,6 +40,7 @@ urlpatterns = [
     path("sync/start/", sync.start, name="sync_start"),
     path("sync/<int:pk>/", sync.sync_run, name="sync_run"),
     path("audit/", audit.audit_log, name="audit"),
+    *exports.urlpatterns,
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

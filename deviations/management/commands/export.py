@@ -1,0 +1,115 @@
+"""`manage.py export {deviations|components|audit|reviews} [filters] [--output FILE]`.
+
+The filters are the list pages' (the same FilterSets): give them as
+`--filter key=value` (repeatable, the page's query-string keys) or as named
+options (`--kind overlay --review-state needs-review`).  The file is written
+beside its final name and renamed when complete, so a failed export leaves
+no partial file; `--output -` writes to standard output.  Each export is an
+audit event (who ran it, the filters, the number of rows).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ... import audit, exports
+from ...models import Origin
+
+
+def _all_filters() -> dict[str, set[str]]:
+    """filter name -> datasets that have it."""
+    found: dict[str, set[str]] = {}
+    for name, ds in exports.DATASETS.items():
+        for key in ds.filterset.base_filters:
+            found.setdefault(key, set()).add(name)
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Export deviations, components (with drift), the audit log or the review history as "
+        "CSV, filtered like the list pages. Recorded as an audit event."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("dataset", choices=sorted(exports.DATASETS))
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a list page filter, as in its URL (repeatable), e.g. --filter kind=overlay",
+        )
+        for key, datasets in sorted(_all_filters().items()):
+            parser.add_argument(
+                f"--{key.replace('_', '-')}",
+                dest=f"filter_{key}",
+                metavar="VALUE",
+                help=f"filter {key!r} ({', '.join(sorted(datasets))})",
+            )
+        parser.add_argument(
+            "--output",
+            "-o",
+            help="file to write (default: azldrift-<dataset>-<date>.csv here; '-' for stdout)",
+        )
+
+    def handle(self, *args, **options):
+        name = options["dataset"]
+        known = exports.DATASETS[name].filterset.base_filters
+        params: dict[str, str] = {}
+        for item in options["filter"]:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise CommandError(f"--filter {item!r}: expected KEY=VALUE")
+            params[key.strip()] = value
+        for key in _all_filters():
+            value = options.get(f"filter_{key}")
+            if value is not None:
+                params[key] = value
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise CommandError(
+                f"not a filter of the {name} export: {', '.join(unknown)} "
+                f"(its filters: {', '.join(known)})"
+            )
+        actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
+        output = options["output"] or exports.filename(name)
+        try:
+            if output == "-":
+                rows = exports.write(actor, name, params, sys.stdout.buffer)
+                sys.stdout.flush()
+            else:
+                rows = self._to_file(actor, name, params, Path(output))
+        except exports.ExportError as error:
+            raise CommandError(str(error)) from None
+        if output != "-":
+            self.stderr.write(f"{rows} {name} row{'s' if rows != 1 else ''} -> {output}")
+
+    def _to_file(self, actor, name, params, path: Path) -> int:
+        exports.select(name, params)  # invalid filters fail before any file is made
+        folder = path.parent if str(path.parent) else Path()
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                rows = exports.write(actor, name, params, _Named(out, str(path)))
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return rows
+
+
+class _Named:
+    """A binary file whose `name` is the final path (recorded in the audit event)."""
+
+    def __init__(self, out, name: str) -> None:
+        self.out, self.name = out, name
+
+    def write(self, data: bytes) -> int:
+        return self.out.write(data)
