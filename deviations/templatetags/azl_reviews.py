@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from .. import permissions
+from ..models import ReviewState
 from ..views.reviews import Panel, panel
 
 register = template.Library()
@@ -28,3 +29,12 @@ def review_panel(context: dict[str, Any], deviation: Any, page_data: Any = None)
 def note_refusal(context: dict[str, Any], deviation: Any) -> str | None:
     """Why the signed-in user may not write notes on `deviation` (None: they may)."""
     return permissions.note_refusal(context["request"].user, deviation)
+
+
+@register.filter
+def decided(decision: str) -> str:
+    """A decision as the state it puts a deviation in: "approved", "changes requested"."""
+    try:
+        return ReviewState(decision).label
+    except ValueError:
+        return decision
