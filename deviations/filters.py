@@ -283,6 +283,11 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
+def _day_after(day: dt.date) -> dt.datetime:
+    # `until` is inclusive: everything before the next day starts (no next day after 9999-12-31).
+    return _day_start(day + dt.timedelta(days=1))
+
+
 class AuditEventFilter(df.FilterSet):
     """The audit log; times are whole days in UTC, both ends inclusive."""
 
@@ -303,7 +308,7 @@ class AuditEventFilter(df.FilterSet):
         return qs.filter(created_at__gte=_day_start(value))
 
     def filter_until(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(created_at__lt=_day_start(value + dt.timedelta(days=1)))
+        return qs if value >= dt.date.max else qs.filter(created_at__lt=_day_after(value))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by("-seq")
@@ -338,7 +343,7 @@ class ReviewFilter(df.FilterSet):
         return qs.filter(created_at__gte=_day_start(value))
 
     def filter_until(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(created_at__lt=_day_start(value + dt.timedelta(days=1)))
+        return qs if value >= dt.date.max else qs.filter(created_at__lt=_day_after(value))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by("-created_at", "-pk")
