@@ -11,10 +11,14 @@ the run until the last batch is done.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Max
 
 from ..core.distgit import DistGitError
 from ..core.distgit.urls import expand_base_uri
@@ -23,7 +27,19 @@ from . import runs
 from .jobs import component_ids
 from .runs import SyncAlreadyRunning
 
-__all__ = ["SyncAlreadyRunning", "SyncError", "SyncRequest", "start_sync", "wait_for"]
+__all__ = [
+    "SyncAlreadyRunning",
+    "SyncError",
+    "SyncRequest",
+    "last_base_uri",
+    "start_sync",
+    "start_sync_in_background",
+    "wait_for",
+]
+
+log = logging.getLogger(__name__)
+# How long a web or API request waits for a background sync to create its run record.
+START_WAIT_SECONDS = 10.0
 
 
 class SyncError(ValueError):
@@ -118,3 +134,46 @@ def wait_for(run: SyncRun, poll: float = 1.0, on_progress=None) -> SyncRun:
         if runs.abandon_dead_runs():
             continue
         time.sleep(poll)
+
+
+def last_base_uri() -> str | None:
+    """Where the last sync fetched from (a web or API sync fetches from there too,
+    e.g. the demo's local fixtures)."""
+    run = SyncRun.objects.order_by("-created_at").only("options").first()
+    return (run.options or {}).get("dist_git_base_uri") if run else None
+
+
+def start_sync_in_background(request: SyncRequest) -> SyncRun | None:
+    """Start a sync for a web or API request and return its run as soon as it exists.
+
+    With a worker backend `start_sync` only enqueues, so it returns at once.  With
+    the immediate backend it would run the whole sync inside the request; it runs
+    in a background thread instead, and the caller follows its progress.  None
+    when the run did not appear within START_WAIT_SECONDS.
+    """
+    if not inline_backend():
+        return start_sync(request)
+    before = SyncRun.objects.aggregate(last=Max("pk"))["last"] or 0
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            start_sync(request)
+        except BaseException as exc:  # handed to the waiting request
+            failure.append(exc)
+            if not isinstance(exc, SyncAlreadyRunning | SyncError):
+                log.exception("background sync failed")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name="azldrift-sync", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        thread.join(0.05)
+        if failure and isinstance(failure[0], SyncAlreadyRunning | SyncError):
+            raise failure[0]
+        run = SyncRun.objects.filter(pk__gt=before).order_by("pk").first()
+        if run is not None or not thread.is_alive():
+            return run
+    return None

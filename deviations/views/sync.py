@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-
 from django.contrib import messages
-from django.db import connection
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -19,17 +13,12 @@ from ..sync.service import (
     SyncAlreadyRunning,
     SyncError,
     SyncRequest,
-    inline_backend,
-    start_sync,
+    start_sync_in_background,
 )
 from .pages import paginate, render_page
 
-log = logging.getLogger(__name__)
-
 RUNS_PER_PAGE = 25
 ISSUES_PER_PAGE = 100
-# How long the start view waits for a background sync to create its run record.
-START_WAIT_SECONDS = 10.0
 
 
 @require_GET
@@ -72,7 +61,7 @@ def start(request: HttpRequest) -> HttpResponse:
         user=request.user,
     )
     try:
-        run = _launch(sync_request)
+        run = start_sync_in_background(sync_request)
     except SyncAlreadyRunning as exc:
         messages.warning(request, str(exc))
         return redirect("sync_run", pk=exc.run.pk) if exc.run else redirect("sync_runs")
@@ -84,38 +73,3 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("sync_runs")
     messages.success(request, f"Sync #{run.pk} started.")
     return redirect("sync_run", pk=run.pk)
-
-
-def _launch(sync_request: SyncRequest) -> SyncRun | None:
-    """Start the sync and return its run as soon as it exists.
-
-    With a worker backend `start_sync` only enqueues, so it returns at once.  With
-    the immediate backend it would run the whole sync inside this request; it runs
-    in a background thread instead, and the page follows its progress.
-    """
-    if not inline_backend():
-        return start_sync(sync_request)
-    before = SyncRun.objects.aggregate(last=Max("pk"))["last"] or 0
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            start_sync(sync_request)
-        except BaseException as exc:  # handed to the waiting request
-            failure.append(exc)
-            if not isinstance(exc, SyncAlreadyRunning | SyncError):
-                log.exception("web-started sync failed")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work, name="azldrift-web-sync", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        thread.join(0.05)
-        if failure and isinstance(failure[0], SyncAlreadyRunning | SyncError):
-            raise failure[0]
-        run = SyncRun.objects.filter(pk__gt=before).order_by("pk").first()
-        if run is not None or not thread.is_alive():
-            return run
-    return None
