@@ -101,8 +101,11 @@ def mirror(url: str, cache_dir: Path) -> str:
     return str(path)
 
 
-def _from_git(git_dir: str, ref: str, label: str, *, default_ref: str = "HEAD") -> LoadedSource:
-    history = walk(git_dir, ref or default_ref)
+def _from_git(
+    git_dir: str, ref: str, label: str, cache_dir: Path, *, default_ref: str = "HEAD"
+) -> LoadedSource:
+    # Provenance checkpoints: the next import of a later commit walks only what is new.
+    history = walk(git_dir, ref or default_ref, checkpoints=cache_dir / "provenance")
     return LoadedSource(
         history.config,
         label,
@@ -125,11 +128,11 @@ def load_source(source: str, ref: str | None, cache_dir: Path) -> LoadedSource:
         except DistGitError as exc:
             raise _refuse(f"refusing {source!r}: {exc}") from None
         git_dir = mirror(source, cache_dir)
-        return _from_git(git_dir, ref, source, default_ref=REMOTE_HEAD)
+        return _from_git(git_dir, ref, source, cache_dir, default_ref=REMOTE_HEAD)
     path = Path(source).expanduser()
     if path.is_file():  # a git bundle
         git_dir = mirror(str(path.resolve()), cache_dir)
-        return _from_git(git_dir, ref, source, default_ref=REMOTE_HEAD)
+        return _from_git(git_dir, ref, source, cache_dir, default_ref=REMOTE_HEAD)
     if not path.is_dir():
         raise _refuse(
             f"{source} does not exist (give a folder with azldev.toml, a repository or a URL)"
@@ -137,9 +140,9 @@ def load_source(source: str, ref: str | None, cache_dir: Path) -> LoadedSource:
     if not ref and (path / "azldev.toml").is_file():
         return LoadedSource(load_config(path), str(path.resolve()))
     if _is_git_dir(path):
-        return _from_git(str(path.resolve()), ref, source)
+        return _from_git(str(path.resolve()), ref, source, cache_dir)
     if _is_git_dir(path / ".git"):
-        return _from_git(str((path / ".git").resolve()), ref, source)
+        return _from_git(str((path / ".git").resolve()), ref, source, cache_dir)
     if ref:
         raise _refuse(f"{source} is not a git repository, so --ref {ref} cannot be read from it")
     raise _refuse(f"{source} has no azldev.toml at its top and is not a git repository")

@@ -27,10 +27,15 @@ reported in full.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..distgit.gitcmd import run_git
 from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
@@ -269,8 +274,14 @@ def walk(
     *,
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoints: Path | None = None,
 ) -> History:
-    """Load the config at `rev` and the provenance of every deviation (see module doc)."""
+    """Load the config at `rev` and the provenance of every deviation (see module doc).
+
+    With `checkpoints` (a folder), the state at `rev` is saved there, and a later walk
+    of a descendant starts from the newest saved ancestor on its first-parent line
+    instead of the root commit.
+    """
     limits = limits or Limits()
     started = time.perf_counter()
     target = resolve_commit(git_dir, rev)
@@ -281,6 +292,14 @@ def walk(
     read_paths: set[str] = set()
     loaded_commits = skipped_invalid = 0
     last_info: CommitInfo | None = None
+    resume_at, resumed = -1, ""
+    if checkpoints is not None:
+        for index in range(len(log) - 1, -1, -1):
+            saved = _load_checkpoint(_checkpoint_path(checkpoints, git_dir, log[index][0].sha))
+            if saved is not None:
+                states, read_paths = saved
+                resume_at, resumed = index, log[index][0].sha
+                break
     with ObjectReader(git_dir) as reader:
         walker = _Walker(reader, limits)
         for number, (info, changes) in enumerate(log, start=1):
@@ -294,7 +313,7 @@ def walk(
             last_info = info
             if info.sha == target:
                 break
-            if not relevant:
+            if not relevant or number - 1 <= resume_at:
                 continue
             walker.forget_other_blobs(entries)
             current = walker.deviations(dict(entries), f"{git_dir}@{info.sha[:12]}")
@@ -324,6 +343,10 @@ def walk(
         )
         _advance(states, config.deviations, last_info, config.deviations.keys() | states.keys())
         loaded_commits += 1
+    _read_later(config, git_dir)
+    if checkpoints is not None:
+        read_paths = {p for p, _ in walker.hashes}
+        _save_checkpoint(_checkpoint_path(checkpoints, git_dir, target), states, read_paths)
     provenance = {
         name: [_provenance_of(states[name], d) for d in devs]
         for name, devs in config.deviations.items()
@@ -337,9 +360,95 @@ def walk(
             "commits_loaded": loaded_commits,
             "commits_invalid": skipped_invalid,
             "blobs_read": walker.blobs_read,
+            "resumed_from": resumed,
             "seconds": round(time.perf_counter() - started, 3),
         },
     )
+
+
+# --- checkpoints -----------------------------------------------------------------------
+# Bump when what a walk records could change (deviation extraction, matching, format).
+CHECKPOINT_VERSION = 1
+
+
+def _checkpoint_path(folder: Path, git_dir: str, sha: str) -> Path:
+    repo = hashlib.sha256(os.path.realpath(git_dir).encode()).hexdigest()[:16]
+    return folder / f"{repo}-{sha}-v{CHECKPOINT_VERSION}.json"
+
+
+def _commit_json(info: CommitInfo) -> dict:
+    return {
+        "sha": info.sha,
+        "author_name": info.author_name,
+        "author_email": info.author_email,
+        "authored_at": info.authored_at.isoformat(),
+        "committed_at": info.committed_at.isoformat(),
+        "subject": info.subject,
+    }
+
+
+def _save_checkpoint(path: Path, states: dict[str, _ComponentState], read: set[str]) -> None:
+    """The tracked deviations at a commit, as JSON (written atomically; plain data only)."""
+    commits: dict[str, dict] = {}
+    out: dict[str, list] = {}
+    for name, state in states.items():
+        rows = []
+        for t in state.tracked:
+            commits.setdefault(t.introduced.sha, _commit_json(t.introduced))
+            commits.setdefault(t.changed.sha, _commit_json(t.changed))
+            rows.append(
+                {
+                    "key": t.key,
+                    "ordinal": t.ordinal,
+                    "removed": t.removed,
+                    "introduced": t.introduced.sha,
+                    "changed": t.changed.sha,
+                    "deviation": dataclasses.asdict(t.deviation),
+                }
+            )
+        out[name] = rows
+    data = {"version": CHECKPOINT_VERSION, "read": sorted(read), "commits": commits, "states": out}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
+
+
+def _load_checkpoint(path: Path) -> tuple[dict[str, _ComponentState], set[str]] | None:
+    """A saved state, or None when there is none (or it cannot be used)."""
+    try:
+        data = json.loads(path.read_text())
+        if data.get("version") != CHECKPOINT_VERSION:
+            return None
+        commits = {
+            sha: CommitInfo(
+                c["sha"],
+                c["author_name"],
+                c["author_email"],
+                dt.datetime.fromisoformat(c["authored_at"]),
+                dt.datetime.fromisoformat(c["committed_at"]),
+                c["subject"],
+            )
+            for sha, c in data["commits"].items()
+        }
+        states = {}
+        for name, rows in data["states"].items():
+            tracked = [
+                _Tracked(
+                    r["key"],
+                    Deviation(**r["deviation"]),
+                    r["ordinal"],
+                    commits[r["introduced"]],
+                    commits[r["changed"]],
+                    r["removed"],
+                )
+                for r in rows
+            ]
+            live = [t.deviation for t in tracked if not t.removed]
+            states[name] = _ComponentState(live, tracked)
+        return states, set(data["read"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _provenance_of(state: _ComponentState, deviation: Deviation) -> Provenance:
@@ -440,4 +549,16 @@ def config_at(git_dir: str, rev: str = "HEAD", *, limits: Limits | None = None) 
             entries[path.decode("utf-8", "surrogateescape")] = blob
     with ObjectReader(git_dir) as reader:
         walker = _Walker(reader, limits)
-        return load_config(walker.source(entries, f"{git_dir}@{target[:12]}"), limits=limits)
+        config = load_config(walker.source(entries, f"{git_dir}@{target[:12]}"), limits=limits)
+    _read_later(config, git_dir)
+    return config
+
+
+def _read_later(config: Config, git_dir: str) -> None:
+    """After the walk's reader is closed, the config reads its files (overlay sources) anew."""
+
+    def fetch(path: str, blob: str, limit: int) -> bytes:
+        with ObjectReader(git_dir) as reader:
+            return _Walker(reader, Limits()).fetch(path, blob, limit)
+
+    config.source._fetch = fetch  # type: ignore[attr-defined]

@@ -1,0 +1,188 @@
+"""Provenance from git: which commit introduced each deviation, which last changed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from deviations.core.config import ConfigError
+from deviations.core.config.history import config_at, walk
+from tests.importer.trees import BASE, ConfigRepo
+
+OVERLAY_A = '[[components.x.overlays]]\ntype = "spec-add-tag"\ntag = "A"\nvalue = "a"\n'
+OVERLAY_B = (
+    '[[components.x.overlays]]\ndescription = "b"\n'
+    'type = "file-add"\nfile = "f"\nsource = "f.txt"\n'
+)
+
+
+def x_toml(*parts: str) -> str:
+    return "[components.x]\n" + "\n".join(parts)
+
+
+@pytest.fixture
+def history(tmp_path):
+    repo = ConfigRepo(tmp_path / "config")
+    c = {}
+    c["add"] = repo.commit(
+        {**BASE, "comps/x/x.comp.toml": x_toml(OVERLAY_A, OVERLAY_B), "comps/x/f.txt": "one\n"},
+        "add x with two overlays",
+    )
+    c["bare"] = repo.commit(
+        {"comps/components.toml": BASE["comps/components.toml"] + "[components.y]\n"},
+        "add a bare component",
+        who="Bob",
+    )
+    c["readme"] = repo.commit({"README.md": "hello\n"}, "docs only")
+    c["broken"] = repo.commit({"comps/x/x.comp.toml": "[components.x\n"}, "oops", who="Eve")
+    c["fixed"] = repo.commit(
+        {"comps/x/x.comp.toml": x_toml(OVERLAY_A, OVERLAY_B)}, "fix the typo", who="Eve"
+    )
+    c["source"] = repo.commit({"comps/x/f.txt": "two\n"}, "change the added file", who="Bob")
+    c["comment"] = repo.commit(
+        {"comps/x/x.comp.toml": x_toml("# Why A.", OVERLAY_A, OVERLAY_B)}, "explain A"
+    )
+    c["move"] = repo.commit(
+        {"comps/x/x.comp.toml": x_toml("\n\n\n# Why A.", OVERLAY_A, OVERLAY_B)}, "whitespace"
+    )
+    c["drop"] = repo.commit({"comps/x/x.comp.toml": x_toml(OVERLAY_B)}, "drop A")
+    c["skip"] = repo.commit(
+        {
+            "comps/x/x.comp.toml": x_toml(
+                OVERLAY_B, '[components.x.build]\ncheck = { skip = true, skip_reason = "r" }\n'
+            )
+        },
+        "skip tests",
+        who="Bob",
+    )
+    c["back"] = repo.commit(
+        {
+            "comps/x/x.comp.toml": x_toml(
+                OVERLAY_B,
+                '[components.x.build]\ncheck = { skip = true, skip_reason = "r" }\n',
+                "# Why A.",
+                OVERLAY_A,
+            )
+        },
+        "bring A back",
+    )
+    return repo, c
+
+
+def by_kind(result, name):
+    return {
+        (d.kind, d.overlay_type or d.slot): p
+        for d, p in zip(result.config.deviations[name], result.provenance[name], strict=True)
+    }
+
+
+def test_introduced_and_last_changed(history):
+    repo, c = history
+    result = walk(str(repo.path / ".git"))
+    prov = by_kind(result, "x")
+    assert set(prov) == {
+        ("overlay", "file-add"),
+        ("check-skip", "check-skip"),
+        ("overlay", "spec-add-tag"),
+    }
+    b = prov[("overlay", "file-add")]
+    assert (b.introduced.sha, b.changed.sha) == (c["add"], c["source"])  # the file it adds
+    assert b.changed.author_name == "Bob"
+    assert b.changed.author_email == "bob@example.org"
+    assert b.changed.subject == "change the added file"
+    assert b.changed.committed_at.isoformat() == "2026-01-06T12:00:00+00:00"
+    skip = prov[("check-skip", "check-skip")]
+    assert (skip.introduced.sha, skip.changed.sha) == (c["skip"], c["skip"])
+    a = prov[("overlay", "spec-add-tag")]
+    # Removed and brought back: keeps where it came from; changed when it returned.
+    assert (a.introduced.sha, a.changed.sha) == (c["add"], c["back"])
+    assert result.commit.sha == c["back"]
+    assert result.config.deviations["y"] == []
+
+
+def test_comment_change_counts_and_a_move_does_not(history):
+    repo, c = history
+    result = walk(str(repo.path / ".git"), c["move"])
+    prov = by_kind(result, "x")
+    assert prov[("overlay", "spec-add-tag")].changed.sha == c["comment"]
+    assert prov[("overlay", "file-add")].changed.sha == c["source"]
+    (a,) = [d for d in result.config.deviations["x"] if d.overlay_type == "spec-add-tag"]
+    assert a.comment == "Why A."
+    assert a.line_start == 6  # where it is at that commit
+
+
+def test_skips_broken_and_irrelevant_commits(history):
+    repo, _ = history
+    result = walk(str(repo.path / ".git"))
+    assert result.stats["commits"] == 11
+    assert result.stats["commits_invalid"] == 1  # the broken one: state carried over
+    assert result.stats["commits_loaded"] == 9  # the README-only commit is not loaded
+
+
+def test_the_target_itself_must_be_valid(history):
+    repo, c = history
+    with pytest.raises(ConfigError) as caught:
+        walk(str(repo.path / ".git"), c["broken"])
+    (issue,) = caught.value.issues
+    assert issue.file == "comps/x/x.comp.toml"
+    assert "is not valid TOML" in issue.message
+
+
+def test_old_rules_are_tolerated_in_history(tmp_path):
+    """A per-component snapshot (allowed by older azldev) does not break the walk."""
+    repo = ConfigRepo(tmp_path / "config")
+    snap = '[components.x]\nspec = { type = "upstream", upstream-distro = { name = "fedora",'
+    first = repo.commit(
+        {**BASE, "comps/x/x.comp.toml": snap + ' snapshot = "2026-02-01T00:00:00Z" } }\n'},
+        "per-component snapshot",
+    )
+    second = repo.commit(
+        {
+            "comps/x/x.comp.toml": '[components.x]\nspec = { type = "upstream",'
+            ' upstream-commit = "abcdef1" }\n'
+        },
+        "pin instead",
+    )
+    result = walk(str(repo.path / ".git"))
+    assert result.stats["commits_loaded"] == 2
+    (pin,) = result.provenance["x"]
+    assert pin.introduced.sha == second
+    with pytest.raises(ConfigError, match="per-component 'snapshot' is not allowed"):
+        walk(str(repo.path / ".git"), first)
+
+
+def test_config_at_one_commit(history):
+    repo, c = history
+    config = config_at(str(repo.path / ".git"), c["add"])
+    assert [d.overlay_type for d in config.deviations["x"]] == ["spec-add-tag", "file-add"]
+    (item,) = [i for i in config.components["x"].overlays if i.overlay.type == "file-add"]
+    assert config.overlay_source(item) == b"one\n"
+
+
+def test_unknown_revision(history):
+    repo, _ = history
+    with pytest.raises(ConfigError, match="is not in the repository"):
+        walk(str(repo.path / ".git"), "no-such-branch")
+    with pytest.raises(ConfigError, match="not a valid revision"):
+        walk(str(repo.path / ".git"), "--output=/tmp/x")
+
+
+def test_checkpoints_let_a_later_walk_start_where_the_last_one_stopped(history, tmp_path):
+    repo, c = history
+    git_dir = str(repo.path / ".git")
+    folder = tmp_path / "checkpoints"
+    walk(git_dir, c["comment"], checkpoints=folder)
+    resumed = walk(git_dir, checkpoints=folder)
+    assert resumed.stats["resumed_from"] == c["comment"]
+    assert resumed.stats["commits_loaded"] < walk(git_dir).stats["commits_loaded"]
+    fresh = walk(git_dir)
+    assert {
+        name: [(p.introduced.sha, p.changed.sha) for p in provs]
+        for name, provs in resumed.provenance.items()
+    } == {
+        name: [(p.introduced.sha, p.changed.sha) for p in provs]
+        for name, provs in fresh.provenance.items()
+    }
+    # A checkpoint that cannot be read is ignored, not trusted.
+    for path in folder.iterdir():
+        path.write_text("{broken")
+    assert walk(git_dir, checkpoints=folder).stats["resumed_from"] == ""
