@@ -20,6 +20,7 @@ FIELDS = (
     "version_at_tip",
     "release_at_tip",
     "failing_at_tip",
+    "noop_at_tip",
     "obsolete_candidates",
     "error",
     "error_kind",
@@ -35,8 +36,9 @@ def _label(dev: Deviation) -> str:
     return f"{dev.key} {dev.overlay_type}{described}"
 
 
-def _overlay_notes(component_ids: list[int]) -> tuple[dict, dict]:
+def _overlay_notes(component_ids: list[int]) -> tuple[dict, dict, dict]:
     failing: dict[int, list[str]] = {}
+    noop: dict[int, list[str]] = {}
     obsolete: dict[int, list[str]] = {}
     rows = (
         Deviation.objects.filter(component_id__in=component_ids, removed=False)
@@ -55,11 +57,13 @@ def _overlay_notes(component_ids: list[int]) -> tuple[dict, dict]:
     for dev in rows:
         if dev.verdict_at_tip == "failed":
             failing.setdefault(dev.component_id, []).append(_label(dev))
+        elif dev.verdict_at_tip == "no-op":
+            noop.setdefault(dev.component_id, []).append(_label(dev))
         if dev.obsolete:
             obsolete.setdefault(dev.component_id, []).append(
                 f"{_label(dev)} ({dev.obsolete_reason})"
             )
-    return failing, obsolete
+    return failing, noop, obsolete
 
 
 def drift_rows(names: list[str] | None = None) -> Iterator[dict]:
@@ -72,7 +76,7 @@ def drift_rows(names: list[str] | None = None) -> Iterator[dict]:
         chunk = ids[start : start + CHUNK]
         pks = [pk for pk, _ in chunk]
         syncs = {s.component_id: s for s in ComponentSync.objects.filter(component_id__in=pks)}
-        failing, obsolete = _overlay_notes(pks)
+        failing, noop, obsolete = _overlay_notes(pks)
         for pk, name in chunk:
             sync = syncs.get(pk)
             yield {
@@ -85,6 +89,7 @@ def drift_rows(names: list[str] | None = None) -> Iterator[dict]:
                 "version_at_tip": (sync.version_at_tip or None) if sync else None,
                 "release_at_tip": (sync.release_at_tip or None) if sync else None,
                 "failing_at_tip": failing.get(pk, []),
+                "noop_at_tip": noop.get(pk, []),
                 "obsolete_candidates": obsolete.get(pk, []),
                 "error": (sync.error or None) if sync else "never synced",
                 "error_kind": (sync.error_kind or None) if sync else "not-synced",

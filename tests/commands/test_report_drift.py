@@ -95,6 +95,7 @@ def test_components_never_synced_say_so(capsys):
             ),
             "component": "new",
             "failing_at_tip": [],
+            "noop_at_tip": [],
             "obsolete_candidates": [],
             "error": "never synced",
             "error_kind": "not-synced",

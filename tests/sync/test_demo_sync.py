@@ -21,6 +21,7 @@ from deviations.models import (
     SyncRunIssue,
 )
 from deviations.sync import SyncRequest, start_sync
+from deviations.sync.report import drift_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +78,12 @@ def test_drift_scenarios(synced):
     zstd = overlays("zstd")["overlay-2"]
     assert (zstd.verdict_at_pin, zstd.verdict_at_tip, zstd.obsolete) == ("applied", "no-op", False)
     assert state("zstd").noop_at_tip == 1
+    rows = {r["component"]: r for r in drift_rows(["chrony", "zstd", "nano"])}
+    assert rows["chrony"]["failing_at_tip"] == [
+        "overlay-1 file-search-replace: Use the Azure time service instead of the Fedora NTP pool"
+    ]
+    assert rows["zstd"]["noop_at_tip"][0].startswith("overlay-2 spec-set-tag: ")
+    assert len(rows["nano"]["obsolete_candidates"]) == 2
 
 
 def test_obsolete_backport_and_pins(synced):
