@@ -31,6 +31,7 @@ from ..core.distgit.urls import ALLOWED_PROTOCOLS, display_name
 
 REMOTE_HEAD = "refs/azldrift/remote-head"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::?|^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP = re.compile(r"^[\w.-]+@[\w.-]+:")
 
 
 @dataclass
@@ -122,6 +123,11 @@ def load_source(source: str, ref: str | None, cache_dir: Path) -> LoadedSource:
     ref = ref or ""
     if source.startswith("-"):
         raise _refuse(f"{source!r} is not a folder, a repository or a URL")
+    if _SCP.match(source) and not Path(source).exists():
+        raise _refuse(
+            f"refusing {source!r}: scp-style addresses are not accepted; "
+            "write it as ssh://user@host/path"
+        )
     if is_url(source):
         try:
             check_url(source)

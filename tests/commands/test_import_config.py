@@ -1,0 +1,123 @@
+"""manage.py import_config: the summary, --json, errors and refused sources."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from deviations.models import AuditEvent, Component, Deviation, ImportRun
+from tests.importer.trees import BASE, ConfigRepo, copy_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[dict, bool]:
+    out = StringIO()
+    failed = False
+    try:
+        call_command("import_config", *args, "--json", stdout=out)
+    except CommandError:
+        failed = True
+    return json.loads(out.getvalue()), failed
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return copy_demo(tmp_path / "config")
+
+
+def test_json_summary_from_the_database(demo):
+    data, failed = run(str(demo))
+    assert not failed
+    assert {
+        "components",
+        "customized_components",
+        "deviations_by_kind",
+        "overlays_by_type",
+        "changes",
+        "errors",
+    } <= set(data)
+    assert data["components"] == Component.objects.count() == 20
+    assert data["customized_components"] == Component.objects.filter(deviation_count__gt=0).count()
+    assert sum(data["deviations_by_kind"].values()) == Deviation.objects.count()
+    assert data["overlays_by_type"]["patch-add"] == 2
+    assert data["changes"] == {
+        "created": 20 + Deviation.objects.count(),
+        "changed": 0,
+        "removed": 0,
+    }
+    assert data["errors"] == []
+    assert data["import_run"] == ImportRun.objects.get().pk
+
+    again, failed = run(str(demo))
+    assert not failed
+    assert again["changes"] == {"created": 0, "changed": 0, "removed": 0}
+    assert again["import_run"] is None
+    assert again["deviations_by_kind"] == data["deviations_by_kind"]
+
+
+def test_text_summary(demo):
+    out = StringIO()
+    call_command("import_config", str(demo), stdout=out)
+    text = out.getvalue()
+    assert "components: 20 (14 customized)" in text
+    assert "overlays by type:" in text
+    assert "changes: " in text and "created" in text and "(import #" in text
+
+
+def test_errors_are_listed_and_the_command_fails(demo):
+    (demo / "base/comps/curl/curl.comp.toml").write_text(
+        '[components.curl]\n[[components.curl.overlays]]\ndescription = "broken"\n'
+        'type = "spec-search-replace"\nregex = "(?<=x)y"\n'
+    )
+    (demo / "base/comps/jq/jq.comp.toml").write_text("[components.jq\n")
+    data, failed = run(str(demo))
+    assert failed
+    assert data["components"] == 0 and data["changes"]["created"] == 0
+    by_file = {e["file"]: e for e in data["errors"]}
+    curl = by_file["base/comps/curl/curl.comp.toml"]
+    assert (curl["component"], curl["item"], curl["line"]) == ("curl", "overlay 1 ('broken')", 2)
+    assert "invalid regex" in curl["message"] and curl["text"].startswith(
+        "base/comps/curl/curl.comp.toml:2, component 'curl', overlay 1 ('broken'): "
+    )
+    assert "is not valid TOML" in by_file["base/comps/jq/jq.comp.toml"]["message"]
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "ext::sh -c touch% {marker}",
+        "fd::3",
+        "http://example.com/config.git",
+        "ftp://example.com/config.git",
+        "git@example.com:config.git",
+        "--upload-pack=touch {marker}",
+        "/no/such/folder",
+    ],
+)
+def test_refused_sources(source, tmp_path, settings):
+    settings.CACHE_DIR = tmp_path / "cache"
+    marker = tmp_path / "pwned"
+    data, failed = run(source.format(marker=marker))
+    assert failed and data["errors"]
+    assert not marker.exists()
+    assert Component.objects.count() == 0
+
+
+def test_git_url_with_ref(tmp_path, settings):
+    settings.CACHE_DIR = tmp_path / "cache"
+    repo = ConfigRepo(tmp_path / "repo")
+    first = repo.commit(BASE, "first")
+    repo.commit(
+        {"comps/components.toml": BASE["comps/components.toml"] + "[components.two]\n"}, "more"
+    )
+    data, failed = run(f"file://{repo.path}", "--ref", first)
+    assert not failed and data["components"] == 1 and data["commit"] == first
+    data, failed = run(f"file://{repo.path}")  # the remote's HEAD
+    assert not failed and data["components"] == 2
+    data, failed = run(f"file://{repo.path}", "--ref", "no-such-ref")
+    assert failed and "is not in the repository" in data["errors"][0]["message"]
