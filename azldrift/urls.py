@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from deviations.views import (
     audit,
@@ -17,6 +17,7 @@ from deviations.views import (
     queue,
     reviews,
     sync,
+    tokens,
 )
 
 urlpatterns = [
@@ -41,6 +42,8 @@ urlpatterns = [
     path("sync/<int:pk>/", sync.sync_run, name="sync_run"),
     path("audit/", audit.audit_log, name="audit"),
     *exports.urlpatterns,
+    path("api/", include("deviations.api.urls")),
+    path("api/token/", tokens.api_token, name="api_token"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,94 @@
+"""What every API view shares: authentication, the read permission, paging, errors.
+
+- Authentication: a per-user token (`Authorization: Token <key>`) or the
+  browser session (with its CSRF check on writes).  Token comes first so an
+  unauthenticated request gets 401 with `WWW-Authenticate: Token`.
+- The project's LoginRequiredMiddleware would redirect API clients to the
+  login page; API views are exempt from it and DRF answers for itself.
+- Reading needs a role (`permissions.can_view`); a user without one gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from rest_framework import pagination, permissions, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.views import APIView
+
+from .. import permissions as rules
+from ..models import Origin
+
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
+class CanView(permissions.BasePermission):
+    """Holds a role (viewer, reviewer or admin): reads everything."""
+
+    message = "You have no role in azldrift; ask an admin for the viewer role."
+
+    def has_permission(self, request, view) -> bool:
+        return rules.can_view(request.user)
+
+
+class Pages(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = "The record changed meanwhile."
+    default_code = "conflict"
+
+
+def object_id(value: Any) -> int:
+    """A primary key from the URL; one beyond the database's range is simply not found."""
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise Http404("no such record")
+    return number
+
+
+def field_error(message: str, field: str | None) -> ValidationError:
+    """400 with the message under the field at fault (or `non_field_errors`)."""
+    return ValidationError({field or "non_field_errors": [message]})
+
+
+def actor_for(request):
+    from .. import audit
+
+    return audit.Actor.for_user(request.user, Origin.API)
+
+
+class _NoLoginRedirect:
+    """API views answer 401 themselves instead of the login-page redirect.
+
+    (DRF's own `as_view` does this too on recent versions; kept explicit so it
+    never depends on that.)
+    """
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any):
+        return login_not_required(super().as_view(*args, **kwargs))
+
+
+class ApiView(_NoLoginRedirect, APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [CanView]
+
+
+class ReadViewSet(_NoLoginRedirect, viewsets.ReadOnlyModelViewSet):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [CanView]
+    pagination_class = Pages
+
+
+class GenericViewSet(_NoLoginRedirect, viewsets.GenericViewSet):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [CanView]
+    pagination_class = Pages
