@@ -78,26 +78,16 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class ResultSerializer(serializers.ModelSerializer):
-    version = serializers.IntegerField(source="version.number", read_only=True)
-
     class Meta:
         model = OverlayResult
-        fields = [
-            "target",
-            "upstream_commit",
-            "verdict",
-            "message",
-            "diff",
-            "effect_hash",
-            "version",
-        ]
+        fields = ["target", "upstream_commit", "verdict", "message", "diff", "effect_hash"]
 
 
 class DeviationDetailSerializer(DeviationSerializer):
     """One deviation: its current content, verdicts and own diffs at pin and tip, history."""
 
     obsolete_reason = serializers.CharField()
-    version = VersionSerializer(source="current_version", allow_null=True)
+    version = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField()
     reviews = serializers.SerializerMethodField()
@@ -113,6 +103,12 @@ class DeviationDetailSerializer(DeviationSerializer):
             "reviews",
             "notes",
         ]
+
+    @extend_schema_field(VersionSerializer(allow_null=True))
+    def get_version(self, deviation):
+        # From the page's versions (their commits are loaded), not another query.
+        current = [v for v in self.context["page"].versions if v.pk == deviation.current_version_id]
+        return VersionSerializer(current[0]).data if current else None
 
     @extend_schema_field(ResultSerializer(many=True))
     def get_results(self, deviation):
