@@ -36,7 +36,6 @@ DEMO_USERS = (
     ("admin", "admin-demo", [permissions.ADMIN], True),
 )
 COLLEAGUE = "rosa"  # records the demo's past decisions; cannot log in
-VARIANT_DIR = Path(settings.BASE_DIR) / "var" / "demo" / "config-variant"
 _VALUE = re.compile(r'^(\s*value\s*=\s*")([^"\\]*)(")', re.MULTILINE)
 
 
@@ -147,7 +146,7 @@ def _reviews(command: Any, context: dict[str, Any], users: dict[str, Any]) -> No
             noted,
             "Kept for Azure Linux's compliance baseline; see the security review of 2026-02.",
         )
-    out = Path(context.get("variant_dir") or VARIANT_DIR)
+    out = Path(context.get("variant_dir") or Path(settings.CACHE_DIR) / "demo-config-variant")
     variant = _variant_of(value_overlay, config, out) if value_overlay else None
     if variant is not None:
         # Approve an earlier wording of one overlay, then re-import the real config:
