@@ -7,15 +7,16 @@ error outcome, never an exception, so the run goes on.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..core.diff import tree_diff
 from ..core.distgit import (
     Commit,
+    CommitFiles,
     DistGitError,
     ErrorKind,
     MirrorCache,
@@ -149,6 +150,7 @@ def process(job: ComponentJob, ctx: Context) -> Outcome:
 
 
 def _local(job: ComponentJob, ctx: Context) -> Outcome:
+    """No upstream: the whole spec is Azure Linux's own, shown as a diff from nothing."""
     spec = job.local_spec
     fp = fingerprint(job, "", "")
     if job.previous is not None and job.previous.fingerprint == fp:
@@ -156,29 +158,33 @@ def _local(job: ComponentJob, ctx: Context) -> Outcome:
     if spec is None or not spec.path:
         return _error(job, ErrorKind.SPEC_MISSING, "local spec: no path recorded by the import")
     data = render.read_checked(ctx.read_config, spec.path, spec.sha256, "the local spec")
-    text = decode(data)
-    diff = "".join(
-        difflib.unified_diff(
-            [], text.splitlines(keepends=True), "/dev/null", f"b/{spec.path.rsplit('/', 1)[-1]}"
-        )
-    )
-    nvr = read_nvr(text)
-    at_pin = VerdictAt(Verdict.APPLIED, "the whole spec is Azure Linux's own", diff)
-    overlays = []
+    name = f"{job.name}.spec"
+    outcome = Outcome(job, Status.SYNCED, fp, spec_file=spec.path)
+    after = {name: data}
+    if job.overlays:  # overlays on a local spec apply to it as to an upstream one
+        sources = render.overlay_sources(job.overlays, ctx.read_config)
+        rendered = render.render(CommitFiles("", name, {name: data}), job, sources)
+        for item, raw in zip(job.overlays, rendered.verdicts, strict=True):
+            verdict = VerdictAt(*raw)
+            outcome.overlays.append(
+                OverlayOutcome(
+                    item.deviation_id, item.version_id, verdict, verdict, effect_hash(verdict)
+                )
+            )
+            if verdict.verdict == Verdict.FAILED:
+                outcome.issues.append(("overlay-failed", verdict.message))
+        outcome.render_ok = not outcome.issues
+        after = rendered.files or after
+    outcome.rendered_diff = tree_diff({}, after)
+    outcome.nvr_at_pin = outcome.nvr_at_tip = read_nvr(decode(after.get(name, data)))
     if spec.deviation_id:
-        overlays.append(
-            OverlayOutcome(spec.deviation_id, spec.version_id, at_pin, None, effect_hash(at_pin))
+        whole = VerdictAt(
+            Verdict.APPLIED, "the whole spec is Azure Linux's own", tree_diff({}, {name: data})
         )
-    return Outcome(
-        job,
-        Status.SYNCED,
-        fp,
-        spec_file=spec.path,
-        nvr_at_pin=nvr,
-        nvr_at_tip=nvr,
-        rendered_diff=diff,
-        overlays=overlays,
-    )
+        outcome.overlays.insert(
+            0, OverlayOutcome(spec.deviation_id, spec.version_id, whole, None, effect_hash(whole))
+        )
+    return outcome
 
 
 def _upstream(job: ComponentJob, ctx: Context) -> Outcome:

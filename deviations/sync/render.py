@@ -57,6 +57,7 @@ def overlay_sources(
 class Rendered:
     verdicts: list[tuple[str, str, str]]  # (verdict, message, own diff) per overlay, in order
     diff: str  # whole component: upstream files -> Azure Linux files
+    files: dict[str, bytes] | None = None  # the rendered files
 
 
 def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> Rendered:
@@ -83,4 +84,8 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
         )
     except Exception as exc:  # an engine bug must not stop the run: report it for this one
         raise EngineError(f"the overlay engine failed: {type(exc).__name__}: {exc}") from exc
-    return Rendered([(o.verdict, o.message, o.diff) for o in result.outcomes], result.diff)
+    return Rendered(
+        [(o.verdict, o.message, o.diff) for o in result.outcomes],
+        result.diff,
+        dict(result.tree_after.files),
+    )

@@ -27,7 +27,6 @@ def test_clone_once_then_fetch(tmp_path, repo):
     assert mirror.parent == tmp_path / "cache"
     assert mirror.name.startswith("zlib-") and mirror.name.endswith(".git")
     assert git(mirror, "config", "--get", "core.bare").strip() == "true"
-    assert git(mirror, "config", "--get", "remote.origin.url").strip() == repo.url
     inode = (mirror / "HEAD").stat().st_ino
 
     new = repo.commit(

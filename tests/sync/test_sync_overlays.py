@@ -250,3 +250,43 @@ def test_sources_come_from_the_imported_tree_and_are_checked(upstream, tmp_path)
     assert "changed since the config was imported" in state.error
     assert state.tip_commit
     assert SyncRunIssue.objects.get(run=run).kind == "config-changed"
+
+
+def test_local_spec_with_an_overlay(upstream, tmp_path):
+    root = tmp_path / "config"
+    folder = root / "base" / "comps" / "azl-tools"
+    folder.mkdir(parents=True)
+    spec = folder / "azl-tools.spec"
+    spec.write_bytes(b"Name: azl-tools\nVersion: 2.0\nRelease: 3%{?dist}\nVendor: Azure Linux")
+    component = make_component(
+        "azl-tools",
+        spec_type="local",
+        dist_git_url="",
+        local_spec_path="base/comps/azl-tools/azl-tools.spec",
+        config_file="base/comps/azl-tools/azl-tools.comp.toml",
+    )
+    sha = hashlib.sha256(spec.read_bytes()).hexdigest()
+    local = make_deviation(
+        component,
+        "local-spec",
+        {"spec": {"type": "local", "path": "azl-tools.spec"}, "sha256": sha},
+        kind="local-spec",
+        source_root=str(root),
+    )
+    tag = add_overlay(
+        component,
+        1,
+        {"type": "spec-set-tag", "tag": "Vendor", "value": "Microsoft"},
+        source_root=str(root),
+    )
+    run = sync(upstream)
+    assert list(SyncRunIssue.objects.filter(run=run).values_list("message", flat=True)) == []
+    state = ComponentSync.objects.get()
+    assert (state.pinned_commit, state.version_at_pin, state.release_at_pin) == ("", "2.0", "3")
+    assert state.rendered_diff.startswith("--- /dev/null\n+++ b/azl-tools.spec\n")
+    assert "+Vendor: Microsoft" in state.rendered_diff
+    whole = OverlayResult.objects.get(deviation=local, target="pin")
+    assert whole.diff.endswith("+Vendor: Azure Linux\n\\ No newline at end of file\n")
+    tag.refresh_from_db()
+    assert (tag.verdict_at_pin, tag.verdict_at_tip) == ("applied", "applied")
+    assert sync(upstream).skipped == 1

@@ -142,7 +142,9 @@ class MirrorCache:
         path = self.path_for(url)
         with self._locked(path):
             if (path / "HEAD").is_file():
-                args = ["fetch", "--quiet", "--prune", "--no-tags", "--", "origin", HEADS_REFSPEC]
+                # By URL, not by a remote name: the mirror's folder is keyed by the URL,
+                # and nothing stored in the mirror can redirect the fetch elsewhere.
+                args = ["fetch", "--quiet", "--prune", "--no-tags", "--", url, HEADS_REFSPEC]
                 self._with_retries(url, "fetching", args, str(path))
                 return MirrorUpdate(str(path), cloned=False)
             if path.exists():  # debris of a crash outside our temp-then-rename
@@ -152,8 +154,6 @@ class MirrorCache:
                 source = file_url_path(url) or url
                 args = ["clone", "--quiet", "--bare", "--no-tags", "--", source, str(tmp / "m")]
                 self._with_retries(url, "cloning", args, None)
-                if source != url:  # keep the URL itself as origin, not the path
-                    run_git(["remote", "set-url", "origin", url], git_dir=str(tmp / "m"))
                 (tmp / "m").rename(path)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
