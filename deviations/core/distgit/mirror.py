@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ from .gitcmd import GitCommandError, run_git
 from .urls import check_branch_name, check_url, display_name, file_url_path
 
 HEADS_REFSPEC = "+refs/heads/*:refs/heads/*"
+log = logging.getLogger(__name__)
 
 _MISSING_MARKERS = (
     "does not appear to be a git repository",
@@ -145,9 +147,16 @@ class MirrorCache:
                 # By URL, not by a remote name: the mirror's folder is keyed by the URL,
                 # and nothing stored in the mirror can redirect the fetch elsewhere.
                 args = ["fetch", "--quiet", "--prune", "--no-tags", "--", url, HEADS_REFSPEC]
-                self._with_retries(url, "fetching", args, str(path))
-                return MirrorUpdate(str(path), cloned=False)
-            if path.exists():  # debris of a crash outside our temp-then-rename
+                try:
+                    self._with_retries(url, "fetching", args, str(path))
+                    return MirrorUpdate(str(path), cloned=False)
+                except DistGitError as exc:
+                    if exc.kind != ErrorKind.GIT_FAILED:
+                        raise
+                    # Upstream answered, our copy did not cope (damaged by a crash?):
+                    # start again from a fresh clone.
+                    log.warning("mirror %s failed to fetch (%s); cloning it again", path, exc)
+            if path.exists():  # debris of a crash, or a mirror that could not fetch
                 shutil.rmtree(path)
             tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=self.root))
             try:
