@@ -80,6 +80,7 @@ def sample_kwargs(name, pattern, world):
         "name": world["dev"].component.name,
         "sha": world["commit"].sha,
         "format": "json",
+        "seq": 1,  # an audit event (its page is read-only)
     }
     if name in by_url:
         return by_url[name]
