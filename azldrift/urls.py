@@ -41,6 +41,7 @@ urlpatterns = [
     path("sync/start/", sync.start, name="sync_start"),
     path("sync/<int:pk>/", sync.sync_run, name="sync_run"),
     path("audit/", audit.audit_log, name="audit"),
+    path("audit/<int:seq>/", audit.audit_event, name="audit_event"),
     *exports.urlpatterns,
     path("api/", include("deviations.api.urls")),
     path("api/token/", tokens.api_token, name="api_token"),
@@ -53,3 +54,6 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),
 ]
+
+# The pages' 404 page, except under /api/, where an unknown URL answers JSON.
+handler404 = "deviations.api.errors.not_found"

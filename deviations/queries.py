@@ -51,8 +51,11 @@ _COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
 
 def component_rows() -> QuerySet[Component]:
     """Components with their sync state and current deviations' kinds/states (2 queries)."""
-    current = Deviation.objects.filter(removed=False).only(
-        "id", "component_id", "kind", "review_state", "position"
+    # Explicit order: the model's default (component__name) would join components again.
+    current = (
+        Deviation.objects.filter(removed=False)
+        .only("id", "component_id", "kind", "review_state", "position")
+        .order_by("position")
     )
     return (
         Component.objects.select_related("sync")
@@ -104,6 +107,18 @@ def queue_order(rows: QuerySet[Deviation], sort: str | None) -> QuerySet[Deviati
 
 def audit_rows() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("actor")
+
+
+def audit_list_rows() -> QuerySet[AuditEvent]:
+    """What event tables show; before/after (large JSON) are on each event's own page."""
+    return AuditEvent.objects.defer("before", "after")
+
+
+def audit_event(seq: int) -> AuditEvent:
+    event = audit_rows().filter(seq=seq).first()
+    if event is None:
+        raise Http404(f"no audit event #{seq}")
+    return event
 
 
 def review_rows() -> QuerySet[Review]:
@@ -258,7 +273,7 @@ def component_page(name: str) -> ComponentPage:
         drift_commits=drift[:DRIFT_LIMIT],
         drift_total=(sync.commits_behind or 0) if sync else len(drift),
         trail=list(
-            AuditEvent.objects.filter(component_name=component.name).order_by("-seq")[:TRAIL_LIMIT]
+            audit_list_rows().filter(component_name=component.name).order_by("-seq")[:TRAIL_LIMIT]
         ),
         results=results,
     )
@@ -300,9 +315,9 @@ def deviation_page(pk: int) -> DeviationPage:
         )
     )
     trail = list(
-        AuditEvent.objects.filter(object_type="deviation", object_id=str(pk)).order_by("-seq")[
-            :TRAIL_LIMIT
-        ]
+        audit_list_rows()
+        .filter(object_type="deviation", object_id=str(pk))
+        .order_by("-seq")[:TRAIL_LIMIT]
     )
     return DeviationPage(deviation, sync, versions, results, reviews, notes, trail)
 

@@ -20,7 +20,7 @@ MAX_QUERIES = 7
 def world(db):
     w = factories.world()
     with transaction.atomic():
-        audit.record(
+        w.synced = audit.record(
             audit.Actor.job("sync #1"),
             "component.synced",
             component_name="curl",
@@ -33,10 +33,12 @@ def world(db):
     return w
 
 
+def seqs_of(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<td class="mono small"><a href="/audit/(\d+)/"', html)]
+
+
 def seqs(response) -> list[int]:
-    return [
-        int(n) for n in re.findall(r'<td class="mono small">(\d+)</td>', response.content.decode())
-    ]
+    return seqs_of(response.content.decode())
 
 
 def test_url_layout():
@@ -52,7 +54,7 @@ def test_newest_first(client_in, world):
 def test_filters(client_in, world):
     assert seqs(client_in.get(f"{URL}?actor=sync+%231")) == [AuditEvent.objects.latest("seq").seq]
     synced = client_in.get(f"{URL}?action=component.synced").content.decode()
-    assert "component.synced" in synced and "&quot;tip&quot;: &quot;b&quot;" in synced
+    assert "component.synced" in synced and seqs_of(synced) == [world.synced.seq]
     curl = set(AuditEvent.objects.filter(component_name="curl").values_list("seq", flat=True))
     assert set(seqs(client_in.get(f"{URL}?component=curl"))) == curl
     d = world.deviations["curl"][0]
@@ -91,3 +93,20 @@ def test_query_count_bounded(client_in, world, count_queries):
     factories.add_components(world, 30)
     large = count_queries(lambda: client_in.get(f"{URL}?component=curl"))
     assert small == large <= MAX_QUERIES
+
+
+def test_event_page_shows_the_change_and_the_chain(client_in, world):
+    event = world.synced
+    response = client_in.get(reverse("audit_event", args=[event.seq]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert event.hash in html and event.prev_hash in html
+    assert '<tr class="del">' in html and '<tr class="add">' in html  # before -> after diff
+    assert "&quot;b&quot;" in html
+    assert f'href="{reverse("component", args=["curl"])}"' in html
+    assert client_in.get(reverse("audit_event", args=[999999])).status_code == 404
+
+
+def test_event_tables_link_to_the_event_pages(client_in, world):
+    html = client_in.get(URL).content.decode()
+    assert f'href="{reverse("audit_event", args=[world.synced.seq])}"' in html

@@ -1,0 +1,263 @@
+#!/usr/bin/env python
+"""Page speed at full size: median and p95 server time and query count per page type.
+
+    .venv/bin/python bench/pages.py [--work DIR] [--fixture DIR] [--database-url URL]
+                                    [--samples N]
+
+Needs ../shared.  Builds (or reuses, with --work) a scratch database holding the real
+Azure Linux config imported from its git history (7,583 components, provenance) and a
+full sync against make-distgit-fixture repositories of every component (built, or
+reused with --fixture), using the importer's and the sync's own code.  Then requests
+every page type through Django's full stack (middleware, session, view, templates) as
+a logged-in user, N times each over varied URLs, and prints per page type the median
+and p95 time and the number of queries, beside a baseline from the same run: the
+/health/ endpoint, the least a request through the same stack costs.
+
+Targets on 2 cores: list and overview pages under 50 ms median, component pages under
+100 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("AZLDRIFT_SHARED", ROOT.parent / "shared")).resolve()
+DATA = SHARED / "data" / "azurelinux-4.0"
+CONFIG = DATA / "config"
+HISTORY = DATA / "config-history.bundle"
+TOOL = SHARED / "bin" / "make-distgit-fixture"
+
+# page type -> (target median in ms, kind)
+TARGETS = {
+    "overview": 50,
+    "components list": 50,
+    "deviations list": 50,
+    "audit log": 50,
+    "sync runs": 50,
+    "component": 100,
+    "deviation": 100,
+    "config commit": 100,
+    "sync run": 100,
+}
+
+
+def config_names() -> list[str]:
+    comps = CONFIG / "base" / "comps"
+    names = set(tomllib.loads((comps / "components.toml").read_text())["components"])
+    for path in comps.glob("**/*.comp.toml"):
+        names |= set(tomllib.loads(path.read_text())["components"])
+    return sorted(names)
+
+
+def ensure_fixture(fixture: Path) -> str:
+    if not (fixture / "manifest.json").exists():
+        names = fixture.parent / f"{fixture.name}-names.txt"
+        names.write_text("\n".join(config_names()))
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                str(TOOL),
+                "--out",
+                str(fixture),
+                "--names",
+                f"@{names}",
+                "--skip-unusable",
+                "--quiet",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"fixture repositories built in {time.perf_counter() - started:.0f}s")
+    return json.loads((fixture / "manifest.json").read_text())["url_template"]
+
+
+def ensure_data(template: str) -> None:
+    """Import the real config (with history) and sync it fully, unless already done."""
+    from django.core.management import call_command
+
+    from deviations.importer import import_config
+    from deviations.models import Component, SyncRun
+    from deviations.sync import SyncRequest, start_sync
+
+    call_command("migrate", verbosity=0)
+    if not Component.objects.exists():
+        started = time.perf_counter()
+        import_config(HISTORY, ref="tomls/base/main")
+        print(f"import of the real config (history bundle): {time.perf_counter() - started:.0f}s")
+    if not SyncRun.objects.filter(status="succeeded").exists():
+        started = time.perf_counter()
+        run = start_sync(SyncRequest(base_uri=template))
+        print(
+            f"full sync: {time.perf_counter() - started:.0f}s, {run.total} components, "
+            f"{run.errors} with errors ({run.status})"
+        )
+
+
+def sample_urls(samples: int) -> dict[str, list[str]]:
+    """Varied URLs per page type (filters, sorts, deep pages, different records)."""
+    from django.urls import reverse
+
+    from deviations.models import AuditEvent, Component, ConfigCommit, Deviation, SyncRun
+
+    rng = random.Random(0)
+
+    def pick(values: list, k: int) -> list:
+        return [rng.choice(values) for _ in range(k)] if values else []
+
+    components = reverse("components")
+    deviations = reverse("deviations")
+    audit = reverse("audit")
+    list_variants = {
+        "components list": [
+            components,
+            f"{components}?q=lib",
+            f"{components}?has_deviations=yes",
+            f"{components}?category=azl-pruning",
+            f"{components}?behind=any&sort=-behind",
+            f"{components}?rebase_risk=fail",
+            f"{components}?kind=overlay&review_state=needs-review",
+            f"{components}?page=100",
+            f"{components}?sort=-deviations&page=3",
+            f"{components}?sync_error=yes",
+            f"{components}?obsolete=yes",
+        ],
+        "deviations list": [
+            deviations,
+            f"{deviations}?kind=overlay",
+            f"{deviations}?q=test",
+            f"{deviations}?category=upstream-backport",
+            f"{deviations}?verdict_at_tip=failed",
+            f"{deviations}?sort=-updated&page=5",
+            f"{deviations}?review_state=needs-review",
+        ],
+        "audit log": [
+            audit,
+            f"{audit}?page=150",
+            f"{audit}?component=systemd",
+            f"{audit}?actor=import+%231",
+            f"{audit}?action=deviation.created",
+            f"{audit}?since=2020-01-01",
+        ],
+    }
+    urls = {"overview": [reverse("overview")] * samples}
+    for kind, variants in list_variants.items():
+        urls[kind] = [variants[i % len(variants)] for i in range(samples)]
+    urls["sync runs"] = [reverse("sync_runs")] * samples
+    customized = list(
+        Component.objects.filter(deviation_count__gt=0).values_list("name", flat=True)
+    )
+    bare = list(Component.objects.filter(deviation_count=0).values_list("name", flat=True))
+    half = samples // 2
+    urls["component"] = [
+        reverse("component", args=[n]) for n in pick(customized, samples - half) + pick(bare, half)
+    ]
+    urls["deviation"] = [
+        reverse("deviation", args=[pk])
+        for pk in pick(list(Deviation.objects.values_list("pk", flat=True)), samples)
+    ]
+    urls["config commit"] = [
+        reverse("config_commit", args=[sha])
+        for sha in pick(list(ConfigCommit.objects.values_list("sha", flat=True)), samples)
+    ]
+    run = SyncRun.objects.order_by("-pk").first()
+    urls["sync run"] = [reverse("sync_run", args=[run.pk])] * samples
+    assert AuditEvent.objects.exists()
+    return urls
+
+
+def measure(get: Callable[[str], object], urls: list[str]) -> tuple[list[float], list[int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries = [], []
+    get(urls[0])  # warm caches (templates, lexers) once per page type
+    for url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = get(url)
+            elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        times.append(elapsed * 1000)
+        queries.append(len(ctx.captured_queries))
+    return times, queries
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, help="folder kept between runs (database, cache)")
+    parser.add_argument("--fixture", type=Path, help="make-distgit-fixture repositories to reuse")
+    parser.add_argument("--database-url", help="default: SQLite in the work folder")
+    parser.add_argument("--samples", type=int, default=60, help="requests per page type")
+    args = parser.parse_args()
+    if not (TOOL.exists() and CONFIG.exists() and HISTORY.exists()):
+        print(f"needs {SHARED} (the read-only shared data folder); it is absent", file=sys.stderr)
+        return 2
+    work = args.work or Path(tempfile.mkdtemp(prefix="azldrift-bench-pages-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{work / 'pages.sqlite3'}"
+    os.environ["AZLDRIFT_CACHE_DIR"] = str(work / "cache")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "azldrift.settings")
+    os.environ["STATIC_PLAIN"] = "1"  # no collectstatic manifest needed to render
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    template = ensure_fixture(args.fixture or work / "distgit")
+    ensure_data(template)
+
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    client = Client()
+    client.force_login(user)
+    urls = sample_urls(args.samples)
+    engine = django.db.connection.vendor
+    print(f"\n{engine}, {os.cpu_count()} CPUs, {args.samples} requests per page type\n")
+    header = f"{'page':<18}{'median ms':>10}{'p95 ms':>9}{'queries':>10}{'target':>9}  verdict"
+    print(header)
+    print("-" * len(header))
+    base_times, base_queries = measure(client.get, ["/health/"] * args.samples)
+    print(
+        f"{'baseline /health/':<18}{statistics.median(base_times):>10.1f}"
+        f"{p95(base_times):>9.1f}{max(base_queries):>10}"
+    )
+    missed = 0
+    for kind, target in TARGETS.items():
+        times, queries = measure(client.get, urls[kind])
+        median = statistics.median(times)
+        count = (
+            f"{min(queries)}-{max(queries)}" if min(queries) != max(queries) else str(queries[0])
+        )
+        verdict = "ok" if median < target else "MISSED"
+        missed += verdict != "ok"
+        print(
+            f"{kind:<18}{median:>10.1f}{p95(times):>9.1f}{count:>10}{'< ' + str(target):>9}"
+            f"  {verdict}  ({median / statistics.median(base_times):.0f}x baseline)"
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
