@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from .. import permissions as rules
 from ..models import Origin
+from .schema import ApiSchema
 
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
@@ -78,17 +79,20 @@ class _NoLoginRedirect:
 
 
 class ApiView(_NoLoginRedirect, APIView):
+    schema = ApiSchema()
     authentication_classes = AUTHENTICATION
     permission_classes = [CanView]
 
 
 class ReadViewSet(_NoLoginRedirect, viewsets.ReadOnlyModelViewSet):
+    schema = ApiSchema()
     authentication_classes = AUTHENTICATION
     permission_classes = [CanView]
     pagination_class = Pages
 
 
 class GenericViewSet(_NoLoginRedirect, viewsets.GenericViewSet):
+    schema = ApiSchema()
     authentication_classes = AUTHENTICATION
     permission_classes = [CanView]
     pagination_class = Pages

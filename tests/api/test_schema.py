@@ -1,0 +1,165 @@
+"""The OpenAPI schema against the API: real responses conform, and fuzzing finds no 500.
+
+The schema is the one `/api/schema/` serves (drf-spectacular's generator).
+Requests go through the WSGI application, authenticated with a reviewer's
+token (a reviewer may write reviews and notes but not start a sync, so the
+fuzzer cannot launch a sync against the network).  Examples are bounded so
+the suite stays fast; the seed is fixed (derandomize) so a failure repeats.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.openapi.checks import (
+    ContentDeserializationError,  # noqa: F401 - documents what content_type checks raise
+)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from deviations import audit, notes
+from deviations.permissions import REVIEWER
+from tests import factories
+from tests.reviews import factories as people
+
+
+def _raw_schema() -> dict:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(schema, renderer_context={}))
+
+
+RAW = _raw_schema()
+schema = schemathesis.openapi.from_dict(RAW)
+schema.app = get_wsgi_application()
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def api_world(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    w = factories.world(extra_components=2)
+    reviewer = people.user("rita", REVIEWER)
+    dev = w.deviations["curl"][0]
+    notes.add_note(audit.Actor.for_user(reviewer), dev, "why")
+    token, _ = Token.objects.get_or_create(user=reviewer)
+    return w, {"Authorization": f"Token {token.key}"}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests through the raw WSGI handler would close the test's database connection
+    at the end of each request (as Django's test client prevents, we prevent it here)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_the_schema_covers_every_api_route():
+    paths = set(RAW["paths"])
+    assert {
+        "/api/components/",
+        "/api/components/{name}/",
+        "/api/drift/",
+        "/api/drift/{name}/",
+        "/api/deviations/",
+        "/api/deviations/{id}/",
+        "/api/deviations/{id}/reviews/",
+        "/api/deviations/{id}/notes/",
+        "/api/notes/{id}/versions/",
+        "/api/reviews/",
+        "/api/reviews/{id}/",
+        "/api/sync-runs/",
+        "/api/sync-runs/{id}/",
+        "/api/audit-events/",
+        "/api/audit-events/{id}/",
+        "/api/exports/deviations.csv",
+    } <= paths
+    assert RAW["components"]["securitySchemes"].keys() >= {"tokenAuth", "cookieAuth"}
+
+
+def real_requests(w) -> list[tuple[str, str, dict, dict]]:
+    """(method, path template, path parameters, query) of real reads on the data set."""
+    dev = w.deviations["curl"][0]
+    return [
+        ("GET", "/api/components/", {}, {"behind": "any"}),
+        ("GET", "/api/components/{name}/", {"name": "curl"}, {}),
+        ("GET", "/api/components/{name}/", {"name": "zlib"}, {}),
+        ("GET", "/api/drift/", {}, {}),
+        ("GET", "/api/drift/{name}/", {"name": "curl"}, {}),
+        ("GET", "/api/drift/{name}/", {"name": "jq"}, {}),
+        ("GET", "/api/deviations/", {}, {"kind": "overlay", "page_size": 3}),
+        ("GET", "/api/deviations/{id}/", {"id": dev.pk}, {}),
+        ("GET", "/api/deviations/{id}/", {"id": w.deviations["jq"][0].pk}, {}),
+        ("GET", "/api/deviations/{id}/notes/", {"id": dev.pk}, {}),
+        ("GET", "/api/reviews/", {}, {}),
+        ("GET", "/api/sync-runs/", {}, {}),
+        ("GET", "/api/sync-runs/{id}/", {"id": w.sync.pk}, {}),
+        ("GET", "/api/audit-events/", {}, {"component": "curl"}),
+        ("GET", "/api/audit-events/{id}/", {"id": 1}, {}),
+        ("GET", "/api/exports/reviews.csv", {}, {}),
+    ]
+
+
+def test_real_responses_conform_to_the_schema(api_world):
+    w, headers = api_world
+    for method, path, path_parameters, query in real_requests(w):
+        operation = schema[path][method]
+        case = operation.Case(path_parameters=path_parameters, query=query)
+        response = case.call(headers=headers)
+        assert response.status_code == 200, (path, response.text[:300])
+        case.validate_response(response, checks=CHECKS)
+
+
+def test_writes_conform_to_the_schema(api_world):
+    w, headers = api_world
+    dev = w.deviations["curl"][1]
+    writes = [
+        ("/api/deviations/{id}/reviews/", {"id": dev.pk}, {"decision": "rejected"}, 400),
+        (
+            "/api/deviations/{id}/reviews/",
+            {"id": dev.pk},
+            {"decision": "changes-requested", "comment": "split it"},
+            201,
+        ),
+        ("/api/deviations/{id}/notes/", {"id": dev.pk}, {"text": "because"}, 201),
+        ("/api/sync-runs/", {}, {}, 403),
+    ]
+    for path, path_parameters, body, status in writes:
+        case = schema[path]["POST"].Case(
+            path_parameters=path_parameters, body=body, media_type="application/json"
+        )
+        response = case.call(headers=headers)
+        assert response.status_code == status, (path, response.text[:300])
+        case.validate_response(response, checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_fuzzing_finds_no_server_error(case, api_world):
+    _, headers = api_world
+    case.call_and_validate(headers=headers, checks=CHECKS)
