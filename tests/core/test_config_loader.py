@@ -421,3 +421,27 @@ def test_the_demo_config_loads(tmp_path):
     assert len(config.components) == 20
     assert config.default_distro == ("azurelinux", "4.0")
     assert config.components["bash"].upstream.branch == "rawhide"
+
+
+def test_group_spec_discovery(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "comps/local.comp.toml": (
+                '[component-groups.local]\nspecs = ["SPECS/**/*.spec"]\n'
+                'excluded-paths = ["SPECS/skip/**"]\n'
+            ),
+            "comps/SPECS/a/alpha.spec": "Name: alpha\n",
+            "comps/SPECS/skip/beta.spec": "Name: beta\n",
+            "comps/bad.comp.toml": '[component-groups.bad]\nspecs = ["[oops/*.spec"]\n',
+        },
+    )
+    (problem,) = issues_of(tmp_path)
+    assert problem.startswith("comps/bad.comp.toml, component group 'bad': spec pattern")
+    assert "is not a valid glob" in problem
+    (tmp_path / "comps/bad.comp.toml").unlink()
+    config = load_config(tmp_path)
+    assert "beta" not in config.components
+    alpha = config.components["alpha"]
+    assert alpha.groups == ("local",)
+    assert alpha.upstream.local_spec == "comps/SPECS/a/alpha.spec"

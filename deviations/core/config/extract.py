@@ -132,7 +132,7 @@ class Extractor:
         self._shared: dict[int, tuple[object, list[Deviation]]] = {}
         base_spec = resolver.baseline.config.get("spec") or {}
         ref = base_spec.get("upstream-distro") or {}
-        made = resolver._make_upstream(
+        made = resolver.make_upstream(
             ref.get("name", ""), ref.get("version", ""), ref.get("snapshot", ""), "", ""
         )
         self.baseline: Upstream | None = made if isinstance(made, Upstream) else None

@@ -583,7 +583,18 @@ def _discover_specs(
                     )
                 )
                 continue
-            for path in glob(source, rooted):
+            try:
+                found = glob(source, rooted)
+            except ValueError as exc:
+                issues.append(
+                    ConfigIssue(
+                        group.file.path,
+                        f"spec pattern {pattern!r} is not a valid glob: {exc}",
+                        item=f"component group {name!r}",
+                    )
+                )
+                continue
+            for path in found:
                 if not path.endswith(".spec") or any(
                     ex and glob_match(ex, path) for ex in excluded
                 ):

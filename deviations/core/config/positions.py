@@ -176,14 +176,14 @@ def scan(text: str) -> FilePositions:
     header_spans: list[tuple[Path, Span]] = []
     current_header: Span | None = None
     scanner = _ValueScanner()
-    open_span: Span | None = None
+    growing: list[Span] = []  # spans that end where the multi-line value being read ends
 
     for number, raw in enumerate(lines, start=1):
         if scanner.open:
             kinds.append("v")
             scanner.feed(raw)
-            if open_span is not None:
-                open_span.end = number
+            for span in growing:
+                span.end = number
             continue
         line = raw.strip()
         if not line:
@@ -225,10 +225,8 @@ def scan(text: str) -> FilePositions:
         if current_header is not None:
             current_header.end = number
         scanner.feed(rest)
-        open_span = span if scanner.open else None
-        if open_span is not None and current_header is not None:
-            # the header's end follows the value to its last line
-            open_span = _Both(span, current_header)  # type: ignore[assignment]
+        # A multi-line value moves the end of its key and of its table.
+        growing = [s for s in (span, current_header) if s is not None] if scanner.open else []
 
     # A table's span covers its sub-tables and array elements (their headers follow it).
     count = len(header_spans)
@@ -239,22 +237,6 @@ def scan(text: str) -> FilePositions:
             span.end = max(span.end, header_spans[j][1].end)
             j += 1
     return result
-
-
-class _Both:
-    """Moves the end of a key's span and of its table header together."""
-
-    def __init__(self, key: Span, header: Span) -> None:
-        self._key, self._header = key, header
-
-    @property
-    def end(self) -> int:
-        return self._key.end
-
-    @end.setter
-    def end(self, value: int) -> None:
-        self._key.end = value
-        self._header.end = value
 
 
 def _header_path(line: str, array: bool, aot_count: dict[Path, int]) -> Path | None:

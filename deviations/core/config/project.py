@@ -28,7 +28,7 @@ class Config:
     @property
     def default_distro(self) -> tuple[str, str]:
         """(name, version) of the project's default distro."""
-        return self.resolver._default_distro
+        return self.resolver.default_distro
 
     def read(self, path: str) -> bytes:
         """A file of the config tree (root-relative path), at most `limits.max_source_bytes`."""

@@ -22,8 +22,7 @@ can be located where it is written (a group's `check.skip` at the group).
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..types import Overlay, OverlayMetadata, URLRef
@@ -295,7 +294,7 @@ class Resolver:
         self.issues: list[ConfigIssue] = []
         self.warnings: list[ConfigIssue] = []
         self._group_layers: dict[str, Layer] = {}
-        self._base_layers, self._default_distro = self._base()
+        self._base_layers, self.default_distro = self._base()
         self._by_groups: dict[tuple[str, ...], tuple[tuple[Layer, ...], Effective]] = {}
         self._upstreams: dict[tuple, Upstream | ConfigIssue] = {}
         self._overlay_files: dict[str, tuple[OverlayFile | None, list, list]] = {}
@@ -431,7 +430,7 @@ class Resolver:
         )
         found = self._upstreams.get(key)
         if found is None:
-            found = self._upstreams[key] = self._make_upstream(*key, "", "")
+            found = self._upstreams[key] = self.make_upstream(*key, "", "")
         if isinstance(found, ConfigIssue):
             self._issue(declared, found.message, "spec.upstream-distro", ("spec",))
             return None
@@ -450,7 +449,7 @@ class Resolver:
             spec.get("upstream-commit", ""),
         )
 
-    def _make_upstream(
+    def make_upstream(
         self, distro_name: str, version: str, snapshot: str, package: str, commit: str
     ) -> Upstream | ConfigIssue:
         if not distro_name:
@@ -593,18 +592,3 @@ class Resolver:
                     seen.add(match)
                     ordered.append(match)
         return ordered
-
-
-def overlay_source_path(item: OverlayItem) -> str | None:
-    """The root-relative path of an overlay's `source` file (None: leaves the tree)."""
-    source = item.overlay.source
-    if not source:
-        return None
-    return join(posixpath.dirname(item.file.path), source)
-
-
-@dataclass
-class Resolution:
-    components: dict[str, ResolvedComponent] = field(default_factory=dict)
-    issues: list[ConfigIssue] = field(default_factory=list)
-    warnings: list[ConfigIssue] = field(default_factory=list)
