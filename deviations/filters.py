@@ -203,7 +203,10 @@ class ComponentFilter(df.FilterSet):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not data.get("removed"):
-            queryset = queryset.filter(removed=False)
+            # Written as NOT(removed) on purpose: "removed = false" lets SQLite pick the
+            # (useless, nearly every row matches) removed index and sort all 7,583 rows
+            # for a page of 50, instead of walking the name index (7 ms -> 0.1 ms).
+            queryset = queryset.exclude(removed=True)
         wanted = {field: data[field] for field in self.DEVIATION_FIELDS if data.get(field)}
         if wanted:
             # An uncorrelated IN (computed once) rather than EXISTS per component row:

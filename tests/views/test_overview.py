@@ -45,6 +45,22 @@ def test_overview_of_an_empty_database(client_in):
 
 
 @pytest.mark.django_db
+def tile(html: str, label: str) -> int:
+    match = re.search(rf'class="tile-num">(\d+)</span><span class="tile-label">{label}<', html)
+    return int(match.group(1))
+
+
+def test_totals_are_cached_until_the_next_recorded_change(client_in, count_queries):
+    w = factories.world()
+    url = reverse("overview")
+    cold = count_queries(lambda: client_in.get(url))
+    warm = count_queries(lambda: client_in.get(url))
+    assert warm < cold
+    assert tile(client_in.get(url).content.decode(), "components") == 4
+    factories.add_components(w, 2)  # recorded with audit events, as import and sync do
+    assert tile(client_in.get(url).content.decode(), "components") == 6
+
+
 def test_overview_query_count_does_not_grow_with_rows(client_in, count_queries):
     w = factories.world()
     url = reverse("overview")
