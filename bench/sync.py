@@ -115,7 +115,7 @@ def baseline(manifest: dict, sample: int, work: Path) -> float:
 
 
 def add_commits(manifest: dict, names: list[str]) -> None:
-    """A new commit on f43 and rawhide of each named repository (a Release bump note)."""
+    """A new commit on f43 and rawhide of each named repository (see restore())."""
     for name in names:
         entry = manifest["components"][name]
         for branch in ("f43", "rawhide"):
@@ -141,6 +141,24 @@ def add_commits(manifest: dict, names: list[str]) -> None:
             subprocess.run(
                 ["git", f"--git-dir={entry['repo']}", "fast-import", "--quiet", "--force"],
                 input=stream,
+                check=True,
+                env=GIT_ENV,
+            )
+
+
+def restore(manifest: dict, names: list[str]) -> None:
+    """Put the branches of the named repositories back where the manifest says."""
+    for name in names:
+        entry = manifest["components"][name]
+        for branch, tip in entry["tips"].items():
+            subprocess.run(
+                [
+                    "git",
+                    f"--git-dir={entry['repo']}",
+                    "update-ref",
+                    f"refs/heads/{branch}",
+                    tip["sha"],
+                ],
                 check=True,
                 env=GIT_ENV,
             )
@@ -276,7 +294,10 @@ def main() -> int:
     upstream = [n for n in sorted(manifest["components"]) if n in set(names)]
     changed = random.Random(1).sample(upstream, max(1, len(upstream) // 100))
     add_commits(manifest, changed)
-    one = timed_sync("re-sync, 1% changed", template, selection, args.workers)
+    try:
+        one = timed_sync("re-sync, 1% changed", template, selection, args.workers)
+    finally:
+        restore(manifest, changed)  # a --fixture given to us is left as it was
 
     print("\nratios to the baseline (lower is better):")
     for label, value in (("cold sync", cold), ("no-op re-sync", noop), ("1% changed", one)):
