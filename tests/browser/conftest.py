@@ -152,7 +152,11 @@ def screenshot(page, name: str) -> None:
         return
     folder = Path(SCREENSHOTS)
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    # The top of a long page says what it is; the cut keeps the README's images small.
+    width = page.viewport_size["width"]
+    height = min(page.evaluate("() => document.documentElement.scrollHeight"), 2 * width, 1800)
+    clip = {"x": 0, "y": 0, "width": width, "height": height}
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True, clip=clip)
 
 
 # --- the synced demo data set --------------------------------------------------------------

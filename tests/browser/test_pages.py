@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def main_pages() -> list[tuple[str, str]]:
-    deviation = Deviation.objects.filter(component__name="curl", removed=False).first()
+    deviation = Deviation.objects.filter(component__name="curl", kind="overlay").first()
     commit = ConfigCommit.objects.first()
     run = SyncRun.objects.order_by("-pk").first()
     return [
