@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -271,7 +271,6 @@ class ComponentPage:
     drift_commits: list[DriftCommit]
     drift_total: int
     trail: list[AuditEvent]
-    results: dict[int, dict[str, OverlayResult]] = field(default_factory=dict)
 
 
 def _provenance(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
@@ -301,7 +300,6 @@ def component_page(name: str) -> ComponentPage:
         trail=list(
             audit_list_rows().filter(component_name=component.name).order_by("-seq")[:TRAIL_LIMIT]
         ),
-        results=results,
     )
 
 
