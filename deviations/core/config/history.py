@@ -561,4 +561,4 @@ def _read_later(config: Config, git_dir: str) -> None:
         with ObjectReader(git_dir) as reader:
             return _Walker(reader, Limits()).fetch(path, blob, limit)
 
-    config.source._fetch = fetch  # type: ignore[attr-defined]
+    config.source.fetch = fetch  # type: ignore[attr-defined]  # a TreeSource

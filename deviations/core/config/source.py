@@ -159,7 +159,7 @@ class TreeSource:
         label: str,
     ) -> None:
         self.entries = entries
-        self._fetch = fetch
+        self.fetch = fetch  # replaceable: a finished walk swaps in a reader of its own
         self._label = label
         self._sorted: list[str] | None = None
 
@@ -183,7 +183,7 @@ class TreeSource:
         blob = self.entries.get(path)
         if blob is None:
             raise SourceError(f"{path} does not exist")
-        return self._fetch(path, blob, limit)
+        return self.fetch(path, blob, limit)
 
     def identity(self, path: str) -> str | None:
         return self.entries.get(path)
