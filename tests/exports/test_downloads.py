@@ -129,7 +129,7 @@ def test_the_components_export_equals_the_component_list(client, vera, world, qu
 def test_the_audit_export_equals_the_audit_log(client, vera, world):
     client.force_login(vera)
     html = client.get("/audit/?component=curl").content.decode()
-    shown = [int(s) for s in re.findall(r'<td class="mono small">(\d+)</td>', html)]
+    shown = [int(s) for s in re.findall(r'<a href="/audit/(\d+)/"', html)]
     exported = [int(r[0]) for r in body(client.get("/exports/audit.csv?component=curl"))[1:]]
     assert shown and exported == shown
 
