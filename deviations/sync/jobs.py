@@ -77,7 +77,7 @@ class ComponentJob:
 
     @property
     def is_local(self) -> bool:
-        return self.local_spec is not None or (not self.url and self.url_error is None)
+        return self.local_spec is not None
 
 
 def _source_path(config_file: str, source: str) -> str:

@@ -22,6 +22,7 @@ from ..core.distgit import (
     MirrorCache,
     ObjectReader,
     SpecNVR,
+    UpstreamState,
     distgit_commit,
     find_commit,
     is_ancestor,
@@ -127,8 +128,8 @@ def fingerprint(
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _error(job: ComponentJob, kind: str, message: str, pin: str = "", tip: str = "") -> Outcome:
-    fp = fingerprint(job, pin, tip, rendered=False, error=kind, message=message)
+def _error(job: ComponentJob, kind: str, message: str) -> Outcome:
+    fp = fingerprint(job, "", "", rendered=False, error=kind, message=message)
     return Outcome(job, Status.ERROR, fp, error_kind=kind, error=message)
 
 
@@ -240,7 +241,9 @@ def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
     return outcome
 
 
-def _render(job: ComponentJob, ctx: Context, state, outcome: Outcome, reader) -> None:
+def _render(
+    job: ComponentJob, ctx: Context, state: UpstreamState, outcome: Outcome, reader: ObjectReader
+) -> None:
     sources = render.overlay_sources(job.overlays, ctx.read_config)
     at_pin = render.render(state.at_pin, job, sources)
     at_tip = at_pin if state.at_tip is state.at_pin else render.render(state.at_tip, job, sources)
@@ -255,17 +258,17 @@ def _render(job: ComponentJob, ctx: Context, state, outcome: Outcome, reader) ->
             )
         )
         if pin_v.verdict == Verdict.FAILED:
-            outcome.issues.append(("overlay-failed", f"{pin_v.message}"))
-
-
-def _label(item: OverlayInput) -> str:
-    described = f" ({item.overlay.description})" if item.overlay.description else ""
-    return f"{item.key} {item.overlay.type}{described}"
+            outcome.issues.append(("overlay-failed", pin_v.message))
 
 
 def _obsolete_reason(
-    item: OverlayInput, at_pin: VerdictAt, job: ComponentJob, pin: Commit | None, reader
+    item: OverlayInput,
+    at_pin: VerdictAt,
+    job: ComponentJob,
+    pin: Commit | None,
+    reader: ObjectReader,
 ) -> str:
+    """Why the overlay looks obsolete ("" when it does not)."""
     if at_pin.verdict == Verdict.NOOP:
         return "no-op at the pinned commit: upstream already has this change"
     if item.category != "upstream-backport" or pin is None:
