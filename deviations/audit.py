@@ -115,6 +115,8 @@ _last_timestamp: tuple[Any, str] = (None, "")
 
 
 def _timestamp(value: dt.datetime | str) -> str:
+    if isinstance(value, str) and value.endswith("Z"):
+        return value  # PostgreSQL formatted it already (see _rows)
     global _last_timestamp  # a one-entry memo: a batch of events shares one time
     last, text = _last_timestamp  # read as one tuple, so threads cannot mix two entries
     if value == last:
@@ -305,10 +307,14 @@ def _rows(upto: int | None, chunk: int) -> Iterator[tuple]:
     the time of verifying a million events.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(
+    names = [
         connection.ops.quote_name(AuditEvent._meta.get_field(name).column)
         for name in (*_FIELDS, "hash")
-    )
+    ]
+    if connection.vendor == "postgresql":
+        # The canonical UTC text straight from the server: no datetime objects per row.
+        names[1] = f"""to_char({names[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    columns = ", ".join(names)
     where, params = ("WHERE seq <= %s", [upto]) if upto is not None else ("", [])
     sql = f"SELECT {columns} FROM {table} {where} ORDER BY seq"  # noqa: S608 - names only
     with transaction.atomic(), connection.chunked_cursor() as cursor:
