@@ -247,3 +247,14 @@ def test_queries_per_chunk_are_bounded(known, django_assert_max_num_queries):
         export("deviations", chunk=1)
     with django_assert_max_num_queries(1 + 2 + 8):
         export("deviations", chunk=100)
+
+
+def test_json_cells_are_the_canonical_compact_sorted_form():
+    import json
+
+    from deviations.exports import _json
+
+    for value in [{"b": 1, "a": [1.5, "é", None, True]}, "x", [], {}, -0.0, {"z": {"y": "\u2028"}}]:
+        assert _json(value) == json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
