@@ -120,8 +120,13 @@ class ComponentViewSet(ReadViewSet):
         return queries.component_rows()
 
     def get_object(self):
-        _component(self.kwargs["name"])
-        return super().get_object()
+        # One component by name, removed or not (the list's filters hide removed ones).
+        name = _component(self.kwargs["name"])
+        component = self.get_queryset().filter(name=name).first()
+        if component is None:
+            raise Http404(f"no component named {name!r}")
+        self.check_object_permissions(self.request, component)
+        return component
 
 
 # --- drift ---------------------------------------------------------------------------------

@@ -175,3 +175,11 @@ def test_detail_query_counts_are_bounded(world, viewer, url, django_assert_max_n
         reviews.decide(audit.Actor.for_user(reviewer), dev, "changes-requested", "split it")
     with django_assert_max_num_queries(DETAILS[url]):
         assert client.get(url_).status_code == 200
+
+
+def test_a_removed_component_is_still_found_by_name(world, as_viewer):
+    jq = world.components["jq"]
+    jq.removed = True
+    jq.save()
+    assert "jq" not in [c["name"] for c in as_viewer.get("/api/components/").json()["results"]]
+    assert as_viewer.get("/api/components/jq/").json()["removed"] is True

@@ -158,3 +158,29 @@ def test_invalid_filters_answer_400_naming_them(client, vera, world):
 def test_post_is_not_allowed(client, vera, world):
     client.force_login(vera)
     assert client.post("/exports/deviations.csv").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_read_snapshot_ends_before_the_event(client):
+    """No test transaction around the request here, as in production: on PostgreSQL the
+    rows are read in a REPEATABLE READ, READ ONLY transaction, which must be over when the
+    audit event is written (also when the download is abandoned)."""
+    from django.db import connection
+
+    factories.world(extra_components=2)
+    client.force_login(people.user("vera", VIEWER))
+    response = client.get("/exports/deviations.csv?kind=overlay")
+    rows = body(response)
+    assert not connection.in_atomic_block
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.after["rows"], event.after["complete"]) == (
+        "export.deviations",
+        len(rows) - 1,
+        True,
+    )
+    abandoned = client.get("/exports/deviations.csv")
+    next(iter(abandoned.streaming_content))
+    abandoned.close()  # what the server does when the client goes away
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.after["complete"] is False
+    assert not connection.in_atomic_block
