@@ -902,6 +902,27 @@ class AuditCheck:
     head_hash: str = audit.GENESIS_HASH
 
 
+def _event_from_row(raw: list[str]) -> AuditEvent:
+    """An (unsaved) event from an audit export's row, its cells un-neutralised."""
+    cells = dict(zip(AUDIT_COLUMNS, (unneutralise(cell) for cell in raw), strict=True))
+    return AuditEvent(
+        seq=int(cells["seq"]),
+        created_at=dt.datetime.fromisoformat(cells["created_at"]),
+        actor_id=int(cells["actor_id"]) if cells["actor_id"] else None,
+        actor_label=cells["actor"],
+        origin=cells["origin"],
+        action=cells["action"],
+        object_type=cells["object_type"],
+        object_id=cells["object_id"],
+        object_repr=cells["object_repr"],
+        component_name=cells["component"],
+        before=json.loads(cells["before"]) if cells["before"] else None,
+        after=json.loads(cells["after"]) if cells["after"] else None,
+        prev_hash=cells["prev_hash"],
+        hash=cells["hash"],
+    )
+
+
 def check_audit_csv(lines: Iterable[str]) -> AuditCheck:
     """Recompute every event's hash from an audit export and check the chain links.
 
@@ -914,24 +935,11 @@ def check_audit_csv(lines: Iterable[str]) -> AuditCheck:
     if header is None or tuple(header) != AUDIT_COLUMNS:
         return AuditCheck(False, 0, "not an azldrift audit export (unexpected header)")
     events: list[tuple[int, AuditEvent]] = []
-    for raw in reader:
-        cells = dict(zip(AUDIT_COLUMNS, (unneutralise(cell) for cell in raw), strict=True))
-        event = AuditEvent(
-            seq=int(cells["seq"]),
-            created_at=dt.datetime.fromisoformat(cells["created_at"]),
-            actor_id=int(cells["actor_id"]) if cells["actor_id"] else None,
-            actor_label=cells["actor"],
-            origin=cells["origin"],
-            action=cells["action"],
-            object_type=cells["object_type"],
-            object_id=cells["object_id"],
-            object_repr=cells["object_repr"],
-            component_name=cells["component"],
-            before=json.loads(cells["before"]) if cells["before"] else None,
-            after=json.loads(cells["after"]) if cells["after"] else None,
-            prev_hash=cells["prev_hash"],
-            hash=cells["hash"],
-        )
+    for line, raw in enumerate(reader, start=2):
+        try:
+            event = _event_from_row(raw)
+        except (ValueError, TypeError) as error:
+            return AuditCheck(False, len(events), f"row {line} is not an audit event: {error}")
         events.append((event.seq, event))
     events.sort(key=lambda item: item[0])
     previous: AuditEvent | None = None

@@ -258,3 +258,12 @@ def test_json_cells_are_the_canonical_compact_sorted_form():
         assert _json(value) == json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
+
+
+def test_a_malformed_audit_export_is_reported_not_raised(known):
+    data = export("audit").decode()
+    lines = data.split("\r\n")
+    lines[1] = lines[1] + ",extra"
+    check = exports.check_audit_csv(io.StringIO("\r\n".join(lines), newline=""))
+    assert not check.ok and "row 2 is not an audit event" in check.problem
+    assert not exports.check_audit_csv(io.StringIO("a,b\r\n")).ok
