@@ -79,3 +79,16 @@ def test_an_invalid_value_names_the_filter_and_writes_nothing(known, tmp_path):
         call_command("export", "deviations", "--kind", "nonsense", "--output", str(out))
     assert list(tmp_path.iterdir()) == []  # no file, not even a temporary one
     assert AuditEvent.objects.count() == before
+
+
+def test_check_an_audit_export_against_the_live_chain(known, tmp_path, capsys):
+    out = tmp_path / "audit.csv"
+    call_command("export", "audit", "--output", str(out))
+    call_command("export", "audit", "--check", str(out))
+    assert "hashes and links intact" in capsys.readouterr().out
+    tampered = tmp_path / "tampered.csv"
+    tampered.write_text(out.read_text(encoding="utf-8").replace("rita", "ruth"), encoding="utf-8")
+    with pytest.raises(CommandError, match="NOT intact"):
+        call_command("export", "audit", "--check", str(tampered))
+    with pytest.raises(CommandError, match="checks audit exports"):
+        call_command("export", "deviations", "--check", str(out))

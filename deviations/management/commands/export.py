@@ -6,6 +6,11 @@ options (`--kind overlay --review-state needs-review`).  The file is written
 beside its final name and renamed when complete, so a failed export leaves
 no partial file; `--output -` writes to standard output.  Each export is an
 audit event (who ran it, the filters, the number of rows).
+
+`manage.py export audit --check FILE` checks an audit export instead: every
+row's hash recomputed from its cells, the links between consecutive events,
+and the file's newest event against the live chain (which `verify_audit`
+checks whole).  Exit status 0 only when all agree.
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ class Command(BaseCommand):
                 help=f"filter {key!r} ({', '.join(sorted(datasets))})",
             )
         parser.add_argument(
+            "--check",
+            metavar="FILE",
+            help="(audit only) check an audit export against its hashes and the live chain",
+        )
+        parser.add_argument(
             "--output",
             "-o",
             help="file to write (default: azldrift-<dataset>-<date>.csv here; '-' for stdout)",
@@ -61,6 +71,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         name = options["dataset"]
+        if options["check"]:
+            if name != "audit":
+                raise CommandError(
+                    "--check checks audit exports: manage.py export audit --check FILE"
+                )
+            return self._check(Path(options["check"]))
         known = exports.DATASETS[name].filterset.base_filters
         params: dict[str, str] = {}
         for item in options["filter"]:
@@ -90,6 +106,27 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if output != "-":
             self.stderr.write(f"{rows} {name} row{'s' if rows != 1 else ''} -> {output}")
+
+    def _check(self, path: Path) -> None:
+        from ...models import AuditEvent
+
+        try:
+            with open(path, newline="", encoding="utf-8") as handle:
+                result = exports.check_audit_csv(handle)
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"{path}: {error}") from None
+        if not result.ok:
+            raise CommandError(f"{path}: NOT intact: {result.problem}")
+        if result.checked:
+            stored = AuditEvent.objects.filter(seq=result.head_seq).values_list("hash", flat=True)
+            if stored.first() != result.head_hash:
+                raise CommandError(
+                    f"{path}: event #{result.head_seq} differs from the live audit chain's"
+                )
+        self.stdout.write(
+            f"{path}: {result.checked} events, hashes and links intact; newest #{result.head_seq} "
+            f"matches the live chain (run verify_audit to check the chain itself)"
+        )
 
     def _to_file(self, actor, name, params, path: Path) -> int:
         exports.select(name, params)  # invalid filters fail before any file is made
