@@ -66,14 +66,18 @@ def _stream(name: str, source: Path, history: dict) -> tuple[bytes, list[str]]:
             out.append(b"D %s\n" % path.encode())
         executable = set(history.get("executable", []))
         for path, (mode, data) in _read_files(source / commit["id"], executable).items():
-            out.append(b"M %s inline %s\ndata %d\n%s\n" % (mode.encode(), path.encode(), len(data), data))
+            out.append(
+                b"M %s inline %s\ndata %d\n%s\n" % (mode.encode(), path.encode(), len(data), data)
+            )
         out.append(b"\n")
     tips = dict(branches)
     if "rawhide" in tips and "main" not in tips:
         tips["main"] = tips["rawhide"]  # as on Fedora's dist-git
     for branch, target in sorted(tips.items()):
         if branch != last_branch:
-            out.append(b"reset refs/heads/%s\nfrom :%d\n\n" % (branch.encode(), ids.index(target) + 1))
+            out.append(
+                b"reset refs/heads/%s\nfrom :%d\n\n" % (branch.encode(), ids.index(target) + 1)
+            )
     out.append(b"done\n")
     return b"".join(out), ids
 
