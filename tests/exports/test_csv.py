@@ -14,7 +14,7 @@ from deviations.exports import (
     DEVIATION_COLUMNS,
     REVIEW_COLUMNS,
 )
-from deviations.models import AuditEvent, Deviation
+from deviations.models import AuditEvent, Deviation, JustificationNote
 from tests.exports.conftest import CHANGE, INTRO, PIN, TIP
 
 ACTOR = audit.Actor.job("test export")
@@ -70,6 +70,7 @@ def test_deviations_csv_of_a_known_data_set(known):
     ids = (known.remove_tag.pk, known.build_option.pk, known.formula.pk)
     when, later = "2026-03-04T05:06:07Z", "2026-03-05T05:06:07.000250Z"
     ada = "Ada Maintainer <ada@example.com>"
+    note = JustificationNote.objects.get().pk
     assert got == [
         list(DEVIATION_COLUMNS),
         [
@@ -77,7 +78,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             '{"tag":"Recommends","value":"ca-certificates"}',
             "azl-pruning", "upstreamable",
             'Drop the CA bundle, "quoted", with a comma',
-            "[note 1 v2, rita, 2026-03-04T05:06:07Z] @second, revised",
+            f"[note {note} v2, rita, 2026-03-04T05:06:07Z] @second, revised",
             "# Our images ship their own CA bundle.", "",
             "https://src.fedoraproject.org/rpms/curl/c/abc (fix)",
             "https://bugzilla.redhat.com/show_bug.cgi?id=1",
