@@ -31,7 +31,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 # A fixed key is only acceptable on a developer's machine; production sets SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", "azldrift-insecure-development-key-change-me-in-production")
+# The "django-insecure-" prefix makes `check --deploy` flag the default (security.W009).
+SECRET_KEY = env("SECRET_KEY", "django-insecure-azldrift-development-key-set-SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
