@@ -128,6 +128,12 @@ SYNC_STALE_SECONDS = int(env("AZLDRIFT_SYNC_STALE_SECONDS", "600"))  # silent ru
 SYNC_GIT_TIMEOUT = int(env("AZLDRIFT_SYNC_GIT_TIMEOUT", "300"))  # seconds per git command
 SYNC_GIT_RETRIES = int(env("AZLDRIFT_SYNC_GIT_RETRIES", "2"))  # after network trouble
 
+# --- lookaside cache (source tarballs, for archive overlays) ----------------
+LOOKASIDE_TIMEOUT = float(env("AZLDRIFT_LOOKASIDE_TIMEOUT", "60"))  # connect; between reads
+LOOKASIDE_RETRIES = int(env("AZLDRIFT_LOOKASIDE_RETRIES", "2"))  # after network trouble
+LOOKASIDE_MAX_BYTES = int(env("AZLDRIFT_LOOKASIDE_MAX_BYTES", str(1 << 30)))  # per file
+LOOKASIDE_CA_BUNDLE = env("AZLDRIFT_LOOKASIDE_CA_BUNDLE")  # "": the system's / certifi's CAs
+
 # --- paths for work data --------------------------------------------------
 # Bare git mirrors of config and dist-git repositories live here.
 CACHE_DIR = Path(env("AZLDRIFT_CACHE_DIR", str(BASE_DIR / "var" / "cache")))
