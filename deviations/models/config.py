@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -46,3 +48,19 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"import #{self.pk} of {self.source}"
+
+    @classmethod
+    def latest(cls) -> ImportRun | None:
+        """The run whose config the records describe (the sync reads its tree)."""
+        return cls.objects.order_by("-started_at", "-pk").first()
+
+    @staticmethod
+    def place(source: str, git_dir: str = "", commit: str = "") -> dict[str, str]:
+        """Where a config is read from: a repository (read at a commit) or a folder."""
+        return {"git_dir": git_dir} if git_dir and commit else {"folder": source}
+
+    @property
+    def location(self) -> dict[str, str]:
+        """Where this run read the config from (see `place`)."""
+        summary = self.summary or {}
+        return self.place(self.source, summary.get("git_dir") or "", summary.get("commit") or "")
