@@ -5,11 +5,18 @@ sources.py), checks it completely, compares it with the records (plan.py) and, i
 transaction, writes what changed (write.py):
 
 - an invalid config raises ImportFailed with every problem, and nothing is written;
-- an unchanged config writes nothing at all (no ImportRun, no audit event);
+- an unchanged config read from the same place writes nothing at all (no ImportRun,
+  no audit event);
 - otherwise an ImportRun is recorded and every created, changed, restored or removed
   component and deviation gets an audit event from the actor "import #N"; deviations
   are never deleted, only marked removed; a decided deviation whose fingerprint
-  changed lapses to "stale" (deviations.reviews.lapse_changed).
+  changed lapses to "stale" (deviations.reviews.lapse_changed);
+- the place the config is read from (a folder, or a repository: `ImportRun.location`)
+  is part of what is recorded, because the sync reads overlay sources and local specs
+  from the latest run's place: the same config from another place is an ImportRun
+  with a `config.source-moved` event (before and after), even when nothing else
+  changed.  Another commit of the same repository with the same content is not a
+  move: every file the sync reads is pinned by the sha256 the import stored.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class ImportResult:
     commit: str = ""
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     stale: int = 0
+    moved: dict[str, Any] | None = None  # the config.source-moved event's before/after
     timings: dict[str, float] = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
@@ -73,6 +81,17 @@ def _counts(plan: Plan, steps: str) -> dict[str, int]:
         "changed": plan.count(steps, CHANGE),
         "restored": plan.count(steps, RESTORE),
         "removed": plan.count(steps, REMOVE),
+    }
+
+
+def _moved(
+    previous: ImportRun, run: ImportRun, location: dict[str, str], commit: str
+) -> dict[str, Any]:
+    """The before/after of a config.source-moved event."""
+    before_commit = previous.commit.sha if previous.commit_id else ""
+    return {
+        "before": {"import_run": previous.pk, **previous.location, "commit": before_commit},
+        "after": {"import_run": run.pk, **location, "commit": commit},
     }
 
 
@@ -117,7 +136,10 @@ def import_loaded(
             "components": _counts(plan, "components"),
             "deviations": _counts(plan, "deviations"),
         }
-        if plan.empty:
+        location = ImportRun.place(loaded.label[:1000], loaded.git_dir, result.commit)
+        previous = ImportRun.latest()
+        moved = previous is not None and previous.location != location
+        if plan.empty and not moved:
             result.timings = timings
             return result
         now = timezone.now()
@@ -135,6 +157,11 @@ def import_loaded(
         )
         actor = audit.Actor.job(f"import #{run.pk}", origin, user)
         drafts = apply_plan(plan, run, actor, now, commits)
+        if moved:
+            result.moved = _moved(previous, run, location, result.commit)
+            drafts.insert(
+                0, audit.Draft("config.source-moved", **audit.describe(run), **result.moved)
+            )
         audit.record_many(actor, drafts)
         changed_content = [
             s.row["id"]

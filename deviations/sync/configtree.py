@@ -1,9 +1,12 @@
 """Reading files of the imported config tree (overlay `source` files, local specs).
 
-The latest `ImportRun` says where the records come from (an import that changes
-nothing writes no run, so the latest one still describes them): a folder on disk
+The latest `ImportRun` says where the records come from: a folder on disk
 (`source`), or a git repository (`summary["git_dir"]`) at a commit
-(`summary["commit"]`), which is read straight from git objects.  Paths are
+(`summary["commit"]`), which is read straight from git objects.  An import that
+changes nothing writes no run, so the latest one still describes the records; the
+same config imported from another place is recorded as a run of its own (with a
+`config.source-moved` event), so the latest run never names a place the config
+has left.  Paths are
 root-relative and confined to the tree.  What was imported is pinned by the sha256
 the import stored in each deviation's content, and render.read_checked compares
 against it, so a folder edited after the import is reported, not silently used.
@@ -82,17 +85,17 @@ def _git_reader(git_dir: str, commit: str, limit: int) -> Reader:
 
 def config_reader() -> Reader:
     """A reader for the tree of the latest import (problems are raised per file read)."""
-    run = ImportRun.objects.order_by("-started_at", "-pk").first()
+    run = ImportRun.latest()
     if run is None:
         return _unavailable("nothing has been imported yet")
     limit = Limits().max_source_bytes
-    summary = run.summary or {}
-    git_dir, commit = summary.get("git_dir") or "", summary.get("commit") or ""
-    if git_dir and commit:
+    location = run.location
+    if "git_dir" in location:
+        git_dir = location["git_dir"]
         if not Path(git_dir).is_dir():
             return _unavailable(f"the imported repository {git_dir} is gone (re-import)")
-        return _git_reader(git_dir, commit, limit)
-    folder = Path(run.source)
+        return _git_reader(git_dir, run.summary["commit"], limit)
+    folder = Path(location["folder"])
     if folder.is_dir():
         return _folder_reader(folder, limit)
     return _unavailable(f"the import source {run.source!r} is not a folder on this machine")

@@ -68,7 +68,20 @@ def test_tip_import_has_the_records_and_their_provenance(bundle, real_config_dir
     assert xen.introduced_commit.author_name == " ".join(expected[1:])
     assert xen.introduced_commit.author_email.endswith("@users.invalid")
     assert ConfigCommit.objects.filter(sha=tip).exists()
-    # The folder of the same tree changes nothing (provenance stays).
+    # The folder of the same tree changes no record (provenance stays); only the place the
+    # config is read from moved, and that is recorded.
+    provenance = list(Deviation.objects.values_list("id", "introduced_commit", "changed_commit"))
+    moved = import_config(real_config_dir)
+    assert moved.totals() == {"created": 0, "changed": 0, "removed": 0}
+    assert set(
+        AuditEvent.objects.filter(actor_label=f"import #{moved.run.pk}").values_list(
+            "action", flat=True
+        )
+    ) == {"config.source-moved"}
+    assert (
+        list(Deviation.objects.values_list("id", "introduced_commit", "changed_commit"))
+        == provenance
+    )
     assert import_config(real_config_dir).run is None
 
 

@@ -356,8 +356,10 @@ def test_git_repository_import_records_provenance(tmp_path, settings):
     assert overlay.changed_commit.author_name == "Bob"
     # Versions are never edited: the one recorded from the folder keeps "no commit".
     assert overlay.current_version.commit is None
-    assert events(result.run) == {"deviation.provenance": 2}
-    # A file:// URL is mirrored into the cache; same content, same provenance: nothing to do.
+    assert events(result.run) == {"deviation.provenance": 2, "config.source-moved": 1}
+    # A file:// URL is mirrored into the cache; same content, same provenance: only the
+    # place moved (the sync reads the mirror now); then nothing to do.
+    assert events(import_config(f"file://{repo.path}").run) == {"config.source-moved": 1}
     assert import_config(f"file://{repo.path}").run is None
     assert any((tmp_path / "cache" / "config").glob("*.git"))
 

@@ -21,8 +21,15 @@ def report(result: ImportResult | None, errors: list[dict[str, Any]]) -> dict[st
         "import_run": result.run.pk if result and result.run else None,
         "source": result.source if result else "",
         "commit": result.commit if result else "",
+        "source_moved": result.moved if result else None,
         "errors": errors,
     }
+
+
+def _place(location: dict[str, Any]) -> str:
+    if location.get("git_dir"):
+        return f"{location['git_dir']} at {location.get('commit', '')[:12]}"
+    return location.get("folder", "")
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -49,6 +56,9 @@ def render_text(data: dict[str, Any]) -> str:
         f"changes: {changes['created']} created, {changes['changed']} changed, "
         f"{changes['removed']} removed ({run})"
     )
+    if data.get("source_moved"):
+        places = [_place(data["source_moved"][side]) for side in ("before", "after")]
+        lines.append(f"config source moved: {places[0]} -> {places[1]}")
     if data["stale_reviews"]:
         lines.append(f"reviews gone stale: {data['stale_reviews']}")
     return "\n".join(lines)
