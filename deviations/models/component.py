@@ -17,6 +17,8 @@ class Component(models.Model):
     upstream_name = models.CharField(max_length=255, blank=True)
     dist_git_url = models.CharField(max_length=1000, blank=True)
     dist_git_branch = models.CharField(max_length=255, blank=True)
+    # The distro's lookaside-base-uri template (source tarballs, for archive overlays).
+    lookaside_base_uri = models.CharField(max_length=1000, blank=True)
     snapshot = models.CharField(max_length=64, blank=True)  # as written in the config
     snapshot_at = models.DateTimeField(null=True, blank=True)
     upstream_commit = models.CharField(max_length=40, blank=True)  # config pin, as written

@@ -149,6 +149,8 @@ class OverlayResult(models.Model):
     message = models.TextField(blank=True)
     diff = models.TextField(blank=True)
     effect_hash = models.CharField(max_length=64, blank=True)
+    # An archive overlay that applied: sha256 of the archive as the engine repacked it.
+    archive_sha256 = models.CharField(max_length=64, blank=True)
     run = models.ForeignKey(SyncRun, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -62,6 +62,7 @@ class Upstream:
     name: str = ""  # the upstream package name ($pkg)
     commit: str = ""  # upstream-commit pin, as written
     local_spec: str = ""  # root-relative path of a local spec
+    lookaside_base_uri: str = ""  # the distro's template ($pkg, $filename, $hashtype, $hash)
 
 
 @dataclass(frozen=True, eq=False)
@@ -447,6 +448,7 @@ class Resolver:
             base.replace("$pkg", package) if base else "",
             package,
             spec.get("upstream-commit", ""),
+            lookaside_base_uri=found.lookaside_base_uri,
         )
 
     def make_upstream(
@@ -482,6 +484,7 @@ class Resolver:
             dist_git_url=base.replace("$pkg", package) if base else "",
             name=package,
             commit=commit,
+            lookaside_base_uri=distro.fields.get("lookaside-base-uri", "") or "",
         )
 
     def _base_dir(self, folder: str) -> str:
