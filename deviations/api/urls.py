@@ -11,11 +11,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .audit import AuditEventViewSet
-from .base import AUTHENTICATION, CanView, _NoLoginRedirect
+from .base import AUTHENTICATION, _NoLoginRedirect
 from .components import ComponentViewSet, DriftViewSet
 from .deviations import DeviationViewSet
 from .exports import urlpatterns as export_urls
 from .notes import DeviationNotesView, NoteVersionsView
+from .permissions import CanView
 from .reviews import DecisionView, ReviewViewSet
 from .sync import SyncRunViewSet
 
