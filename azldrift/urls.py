@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from deviations.access import role_not_required
 from deviations.views import (
     audit,
     commit,
@@ -50,7 +51,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A user without a role must still be able to log out.
+    path("logout/", role_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),
 ]
