@@ -257,7 +257,12 @@ def main() -> int:
     template = ensure_fixture(args.fixture or work / "distgit")
     ensure_data(template)
 
+    from django.contrib.auth.models import Group
+
+    from deviations.permissions import VIEWER
+
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    user.groups.add(Group.objects.get_or_create(name=VIEWER)[0])  # reading needs a role
     client = Client()
     client.force_login(user)
     urls = sample_urls(args.samples)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,10 +44,14 @@ def _sha(*parts: Any) -> str:
     return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - ids only
 
 
-def user(username: str = "owner", *, staff: bool = False) -> Any:
-    return get_user_model().objects.create_user(
+def user(username: str = "owner", *roles: str, staff: bool = False) -> Any:
+    """A user holding `roles` (none: logged in but reads nothing), without audit events."""
+    made = get_user_model().objects.create_user(
         username=username, password=PASSWORD, email=f"{username}@example.org", is_staff=staff
     )
+    if roles:
+        made.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
+    return made
 
 
 def config_commit(

@@ -11,7 +11,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
-from .. import audit, permissions, tokens
+from .. import audit, tokens
 from ..models import Origin
 from .pages import render_page
 
@@ -26,7 +26,6 @@ class TokenForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_view(request.user), "You have no role in azldrift.")
     form, key, status = TokenForm(), None, 200
     if request.method == "POST":
         form = TokenForm(request.POST)

@@ -1,4 +1,4 @@
-"""Users and a logged-in client for the page tests (roles come with the review workflow)."""
+"""Users with and without roles and a logged-in client for the page tests."""
 
 from __future__ import annotations
 
@@ -6,22 +6,31 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from deviations.permissions import ADMIN, VIEWER
 from tests import factories
 
 
 @pytest.fixture
 def owner(db):
-    return factories.user("owner", staff=True)
+    """Runs the instance: the admin role and the Django admin."""
+    return factories.user("owner", ADMIN, staff=True)
 
 
 @pytest.fixture
 def teammate(db):
-    return factories.user("teammate")
+    """Reads everything: the viewer role."""
+    return factories.user("teammate", VIEWER)
+
+
+@pytest.fixture
+def outsider(db):
+    """Has an account but no role yet: reads nothing."""
+    return factories.user("outsider")
 
 
 @pytest.fixture
 def client_in(client, teammate):
-    """A client logged in as an ordinary (non-staff) user."""
+    """A client logged in as an ordinary (viewer, non-staff) user."""
     client.force_login(teammate)
     return client
 
@@ -45,3 +54,11 @@ HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.5 s per user; these tests are about pages, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def is_api_view(view) -> bool:
+    """A Django REST framework view (DRF authenticates it, tokens included)."""
+    from rest_framework.views import APIView
+
+    cls = getattr(view, "cls", None)
+    return isinstance(cls, type) and issubclass(cls, APIView)

@@ -1,8 +1,9 @@
-"""Login is required everywhere but /health/; login and logout pages are the project's."""
+"""Login is required everywhere but /health/, and a role to read; login and logout pages."""
 
 import pytest
 from django.urls import reverse
 
+from deviations.permissions import VIEWER
 from tests import factories
 
 PAGES = [
@@ -33,7 +34,7 @@ def test_health_needs_no_login(client):
 
 @pytest.mark.django_db
 def test_login_page_and_login_with_password(client):
-    factories.user("ada")
+    factories.user("ada", VIEWER)
     page = client.get(reverse("login"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -73,3 +74,22 @@ def test_pages_carry_csrf_token_for_htmx_and_no_inline_script_or_style(client_in
     assert " style=" not in html
     assert "htmx.min.js" in html
     assert '"allowEval":false' in html
+
+
+@pytest.mark.django_db
+def test_an_account_without_a_role_logs_in_to_a_page_saying_so_and_can_log_out(client):
+    factories.user("nora")
+    response = client.post(
+        reverse("login"), {"username": "nora", "password": factories.PASSWORD}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("overview"), 302)]
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your account, <strong>nora</strong>, has no role in azldrift; ask an admin." in html
+    assert "viewer" in html and "reads everything" in html
+    # No links to pages the account cannot open; only the way out.
+    assert 'aria-label="Main"' not in html
+    assert reverse("components") not in html
+    assert f'action="{reverse("logout")}"' in html
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("overview")).status_code == 302  # logged out: to the login page

@@ -1,20 +1,23 @@
-"""Every state-changing request checks permission and CSRF.
+"""Every state-changing request checks permission and CSRF; reading needs a role.
 
-The walk below visits EVERY URL the project routes (pages and, when they
-exist, API endpoints), so a view added later without a permission check fails
-here: a viewer's POST must be refused (403) or not accepted at all (405), and
-must change nothing.  The Django admin is covered by tests/audit/test_admin_people.py.
+The walks below visit EVERY URL the project routes (pages and API endpoints),
+so a view added later without a permission check fails here: a viewer's POST
+must be refused (403) or not accepted at all (405), and must change nothing;
+a GET by an account without a role must be refused (403), by session and by
+API token.  The Django admin is covered by tests/audit/test_admin_people.py.
 """
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from deviations import audit, notes, people
 from deviations.models import AuditEvent, GitIdentity, Review, SyncRun
 from deviations.permissions import ADMIN, REVIEWER, VIEWER
 from tests.reviews import factories
+from tests.views.conftest import is_api_view
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,8 @@ NOT_STATE_CHANGING = {"login", "logout"}
 # POSTs any role may make about their own account: a viewer gets an API token too (after
 # giving their password again; tested in tests/api/test_tokens.py).
 NOT_STATE_CHANGING |= {"api_token"}
+# What an account without a role may still open: the public pages and the way out.
+OPEN_WITHOUT_A_ROLE = {"health": 200, "login": 302, "logout": 405}  # logout is a POST
 
 
 @pytest.fixture(autouse=True)
@@ -185,3 +190,50 @@ def test_admins_manage_but_do_not_review(client, world):
         ).status_code
         == 403
     )
+
+
+def test_an_account_without_a_role_reads_nothing(client, world):
+    """GET every URL as a logged-in user without a role: 403, pages and API alike."""
+    nobody = factories.user("nobody")
+    client.force_login(nobody)
+    token = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nobody).key}")
+    answered = {}
+    for name, pattern in routes():
+        url = reverse(name, kwargs=sample_kwargs(name, pattern, world))
+        response = client.get(url)
+        answered[name] = response.status_code
+        if name in OPEN_WITHOUT_A_ROLE:
+            assert response.status_code == OPEN_WITHOUT_A_ROLE[name], url
+            continue
+        assert response.status_code == 403, f"{url} ({name}) answered {response.status_code}"
+        if is_api_view(pattern.callback):
+            # Tools use tokens, which DRF checks inside the view: refused there too.  (The
+            # docs are a browser page: without a session, the login page.)
+            expected = 302 if name == "api_docs" else 403
+            assert token.get(url).status_code == expected, f"{url} ({name}) with a token"
+        else:
+            assert "has no role in azldrift; ask an admin" in response.content.decode(), url
+    # Pages, API reads, CSV downloads (pages' and API's), the API's schema and docs.
+    assert {
+        "overview",
+        "deviation",
+        "review_queue",
+        "people",
+        "api_token",
+        "export_deviations",
+        "api_deviations",
+        "api_export_audit",
+        "api_schema",
+        "api_docs",
+    } <= {name for name, status in answered.items() if status == 403}
+    assert client.get(reverse("api_docs") + "?script=").status_code == 403
+    assert client.get(reverse("admin:index")).status_code == 403
+    assert client.get(reverse("health")).json() == {"status": "ok"}
+    assert not AuditEvent.objects.filter(action__startswith="export.").exists()
+
+
+def test_any_role_reads_every_page(client, world):
+    for role in (VIEWER, REVIEWER, ADMIN):
+        client.force_login(factories.user(f"someone-{role}", role))
+        for name in ("overview", "deviations", "review_queue", "people", "api_deviations"):
+            assert client.get(reverse(name)).status_code == 200, (role, name)
