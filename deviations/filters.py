@@ -112,13 +112,25 @@ class _Choice(df.ChoiceFilter):
 
 
 class _SortFilter(df.ChoiceFilter):
-    """`sort=<key>`: a fixed menu of orderings (explicit ORDER BY with a tiebreaker)."""
+    """`sort=<key>`: a fixed menu of orderings (explicit ORDER BY with a tiebreaker).
 
-    def __init__(self, sorts: dict[str, tuple[str, tuple[Any, ...]]], default: str, **kwargs):
+    `unsorted_label` names the order of an unsorted list when its page orders it
+    otherwise than `default` (the review queue).
+    """
+
+    def __init__(
+        self,
+        sorts: dict[str, tuple[str, tuple[Any, ...]]],
+        default: str,
+        *,
+        unsorted_label: str = "",
+        **kwargs,
+    ):
         self.sorts, self.default = sorts, default
         # The default order is the empty choice, so an unsorted URL stays short.
         choices = [(key, label) for key, (label, _) in sorts.items() if key != default]
-        super().__init__(choices=choices, label="Sort by", empty_label=sorts[default][0], **kwargs)
+        empty_label = unsorted_label or sorts[default][0]
+        super().__init__(choices=choices, label="Sort by", empty_label=empty_label, **kwargs)
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         return qs.order_by(*self.sorts[value or self.default][1])
@@ -276,6 +288,16 @@ class DeviationFilter(df.FilterSet):
         if not data.get("removed"):
             queryset = queryset.filter(removed=False)
         return queryset
+
+
+class QueueFilter(DeviationFilter):
+    """The review queue: the deviation list's filters and sorts (the same URLs, the same
+    CSV export), but unsorted it lists the deviations waiting longest first
+    (`queries.queue_order`), and its sort menu says so."""
+
+    sort = _SortFilter(
+        DEVIATION_SORTS, default="component", unsorted_label="waiting longest (oldest first)"
+    )
 
 
 def _actions() -> list[tuple[str, str]]:

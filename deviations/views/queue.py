@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from .. import permissions, queries
-from ..filters import DeviationFilter
+from ..filters import QueueFilter
 from .pages import paginate, render_page
 
 PER_PAGE = 50
@@ -19,7 +19,7 @@ PER_PAGE = 50
 
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    filterset = DeviationFilter(request.GET, queryset=queries.queue_rows())
+    filterset = QueueFilter(request.GET, queryset=queries.queue_rows())
     rows = queries.queue_order(filterset.qs, request.GET.get("sort"))
     page = paginate(request, rows, PER_PAGE)
     context = {

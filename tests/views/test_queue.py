@@ -146,3 +146,15 @@ def test_queue_query_count_does_not_grow_with_rows(client, rita):
     for i in range(1, 30):
         waiting(f"comp{i % 7}", f"overlay-{i}", days=i, introduced=factories.commit())
     assert count() == few
+
+
+def test_the_sort_menu_names_the_queues_own_order(client, rita):
+    """Unsorted, the queue is oldest first; its menu says so (the deviation list's
+    unsorted order, component A to Z, is not the queue's)."""
+    waiting("bash", "overlay-1", days=1)
+    queue = client.get(reverse("review_queue")).content.decode()
+    menu = queue[queue.index('name="sort"') : queue.index("</select>", queue.index('name="sort"'))]
+    assert '<option value="" selected>waiting longest (oldest first)</option>' in menu
+    assert "component (A to Z)" not in menu
+    listing = client.get(reverse("deviations")).content.decode()
+    assert '<option value="" selected>component (A to Z)</option>' in listing
