@@ -2,16 +2,25 @@
 
 Users, groups and git identities are editable by admins; every such edit
 writes an audit event explicitly, in the admin's own transaction.
+
+API tokens are not editable here (DRF's TokenAdmin is unregistered): its
+creations and deletions would go unrecorded, and a key made there for someone
+else would let an admin act through the API as them without a trace.  People
+get their own token from the audited /api/token/ page, operators use
+`manage.py api_token`; admins revoke a user's token with the user list's
+action (audited too).
 """
 
+import rest_framework.authtoken.admin  # noqa: F401 - registers TokenAdmin, undone below
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin  # registers User and Group first
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from rest_framework.authtoken.models import TokenProxy
 
-from . import audit, models, people, permissions
+from . import audit, models, people, permissions, tokens
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -142,6 +151,7 @@ class PeopleAdmin(admin.ModelAdmin):
 User = get_user_model()
 admin.site.unregister(User)
 admin.site.unregister(Group)
+admin.site.unregister(TokenProxy)
 
 
 @admin.register(User)
@@ -149,6 +159,7 @@ class UserAdmin(PeopleAdmin, auth_admin.UserAdmin):
     """Users are deactivated, never deleted: their events keep pointing at them."""
 
     list_display = ["username", "email", "is_active", "is_staff", "is_superuser", "role_names"]
+    actions = ["revoke_api_tokens"]
 
     @admin.display(description="roles")
     def role_names(self, obj) -> str:
@@ -159,6 +170,12 @@ class UserAdmin(PeopleAdmin, auth_admin.UserAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.action(description="Revoke the selected users' API tokens")
+    def revoke_api_tokens(self, request, queryset):
+        with transaction.atomic():
+            revoked = [user for user in queryset if tokens.revoke(_actor(request), user)]
+        self.message_user(request, f"Revoked {len(revoked)} API token(s).")
 
     def save_model(self, request, obj, form, change):
         # The admin's change view is one transaction: snapshot, save, m2m, event.

@@ -1,10 +1,12 @@
-"""Every change to users, groups and git identities made in the Django admin is an event."""
+"""Every change to users, groups, git identities and API tokens in the Django admin is an event."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token, TokenProxy
 
-from deviations import audit, people
+from deviations import audit, people, tokens
 from deviations.models import AuditEvent, GitIdentity, Origin
 from deviations.permissions import ADMIN, REVIEWER, VIEWER
 
@@ -180,3 +182,27 @@ def test_only_the_admin_role_manages_people_in_the_admin(client):
     assert not GitIdentity.objects.exists()
     # ... but any role may read the read-only history there.
     assert client.get("/admin/deviations/auditevent/").status_code == 200
+
+
+def test_api_tokens_are_not_made_or_deleted_in_the_admin(admin_client):
+    """DRF's TokenAdmin would do both without an event; tokens have audited ways instead."""
+    assert not admin.site.is_registered(TokenProxy) and not admin.site.is_registered(Token)
+    assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin_client.get("/admin/authtoken/tokenproxy/add/").status_code == 404
+    assert "authtoken" not in admin_client.get("/admin/").content.decode()
+
+
+def test_revoking_api_tokens_from_the_user_list_is_recorded(admin_client):
+    vera = people.create_user(SETUP, "vera", roles=[VIEWER])
+    rita = people.create_user(SETUP, "rita", roles=[REVIEWER])
+    tokens.issue(SETUP, vera)
+    response = admin_client.post(
+        "/admin/auth/user/",
+        {"action": "revoke_api_tokens", "_selected_action": [vera.pk, rita.pk]},
+        follow=True,
+    )
+    assert "Revoked 1 API token(s)." in response.content.decode()
+    assert not Token.objects.exists()
+    (event,) = events("api_token.revoked")
+    assert (event.object_repr, event.origin, event.actor.username) == ("vera", "admin", "ada")
+    assert audit.verify().ok
