@@ -18,6 +18,7 @@ from django.conf import settings
 
 from .. import audit
 from ..core.distgit import MirrorCache, MirrorPolicy
+from ..core.lookaside import LookasideCache, LookasidePolicy
 from ..models import Origin, SyncRun
 from . import runs
 from .configtree import config_reader
@@ -45,6 +46,16 @@ def mirror_cache() -> MirrorCache:
     return MirrorCache(settings.CACHE_DIR / "distgit", policy)
 
 
+def lookaside_cache() -> LookasideCache:
+    policy = LookasidePolicy(
+        timeout=float(getattr(settings, "LOOKASIDE_TIMEOUT", 60)),
+        retries=int(getattr(settings, "LOOKASIDE_RETRIES", 2)),
+        max_bytes=int(getattr(settings, "LOOKASIDE_MAX_BYTES", 1 << 30)),
+        ca_bundle=getattr(settings, "LOOKASIDE_CA_BUNDLE", "") or None,
+    )
+    return LookasideCache(settings.CACHE_DIR / "lookaside", policy)
+
+
 @dataclass
 class BatchResult:
     processed: int = 0
@@ -67,9 +78,9 @@ def run_batch(
         result.stopped = True
         return result
     run = SyncRun.objects.get(pk=run_id)
-    jobs = plan(component_ids, base_uri)
+    jobs = plan(component_ids, base_uri, (run.options or {}).get("lookaside_base_uri"))
     progress = runs.Progress(done=len(component_ids) - len(jobs))  # removed meanwhile
-    ctx = Context(cache=mirror_cache(), read_config=config_reader())
+    ctx = Context(cache=mirror_cache(), read_config=config_reader(), lookaside=lookaside_cache())
     actor = audit.Actor.job(f"sync #{run_id}", origin, user=run.triggered_by)
     last_flush = last_store = time.monotonic()
     group: list = []

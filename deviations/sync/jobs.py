@@ -17,6 +17,7 @@ from ..core.types import Overlay
 from ..models import Component, ComponentSync, Deviation, DeviationKind, SpecType
 
 CHUNK = 2000  # ids per IN (...) query
+ARCHIVE_TYPES = ("file-remove", "file-search-replace")  # with `archive` and `file`: azldev's
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,18 @@ class LocalSpecInput:
 
 
 @dataclass(frozen=True)
+class PostOverlayHash:
+    """A `source-files` entry with `origin = { type = "overlay" }`: the repacked archive's hash."""
+
+    deviation_id: int
+    version_id: int
+    fingerprint: str
+    filename: str
+    hash_type: str  # "SHA512", "SHA256"
+    hash: str  # as written ("" while bootstrapping)
+
+
+@dataclass(frozen=True)
 class Previous:
     fingerprint: str
     pinned_commit: str
@@ -74,10 +87,28 @@ class ComponentJob:
     local_spec: LocalSpecInput | None = None
     previous: Previous | None = None
     url_error: DistGitError | None = field(default=None, compare=False)
+    lookaside_uri: str = ""  # the lookaside-base-uri template (the run's override, or the distro's)
+    post_overlay: tuple[PostOverlayHash, ...] = ()
 
     @property
     def is_local(self) -> bool:
         return self.local_spec is not None
+
+    @property
+    def archives(self) -> tuple[str, ...]:
+        """The archives that archive-scoped overlays edit (normalised), in order of first use.
+
+        Only these are ever fetched from the lookaside cache: a component without
+        archive overlays downloads nothing.
+        """
+        found: list[str] = []
+        for item in self.overlays:
+            o = item.overlay
+            if o.type in ARCHIVE_TYPES and o.archive and o.file:
+                name = posixpath.normpath(o.archive)
+                if name not in found:
+                    found.append(name)
+        return tuple(found)
 
 
 def _source_path(config_file: str, source: str) -> str:
@@ -116,12 +147,33 @@ def _url(component: Component, base_uri: str | None) -> tuple[str, DistGitError 
         return "", exc
 
 
-def plan(component_ids: list[int], base_uri: str | None = None) -> list[ComponentJob]:
-    """Jobs for the given components, in name order."""
+def _post_overlay(dev: Deviation) -> PostOverlayHash | None:
+    version = dev.current_version
+    content = version.content or {}
+    if (content.get("origin") or {}).get("type") != "overlay":
+        return None
+    return PostOverlayHash(
+        dev.pk,
+        version.pk,
+        version.fingerprint,
+        posixpath.normpath(content.get("filename", "") or "."),
+        str(content.get("hash-type", "") or "").upper(),
+        str(content.get("hash", "") or "").lower(),
+    )
+
+
+def plan(
+    component_ids: list[int], base_uri: str | None = None, lookaside_uri: str | None = None
+) -> list[ComponentJob]:
+    """Jobs for the given components, in name order.
+
+    `lookaside_uri` replaces every component's lookaside-base-uri (a run's override).
+    """
     components: list[Component] = []
     previous: dict[int, Previous] = {}
     overlays: dict[int, list[OverlayInput]] = {}
     local: dict[int, LocalSpecInput] = {}
+    post_overlay: dict[int, list[PostOverlayHash]] = {}
     for start in range(0, len(component_ids), CHUNK):
         ids = component_ids[start : start + CHUNK]
         components += list(Component.objects.filter(pk__in=ids, removed=False))
@@ -139,7 +191,11 @@ def plan(component_ids: list[int], base_uri: str | None = None) -> list[Componen
             Deviation.objects.filter(
                 component_id__in=ids,
                 removed=False,
-                kind__in=(DeviationKind.OVERLAY, DeviationKind.LOCAL_SPEC),
+                kind__in=(
+                    DeviationKind.OVERLAY,
+                    DeviationKind.LOCAL_SPEC,
+                    DeviationKind.SOURCE_FILE,
+                ),
                 current_version__isnull=False,
             )
             .select_related("current_version")
@@ -148,6 +204,9 @@ def plan(component_ids: list[int], base_uri: str | None = None) -> list[Componen
         for dev in deviations:
             if dev.kind == DeviationKind.OVERLAY:
                 overlays.setdefault(dev.component_id, []).append(_overlay_input(dev))
+            elif dev.kind == DeviationKind.SOURCE_FILE:
+                if (found := _post_overlay(dev)) is not None:
+                    post_overlay.setdefault(dev.component_id, []).append(found)
             else:
                 version = dev.current_version
                 local[dev.component_id] = LocalSpecInput(
@@ -165,6 +224,8 @@ def plan(component_ids: list[int], base_uri: str | None = None) -> list[Componen
             "upstream_commit": component.upstream_commit,
             "overlays": tuple(overlays.get(component.pk, ())),
             "previous": previous.get(component.pk),
+            "lookaside_uri": lookaside_uri or component.lookaside_base_uri,
+            "post_overlay": tuple(post_overlay.get(component.pk, ())),
         }
         if component.spec_type == SpecType.LOCAL:
             found = local.get(component.pk)

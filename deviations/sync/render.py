@@ -8,8 +8,9 @@ a `config-changed` error instead of a rendering of something nobody imported.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.distgit import CommitFiles
 from .jobs import ComponentJob, OverlayInput
@@ -55,14 +56,16 @@ def overlay_sources(
 
 @dataclass(frozen=True)
 class Rendered:
-    verdicts: list[tuple[str, str, str]]  # (verdict, message, own diff) per overlay, in order
+    # (verdict, message, own diff, repacked archive's sha256 or "") per overlay, in order
+    verdicts: list[tuple[str, str, str, str]]
     diff: str  # whole component: upstream files -> Azure Linux files
     files: dict[str, bytes] | None = None  # the rendered files
+    archives: dict[str, bytes] = field(default_factory=dict)  # repacked archive -> its bytes
 
 
 def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> Rendered:
     """The component's overlays applied to the files of one upstream commit."""
-    from ..core.overlays import RenderOptions, SourceTree
+    from ..core.overlays import APPLIED, PathError, RenderOptions, SourceTree, modifies_archive
     from ..core.overlays import render as engine_render
 
     contents, modes = dict(files.files), dict(files.modes)
@@ -84,8 +87,24 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
         )
     except Exception as exc:  # an engine bug must not stop the run: report it for this one
         raise EngineError(f"the overlay engine failed: {type(exc).__name__}: {exc}") from exc
+    repacked = {}
+    for name in result.archives:
+        # The engine wrote the repacked archive where `archive` leads (symlinks followed);
+        # a later loose-file overlay may have moved it away again.
+        try:
+            path = result.tree_after.resolve(posixpath.normpath(name))
+            repacked[posixpath.normpath(name)] = result.tree_after.files[path]
+        except (PathError, KeyError):
+            continue
+
+    def archive_hash(o) -> str:
+        if o.verdict != APPLIED or not modifies_archive(o.overlay):
+            return ""
+        return result.archives.get(o.overlay.archive, "")
+
     return Rendered(
-        [(o.verdict, o.message, o.diff) for o in result.outcomes],
+        [(o.verdict, o.message, o.diff, archive_hash(o)) for o in result.outcomes],
         result.diff,
         dict(result.tree_after.files),
+        repacked,
     )

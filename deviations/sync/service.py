@@ -22,6 +22,7 @@ from django.db.models import Max
 
 from ..core.distgit import DistGitError
 from ..core.distgit.urls import expand_base_uri
+from ..core.lookaside import LookasideError, check_template
 from ..models import Origin, SyncRun
 from . import runs
 from .jobs import component_ids
@@ -51,6 +52,7 @@ class SyncRequest:
     components: list[str] | None = None  # None: every current component
     workers: int | None = None  # parallel git jobs per batch
     base_uri: str | None = None  # overrides every distro's dist-git-base-uri ($pkg)
+    lookaside_base_uri: str | None = None  # overrides every distro's lookaside-base-uri
     trigger: str = "command"
     origin: str = Origin.COMMAND
     user: object | None = None
@@ -83,6 +85,15 @@ def _check_base_uri(base_uri: str | None) -> None:
         raise SyncError(f"--dist-git-base-uri: {exc}") from None
 
 
+def _check_lookaside_uri(template: str | None) -> None:
+    if template is None:
+        return
+    try:
+        check_template(template)
+    except LookasideError as exc:
+        raise SyncError(f"--lookaside-base-uri: {exc}") from None
+
+
 def _engine_version() -> str:
     from .render import engine_version
 
@@ -97,6 +108,7 @@ def start_sync(request: SyncRequest) -> SyncRun:
     from .. import tasks  # the tasks import this package
 
     _check_base_uri(request.base_uri)
+    _check_lookaside_uri(request.lookaside_base_uri)
     ids, unknown = component_ids(request.components)
     if unknown:
         shown = ", ".join(unknown[:10]) + (", ..." if len(unknown) > 10 else "")
@@ -106,6 +118,8 @@ def start_sync(request: SyncRequest) -> SyncRun:
         "components": request.components,
         "workers": request.workers,
         "dist_git_base_uri": request.base_uri,
+        # Read by every batch from the run (the tasks' arguments stay as they are).
+        "lookaside_base_uri": request.lookaside_base_uri,
         **request.extra,
     }
     run = runs.start(

@@ -144,6 +144,7 @@ def _result(
         "message": at.message,
         "diff": at.diff,
         "effect_hash": item.effect_hash if target == OverlayResult.Target.PIN else "",
+        "archive_sha256": at.archive_sha256,
     }
     row = existing.get((item.deviation_id, target))
     if row is None:

@@ -54,6 +54,13 @@ class Command(BaseCommand):
             help="use this URL template instead of the distros' dist-git-base-uri, "
             "e.g. 'file:///srv/distgit/$pkg.git' (recorded with the run)",
         )
+        parser.add_argument(
+            "--lookaside-base-uri",
+            dest="lookaside_base_uri",
+            help="use this template instead of the distros' lookaside-base-uri for source "
+            "archives, e.g. 'file:///srv/lookaside/$pkg/$filename/$hashtype/$hash/$filename' "
+            "(recorded with the run)",
+        )
         parser.add_argument("--batch-size", type=int, help="components per task (batch)")
         parser.add_argument(
             "--no-wait",
@@ -74,6 +81,7 @@ class Command(BaseCommand):
             components=names,
             workers=options["workers"],
             base_uri=options["base_uri"],
+            lookaside_base_uri=options["lookaside_base_uri"],
             trigger="command",
             origin=Origin.COMMAND,
             batch_size=options["batch_size"],
