@@ -1,31 +1,28 @@
 """The demo's people and reviews (a step of `manage.py demo`): every review state on show.
 
 Creates a viewer, a reviewer and an admin with demo-only passwords (printed),
-links a git identity to the reviewer, and has a colleague ("rosa") record
-decisions so a newcomer sees every state: approved, changes requested,
+links the reviewer to one of the demo config's git authors (so four eyes keeps
+them from approving what that author wrote), and has a colleague ("rosa")
+record decisions so a newcomer sees every state: approved, changes requested,
 rejected, stale and needs review.  Everything goes through the real services
-(reviews, notes, people, the importer), so the audit trail is real too; the
-stale one is made the honest way: an earlier variant of one overlay is
-imported and approved, then the real demo config is imported again, which
-lapses that approval.  Idempotent: an existing user or any review is left
-alone.
+(reviews, notes, people), so the audit trail is real too.  The stale one comes
+from the config's real history: on a fresh demo database the records are still
+at the commit rosa reviewed, and she approves an overlay that a later commit
+changes (`context["later"]`, from the demo's import step); importing the later
+commits (the next step) lapses that approval.  Idempotent: an existing user or
+any review is left alone.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
 from . import audit, notes, people, permissions, reviews
-from .importer import import_config
 from .models import ConfigCommit, Deviation, DeviationKind, Origin, Review, ReviewState
 
 ACTOR = audit.Actor.job("demo set-up", Origin.COMMAND)
@@ -36,7 +33,6 @@ DEMO_USERS = (
     ("admin", "admin-demo", [permissions.ADMIN], True),
 )
 COLLEAGUE = "rosa"  # records the demo's past decisions; cannot log in
-_VALUE = re.compile(r'^(\s*value\s*=\s*")([^"\\]*)(")', re.MULTILINE)
 
 
 def _users(command: Any) -> dict[str, Any]:
@@ -60,20 +56,29 @@ def _users(command: Any) -> dict[str, Any]:
     return made
 
 
-def _link_identity(command: Any, reviewer: Any) -> None:
+def _link_identity(command: Any, context: dict[str, Any], reviewer: Any) -> None:
     if reviewer.git_identities.exists():
         return
-    # The most prolific config author, when the config has history; else a placeholder.
-    top = (
-        ConfigCommit.objects.values("author_email", "author_name")
-        .annotate(n=Count("introduced"))
-        .order_by("-n", "author_email")
-        .first()
-    )
-    email = (top or {}).get("author_email") or "reviewer@demo.azldrift.invalid"
+    # The author the demo config history names; else (--config) its most prolific author.
+    named = (context.get("config_history") or {}).get("reviewer")
+    if named is None:
+        top = (
+            ConfigCommit.objects.values("author_email", "author_name")
+            .annotate(n=Count("introduced"))
+            .order_by("-n", "author_email")
+            .first()
+        ) or {}
+        named = {
+            "email": top.get("author_email") or "reviewer@demo.azldrift.invalid",
+            "name": top.get("author_name", ""),
+        }
+    email = named["email"]
     with transaction.atomic():
-        people.link_identity(ACTOR, reviewer, email=email, name=(top or {}).get("author_name", ""))
-    command.stdout.write(f"  reviewer is linked to the git identity {email} (four eyes)")
+        people.link_identity(ACTOR, reviewer, email=email, name=named["name"])
+    command.stdout.write(
+        f"  reviewer is linked to the git identity {email}: four eyes keeps them from "
+        "approving what that identity wrote"
+    )
 
 
 def _overlays() -> list[Deviation]:
@@ -94,34 +99,18 @@ def _pick(candidates: list[Deviation], taken: set[int], prefer) -> Deviation | N
     return chosen
 
 
-def _variant_of(dev: Deviation, config: Path, out: Path) -> Path | None:
-    """A copy of the config (in `out`) in which `dev`'s `value` reads differently, or None."""
-    source = config / dev.config_file
-    if not source.is_file() or not dev.line_start:
-        return None
-    lines = source.read_text().splitlines(keepends=True)
-    block = "".join(lines[dev.line_start - 1 : dev.line_end])
-    changed = _VALUE.sub(lambda m: f"{m[1]}{m[2]} (earlier wording){m[3]}", block, count=1)
-    if changed == block:
-        return None
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(config, out)
-    text = "".join(lines[: dev.line_start - 1]) + changed + "".join(lines[dev.line_end :])
-    (out / dev.config_file).write_text(text)
-    return out
-
-
 def _decide(colleague: Any, dev: Deviation | None, decision: str, comment: str = "") -> None:
     if dev is not None:
         reviews.decide(audit.Actor.for_user(colleague, Origin.COMMAND), dev.pk, decision, comment)
 
 
-def _reviews(command: Any, context: dict[str, Any], users: dict[str, Any]) -> None:
+def _reviews(context: dict[str, Any], users: dict[str, Any]) -> None:
     colleague = get_user_model().objects.get(username=COLLEAGUE)
-    config = Path(context["config"])
-    taken: set[int] = set()
+    later = context.get("later") or {}
+    # The other decisions stay clear of what the later commits change or remove.
+    taken: set[int] = {*later.get("changed", ()), *later.get("removed", ())}
     overlays = _overlays()
-    value_overlay = _pick(overlays, taken, lambda d: "value" in d.current_version.content)
+    stale = next((d for d in overlays if d.pk in later.get("changed", ())), None)
     changes = _pick(overlays, taken, lambda d: d.verdict_at_tip == "failed")
     rejected = _pick(overlays, taken, lambda d: d.obsolete)
     approved = [
@@ -139,6 +128,8 @@ def _reviews(command: Any, context: dict[str, Any], users: dict[str, Any]) -> No
         "This fails at the branch tip: rework it before the next snapshot moves.",
     )
     _decide(colleague, rejected, "rejected", "Fedora has this change already: drop the overlay.")
+    # Approved as it reads at the reviewed commit; a later commit changes it (stale).
+    _decide(colleague, stale, "approved")
     if noted is not None:
         # The reviewer's own justification: four eyes keeps them from approving it.
         notes.add_note(
@@ -146,26 +137,22 @@ def _reviews(command: Any, context: dict[str, Any], users: dict[str, Any]) -> No
             noted,
             "Kept for Azure Linux's compliance baseline; see the security review of 2026-02.",
         )
-    out = Path(context.get("variant_dir") or Path(settings.CACHE_DIR) / "demo-config-variant")
-    variant = _variant_of(value_overlay, config, out) if value_overlay else None
-    if variant is not None:
-        # Approve an earlier wording of one overlay, then re-import the real config:
-        # the approval no longer matches the content and lapses to stale.
-        cache = context.get("cache_dir")
-        import_config(variant, cache_dir=cache)
-        _decide(colleague, value_overlay, "approved")
-        import_config(config, cache_dir=cache)
 
 
-def demo_people_and_reviews(command: Any, context: dict[str, Any]) -> None:
-    """Demo users (printed), a git identity, and decisions in every review state."""
-    users = _users(command)
-    _link_identity(command, users["reviewer"])
-    if not Review.objects.exists():
-        _reviews(command, context, users)
+def print_review_states(command: Any) -> None:
+    """One line: how many live deviations are in each review state."""
     states = Counter(Deviation.objects.filter(removed=False).values_list("review_state", flat=True))
     command.stdout.write(
         "Review states: "
         + ", ".join(f"{states.get(s.value, 0)} {s.label}" for s in ReviewState)
         + " (log in and open the review queue)"
     )
+
+
+def demo_people_and_reviews(command: Any, context: dict[str, Any]) -> None:
+    """Demo users (printed), a git identity, and decisions in every review state."""
+    users = _users(command)
+    _link_identity(command, context, users["reviewer"])
+    if not Review.objects.exists():
+        _reviews(context, users)
+        command.stdout.write(f"{Review.objects.count()} decisions recorded by {COLLEAGUE}")

@@ -209,30 +209,11 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo_config_repo(tmp_path_factory) -> str:
-    """The demo config as a git repository (one commit), so deviations have provenance."""
-    import shutil
-    import subprocess
+    """The demo config's git history, built as `bin/run` builds it: deviations have provenance."""
+    from deviations.management.commands.demo import config_history
 
-    work = tmp_path_factory.mktemp("demo-config") / "config"
-    shutil.copytree(ROOT / "demo" / "config", work)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(work.parent),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Ada Maintainer",
-        "GIT_AUTHOR_EMAIL": "ada@users.invalid",
-        "GIT_AUTHOR_DATE": "2026-01-23T12:00:00Z",
-        "GIT_COMMITTER_NAME": "Ada Maintainer",
-        "GIT_COMMITTER_EMAIL": "ada@users.invalid",
-        "GIT_COMMITTER_DATE": "2026-01-23T12:00:00Z",
-    }
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "feat: the demo components and their overlays"],
-    ):
-        subprocess.run(["git", "-C", str(work), *args], env=env, check=True)
-    return str(work)
+    out = tmp_path_factory.mktemp("demo-config") / "config.git"
+    return config_history().build(out)["path"]
 
 
 @pytest.fixture

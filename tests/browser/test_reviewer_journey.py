@@ -94,10 +94,10 @@ def test_reviewer_approves_one_requests_changes_on_another_and_sees_both_in_the_
 
 
 def test_four_eyes_shows_why_the_author_cannot_approve(rita, reviewer):
-    # The demo config's only commit is by ada@users.invalid; rita commits as her too.
-    people.link_identity(SETUP, reviewer, email="ada@users.invalid")
-    page = rita
+    # rita commits under the identity that introduced this deviation in the demo history.
     dev = Deviation.objects.filter(kind="overlay").order_by("pk").first()
+    people.link_identity(SETUP, reviewer, email=dev.introduced_commit.author_email)
+    page = rita
     page.goto(f"/deviations/{dev.pk}/")
     approve = page.get_by_role("radio", name="Approve")
     assert approve.is_disabled()

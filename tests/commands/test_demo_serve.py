@@ -39,7 +39,7 @@ def test_demo_imports_syncs_and_serves_the_ui(tmp_path):
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [*manage, "demo"],
+            [*manage, "demo", "--work-dir", str(tmp_path / "work")],
             env=env,
             cwd=ROOT,
             stdout=out,

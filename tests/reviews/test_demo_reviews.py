@@ -1,44 +1,51 @@
-"""The demo's people-and-reviews step: every review state, real events, idempotent."""
+"""The demo's people and reviews, on the real config history: every state, real events.
 
-import importlib.util
+`manage.py demo --no-serve` on a fresh database: the config is imported at the commit
+the demo's colleague reviewed, synced, reviewed, then brought to the tip, which lapses
+one approval (the overlay a later commit changed) and removes one deviation.  Run
+again (as `bin/run` on an existing database): no-op import, an incremental sync, the
+same users and reviews.
+"""
+
 import io
-import shutil
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
 
 from deviations import audit, permissions
-from deviations.importer import import_config
-from deviations.models import AuditEvent, Deviation, GitIdentity, Review, ReviewState
-from deviations.reviews_demo import demo_people_and_reviews
-from deviations.sync import SyncRequest, start_sync
+from deviations.management.commands.demo import config_history
+from deviations.models import (
+    AuditEvent,
+    Deviation,
+    GitIdentity,
+    ImportRun,
+    Review,
+    ReviewState,
+    SyncRun,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fast(settings):
+def _fast(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHE_DIR = tmp_path / "cache"
 
 
-def test_the_demo_shows_every_review_state_with_demo_users(tmp_path):
-    spec = importlib.util.spec_from_file_location("build", ROOT / "demo" / "upstream" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    repos = build.build(tmp_path / "distgit")
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "demo" / "config", config)
-    import_config(config, cache_dir=tmp_path / "cache")
-    start_sync(SyncRequest(base_uri=repos["url_template"]))
+def run_demo(work: Path) -> str:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--work-dir", str(work), stdout=out)
+    return out.getvalue()
 
-    command = BaseCommand(stdout=io.StringIO())
-    context = {"config": str(config), "variant_dir": tmp_path / "variant", "cache_dir": tmp_path}
-    demo_people_and_reviews(command, context)
 
-    out = command.stdout.getvalue()
+def test_the_demo_shows_every_review_state_from_the_real_history(tmp_path):
+    out = run_demo(tmp_path / "work")
+    history = config_history().build(tmp_path / "work" / "config.git")
+
     for line in ("viewer    password viewer-demo", "reviewer  password reviewer-demo"):
         assert line in out
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -46,19 +53,56 @@ def test_the_demo_shows_every_review_state_with_demo_users(tmp_path):
     assert permissions.roles(users["reviewer"]) == {"reviewer"}
     assert permissions.can_manage_users(users["admin"]) and users["admin"].is_staff
     assert users["reviewer"].check_password("reviewer-demo")
-    assert GitIdentity.objects.filter(user=users["reviewer"]).exists()
+    identity = GitIdentity.objects.get(user=users["reviewer"])
+    assert identity.email == history["reviewer"]["email"]
 
-    states = set(Deviation.objects.values_list("review_state", flat=True))
-    assert states == set(ReviewState.values)
+    live = Deviation.objects.filter(removed=False)
+    assert set(live.values_list("review_state", flat=True)) == set(ReviewState.values)
+    assert re.search(
+        r"Review states: \d+ needs review, 3 approved, 1 changes requested, 1 rejected, 1 stale",
+        out,
+    )
+
+    # The stale approval comes from the history: approved as of the reviewed commit,
+    # changed by a later commit, lapsed by the import of the tip.
     stale = Deviation.objects.get(review_state=ReviewState.STALE)
+    assert stale.changed_commit.sha == history["commits"]["chrony-summary"]
+    assert stale.introduced_commit.sha != stale.changed_commit.sha
+    assert stale.versions.count() == 2
+    assert Review.objects.get(deviation=stale).version.number == 1
     lapsed = AuditEvent.objects.get(action="review.lapsed")
-    assert lapsed.object_id == str(stale.pk) and lapsed.actor_label.startswith("import #")
-    # The reviewer wrote a note somewhere, so four eyes bars them from approving it.
+    tip_run = ImportRun.latest()
+    assert lapsed.object_id == str(stale.pk) and lapsed.actor_label == f"import #{tip_run.pk}"
+    assert tip_run.commit.sha == history["head"]
+    # ... and one deviation the later commits removed, with its history.
+    removed = Deviation.objects.get(removed=True)
+    assert AuditEvent.objects.filter(action="deviation.removed", object_id=str(removed.pk)).exists()
+    assert removed.introduced_commit is not None
+
+    # Four eyes: the reviewer wrote some deviations (in git) and a note (in the app).
+    authored = live.filter(introduced_commit__author_email=identity.email).first()
+    assert permissions.approval_refusal(users["reviewer"], authored).startswith("Four eyes")
     noted = Deviation.objects.get(notes__versions__author=users["reviewer"])
     assert permissions.approval_refusal(users["reviewer"], noted).startswith("Four eyes")
-    assert "1 stale" in out
     assert audit.verify().ok
 
-    reviews_before, events_before = Review.objects.count(), AuditEvent.objects.count()
-    demo_people_and_reviews(BaseCommand(stdout=io.StringIO()), context)
-    assert (Review.objects.count(), AuditEvent.objects.count()) == (reviews_before, events_before)
+    # bin/run again on this database: nothing new but an incremental sync.
+    before = {
+        "imports": ImportRun.objects.count(),
+        "reviews": Review.objects.count(),
+        "users": get_user_model().objects.count(),
+        "deviations": list(Deviation.objects.values_list("id", "review_state", "fingerprint")),
+    }
+    syncs = SyncRun.objects.count()
+    again = run_demo(tmp_path / "work")
+    assert "nothing changed, nothing written" in again
+    assert "The records are at the tip of the demo config already." in again
+    assert {
+        "imports": ImportRun.objects.count(),
+        "reviews": Review.objects.count(),
+        "users": get_user_model().objects.count(),
+        "deviations": list(Deviation.objects.values_list("id", "review_state", "fingerprint")),
+    } == before
+    assert SyncRun.objects.count() == syncs + 1
+    assert SyncRun.objects.latest("pk").changed == 0
+    assert audit.verify().ok

@@ -1,13 +1,21 @@
 """manage.py demo: azldrift's main job on the bundled demo data (what `bin/run` runs).
 
 A sequence of steps, each a small function of the command and a shared context dict,
-run in order.  Later steps (building the demo's local dist-git repositories and
-syncing, then serving the UI on 127.0.0.1) are added to STEPS below.  Nothing here
-needs the network: the demo config and its fake upstreams live in `demo/`.
+run in order.  Nothing here needs the network: the demo config, its git history and
+its fake upstreams live in `demo/`, and what is built from them goes to `var/demo/`
+(`--work-dir`).
+
+The config is imported from a git repository built by `demo/confighistory.py`, so
+every deviation has provenance.  A fresh database replays the end of that history: it
+is imported at the commit the demo's colleague reviewed, synced and reviewed, and
+then brought to the tip, which changes one approved overlay (it goes stale) and
+removes a deviation.  A database that has imports already goes to the tip at once,
+where an unchanged config writes nothing; run it again and nothing new is written.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,33 +23,103 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from deviations.importer import ImportFailed, import_config
-from deviations.reviews_demo import demo_people_and_reviews
+from deviations.importer import ImportFailed, import_config, import_loaded
+from deviations.importer.plan import CHANGE, REMOVE, make_plan
+from deviations.importer.sources import load_source
+from deviations.models import ImportRun
+from deviations.reviews_demo import demo_people_and_reviews, print_review_states
 from deviations.serve import serve_ui
-from deviations.sync.demo import STEPS as SYNC_STEPS
+from deviations.sync.demo import build_demo_upstream, print_drift, sync_demo
 
 from .import_config import render_text, report
 
-DEMO_CONFIG = Path(settings.BASE_DIR) / "demo" / "config"
+DEMO = Path(settings.BASE_DIR) / "demo"
+WORK_DIR = Path(settings.BASE_DIR) / "var" / "demo"
 
 Step = Callable[["Command", dict[str, Any]], None]
 
 
-def import_demo_config(command: Command, context: dict[str, Any]) -> None:
-    """Import the demo config and print what was found."""
+def config_history():
+    """demo/confighistory.py, the builder of the demo config's git repository."""
+    spec = importlib.util.spec_from_file_location("demo_confighistory", DEMO / "confighistory.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_config_history(command: Command, context: dict[str, Any]) -> None:
+    """Build the demo config's git repository (fixed commit ids) and list its commits."""
+    if context["config"]:
+        command.stdout.write(f"Importing {context['config']} (--config) instead.")
+        return
+    history = config_history()
+    manifest = history.build(Path(context["work_dir"]) / "config.git")
+    context["config"] = manifest["path"]
+    context["config_history"] = manifest
+    command.stdout.write(
+        f"{len(manifest['commits'])} commits by {len(manifest['authors'])} authors in "
+        f"{manifest['path']} (tip {manifest['head'][:12]}):"
+    )
+    for commit, sha in zip(history.HISTORY, manifest["commits"].values(), strict=True):
+        mark = "  <- reviewed" if sha == manifest["reviewed"] else ""
+        command.stdout.write(
+            f"  {sha[:8]} {commit.date[:10]} {commit.author.name:<13} {commit.subject}{mark}"
+        )
+
+
+def _import(command: Command, context: dict[str, Any], **kwargs: Any) -> Any:
     try:
-        result = import_config(context["config"])
+        result = import_config(context["config"], **kwargs)
     except ImportFailed as exc:
         raise CommandError(f"the demo config does not load:\n{exc}") from None
-    context["import"] = result
     command.stdout.write(render_text(report(result, [])))
+    return result
+
+
+def import_demo_config(command: Command, context: dict[str, Any]) -> None:
+    """Import the demo config and print what was found (a fresh database: as reviewed)."""
+    manifest = context.get("config_history")
+    if manifest is None or ImportRun.objects.exists():
+        context["import"] = _import(command, context)
+        return
+    reviewed = manifest["reviewed"]
+    command.stdout.write(
+        f"A fresh database: imported as of {reviewed[:8]}, the commit the demo's reviews "
+        "were made on; the later commits follow the reviews."
+    )
+    context["import"] = _import(command, context, ref=reviewed)
+    # What the later commits will change, so the reviews can approve one of them first.
+    tip = load_source(context["config"], None, Path(settings.CACHE_DIR))
+    plan = make_plan(tip.config, tip.provenance)
+    context["later"] = {
+        "loaded": tip,
+        "changed": [s.row["id"] for s in plan.deviations if s.action == CHANGE],
+        "removed": [s.row["id"] for s in plan.deviations if s.action == REMOVE],
+    }
+
+
+def import_later_commits(command: Command, context: dict[str, Any]) -> None:
+    """After the reviews of a fresh database: import the tip, then sync what it changed."""
+    later = context.pop("later", None)
+    if later is None:
+        command.stdout.write("The records are at the tip of the demo config already.")
+    else:
+        result = import_loaded(later["loaded"])
+        context["import"] = result
+        command.stdout.write(render_text(report(result, [])))
+        sync_demo(command, context)
+    print_review_states(command)
 
 
 # (title, function) in the order they run.
 STEPS: list[tuple[str, Step]] = [
+    ("Building the demo config's git history", build_config_history),
     ("Importing the demo config", import_demo_config),
-    *SYNC_STEPS,  # build the local fake Fedora repositories, sync, print the drift
+    ("Building the demo's Fedora dist-git repositories", build_demo_upstream),
+    ("Syncing with upstream (file:// override)", sync_demo),
     ("Demo users and reviews", demo_people_and_reviews),
+    ("Importing the later config commits", import_later_commits),
+    ("Drift summary", print_drift),
     ("Serving the UI", serve_ui),  # blocks until Ctrl-C: keep it last
 ]
 
@@ -51,14 +129,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--config", default=str(DEMO_CONFIG), help="config folder to import (default: demo/)"
+            "--config",
+            default="",
+            help="import this folder or repository (at HEAD) instead of the demo config history",
+        )
+        parser.add_argument(
+            "--work-dir",
+            default=str(WORK_DIR),
+            help="where the demo's repositories are built (default: var/demo)",
         )
         parser.add_argument(
             "--no-serve", action="store_true", help="stop after the data steps (no web server)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        context: dict[str, Any] = {"config": options["config"], "options": options}
+        work = Path(options["work_dir"])
+        context: dict[str, Any] = {
+            "config": options["config"],
+            "work_dir": work,
+            "distgit_dir": work / "distgit",
+            "options": options,
+        }
         for number, (title, step) in enumerate(STEPS, start=1):
             self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/{len(STEPS)}] {title}"))
             step(self, context)
