@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-OVERLAY_TYPES: tuple[str, ...] = (
+# Overlays that edit the spec (patch-add and patch-remove also add or remove the patch).
+SPEC_OVERLAY_TYPES: tuple[str, ...] = (
     "spec-add-tag",
     "spec-insert-tag",
     "spec-set-tag",
@@ -17,12 +18,17 @@ OVERLAY_TYPES: tuple[str, ...] = (
     "spec-remove-subpackage",
     "patch-add",
     "patch-remove",
+)
+# Overlays on the component's other files.
+FILE_OVERLAY_TYPES: tuple[str, ...] = (
     "file-prepend-lines",
     "file-search-replace",
     "file-add",
     "file-remove",
     "file-rename",
 )
+# Every overlay type azldev knows (an overlay's `type`).
+OVERLAY_TYPES: tuple[str, ...] = (*SPEC_OVERLAY_TYPES, *FILE_OVERLAY_TYPES)
 
 OVERLAY_CATEGORIES: tuple[str, ...] = (
     "upstream-backport",

@@ -13,27 +13,12 @@ import posixpath
 import re
 
 from ..spec import GO_MAX_LINE, Spec, SpecEditError, edit
-from ..types import Overlay
+from ..types import SPEC_OVERLAY_TYPES, Overlay
 from . import glob
 from .errors import OverlayFailure
 from .regex import RegexError, compile_regex, replace_all_text
 
-SPEC_TYPES = frozenset(
-    (
-        "spec-add-tag",
-        "spec-insert-tag",
-        "spec-set-tag",
-        "spec-update-tag",
-        "spec-remove-tag",
-        "spec-prepend-lines",
-        "spec-append-lines",
-        "spec-search-replace",
-        "spec-remove-section",
-        "spec-remove-subpackage",
-        "patch-add",
-        "patch-remove",
-    )
-)
+SPEC_TYPES = frozenset(SPEC_OVERLAY_TYPES)
 
 
 def patch_file_name(overlay: Overlay) -> str:
