@@ -36,7 +36,7 @@ from .models import AuditChainHead, AuditEvent, Origin
 GENESIS_HASH = "0" * 64
 
 # The columns the hash covers, in the order `verify` reads them.
-_FIELDS = (
+HASHED_FIELDS = (
     "seq",
     "created_at",
     "actor_id",
@@ -51,6 +51,8 @@ _FIELDS = (
     "after",
     "prev_hash",
 )
+# An event as `verify` and the API read it: what the hash covers, and the hash.
+EVENT_FIELDS = (*HASHED_FIELDS, "hash")
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def _canonical_values(values: tuple) -> bytes:
 
 def canonical(event: AuditEvent) -> bytes:
     """The bytes an event's hash covers (everything but the hash itself)."""
-    return _canonical_values(tuple(getattr(event, name) for name in _FIELDS))
+    return _canonical_values(tuple(getattr(event, name) for name in HASHED_FIELDS))
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -308,8 +310,7 @@ def _rows(upto: int | None, chunk: int) -> Iterator[tuple]:
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     names = [
-        connection.ops.quote_name(AuditEvent._meta.get_field(name).column)
-        for name in (*_FIELDS, "hash")
+        connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in EVENT_FIELDS
     ]
     if connection.vendor == "postgresql":
         # The canonical UTC text straight from the server: no datetime objects per row.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 
-from .. import queries
+from .. import audit, queries
 from ..filters import AuditEventFilter
 from ..models import AuditEvent
 from .base import ReadViewSet
@@ -18,22 +18,7 @@ from .base import ReadViewSet
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = [
-            "seq",
-            "created_at",
-            "actor_id",
-            "actor_label",
-            "origin",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "component_name",
-            "before",
-            "after",
-            "prev_hash",
-            "hash",
-        ]
+        fields = list(audit.EVENT_FIELDS)
 
 
 class AuditEventViewSet(ReadViewSet):
