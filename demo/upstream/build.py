@@ -9,6 +9,12 @@ config refers to two of them: jq's pin and nano's backported fix).
 
     python demo/upstream/build.py --out var/demo/distgit      # prints the $pkg URL
 
+Release tarballs are not in git, as on Fedora: a history's `[[tarballs]]` are packed
+from their folders (fixed order, owners, modes and times, so the bytes and the hash in
+the commits' `sources` files never change) into a lookaside folder laid out like
+Fedora's (`<lookaside>/$pkg/$filename/$hashtype/$hash/$filename`, next to the
+repositories by default), which the demo's sync reads through a `file://` template.
+
 Only the standard library and the git CLI are needed.
 """
 
@@ -16,11 +22,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
+import hashlib
+import io
 import json
+import lzma
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import tomllib
 from pathlib import Path
@@ -122,17 +134,96 @@ def build_one(name: str, out_dir: Path, source_root: Path = HERE) -> dict:
     }
 
 
+def pack(folder: Path, when: str) -> bytes:
+    """A deterministic tar of `folder` as `<folder name>/...` (not yet compressed)."""
+    mtime = int(dt.datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp())
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        inside = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
+        for path in [folder, *inside]:
+            relative = path.relative_to(folder).as_posix()
+            info = tarfile.TarInfo(folder.name if relative == "." else f"{folder.name}/{relative}")
+            info.mtime, info.uid, info.gid, info.uname, info.gname = mtime, 0, 0, "root", "root"
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            else:
+                data = path.read_bytes()
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def compress(tar: bytes, name: str) -> bytes:
+    if name.endswith((".tar.xz", ".txz")):
+        return lzma.compress(tar, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=6)
+    if name.endswith((".tar.gz", ".tgz")):
+        return gzip.compress(tar, compresslevel=9, mtime=0)
+    if name.endswith(".tar"):
+        return tar
+    raise SystemExit(f"tarball {name}: use .tar.xz, .tar.gz or .tar")
+
+
+def listed_hashes(source: Path, history: dict, name: str) -> set[str]:
+    """The SHA512 every commit's `sources` file gives for tarball `name`."""
+    found = set()
+    for commit in history["commits"]:
+        sources = source / commit["id"] / "sources"
+        if sources.is_file():
+            for line in sources.read_text(encoding="utf-8").splitlines():
+                match = re.fullmatch(r"SHA512 \((.+)\) = ([0-9a-f]{128})", line.strip())
+                if match and match.group(1) == name:
+                    found.add(match.group(2))
+    return found
+
+
+def build_tarballs(name: str, lookaside: Path, source_root: Path = HERE) -> dict:
+    """Pack a repository's tarballs into the lookaside folder; {file name: details}."""
+    source = source_root / name
+    history = tomllib.loads((source / "history.toml").read_text(encoding="utf-8"))
+    out = {}
+    for tarball in history.get("tarballs", []):
+        filename = tarball["name"]
+        data = compress(pack(source / tarball["folder"], tarball["date"]), filename)
+        digest = hashlib.sha512(data).hexdigest()
+        target = lookaside / name / filename / "sha512" / digest / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
+        listed = listed_hashes(source, history, filename)
+        out[filename] = {
+            "path": str(target),
+            "sha512": digest,
+            # Empty unless this machine packs other bytes than the `sources` files say
+            # (the sync then reports a hash mismatch for the component).
+            "mismatch": sorted(listed - {digest}),
+        }
+    return out
+
+
 def names(source_root: Path = HERE) -> list[str]:
     return sorted(p.parent.name for p in source_root.glob("*/history.toml"))
 
 
-def build(out_dir: str | os.PathLike[str], source_root: Path = HERE) -> dict:
-    """Build every repository into out_dir (replacing earlier ones); returns the manifest."""
+def build(
+    out_dir: str | os.PathLike[str],
+    source_root: Path = HERE,
+    lookaside_dir: str | os.PathLike[str] | None = None,
+) -> dict:
+    """Build every repository into out_dir (replacing earlier ones) and the tarballs into
+    the lookaside folder (default: `lookaside/` next to out_dir); returns the manifest."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    lookaside = Path(lookaside_dir or out.parent / "lookaside").resolve()
     manifest = {
         "url_template": out.as_uri() + "/$pkg.git",
         "repositories": {name: build_one(name, out, source_root) for name in names(source_root)},
+        "lookaside_template": lookaside.as_uri() + "/$pkg/$filename/$hashtype/$hash/$filename",
+        "tarballs": {
+            name: found
+            for name in names(source_root)
+            if (found := build_tarballs(name, lookaside, source_root))
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

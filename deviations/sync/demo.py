@@ -2,7 +2,9 @@
 
 Everything stays on this machine: the repositories are built from `demo/upstream/`
 into `var/demo/distgit/` and the sync reads them through a `file://` base URI, which
-is recorded with the run like any `--dist-git-base-uri`.
+is recorded with the run like any `--dist-git-base-uri`; the release tarballs that
+archive overlays edit are packed into `var/demo/lookaside/`, read the same way
+(`--lookaside-base-uri`).
 """
 
 from __future__ import annotations
@@ -33,16 +35,30 @@ def build_demo_upstream(command: Any, context: dict[str, Any]) -> None:
     out = Path(context.get("distgit_dir") or Path(settings.BASE_DIR) / "var" / "demo" / "distgit")
     manifest = _builder().build(out)
     context["distgit_template"] = manifest["url_template"]
+    context["lookaside_template"] = manifest["lookaside_template"]
     repos = manifest["repositories"]
     command.stdout.write(f"{len(repos)} repositories in {out}")
     command.stdout.write(f"dist-git base URI for this run: {manifest['url_template']}")
+    command.stdout.write(f"lookaside base URI for this run: {manifest['lookaside_template']}")
+    for name, tarballs in manifest["tarballs"].items():
+        for filename, packed in tarballs.items():
+            if packed["mismatch"]:  # another compressor build: the sync will say so
+                command.stderr.write(
+                    f"warning: {name}: {filename} packs to SHA512 {packed['sha512'][:16]}..., "
+                    "not what its `sources` file says"
+                )
 
 
 def sync_demo(command: Any, context: dict[str, Any]) -> None:
     """Sync every demo component against the local repositories."""
     try:
         run = start_sync(
-            SyncRequest(base_uri=context["distgit_template"], trigger="command", extra={"demo": 1})
+            SyncRequest(
+                base_uri=context["distgit_template"],
+                lookaside_base_uri=context.get("lookaside_template"),
+                trigger="command",
+                extra={"demo": 1},
+            )
         )
     except SyncAlreadyRunning as exc:
         raise CommandError(str(exc)) from None

@@ -1,0 +1,2 @@
+/* Stand-in for the yarac rule compiler (azldrift demo). */
+int main(void) { return 0; }
