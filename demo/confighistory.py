@@ -200,6 +200,7 @@ HISTORY: list[Commit] = [
             _comp("jq"): FINAL,
             _comp("dejavu-fonts"): FINAL,
             _comp("zstd"): FINAL,
+            _comp("yara"): FINAL,
             _comp("python-requests"): earlier(
                 (
                     f'value = "python3-pytest"\n{_WORKAROUND}',

@@ -23,8 +23,8 @@ def test_demo_imports_the_config_history_and_prints_the_summary(monkeypatch, set
     assert "[1/2] Building the demo config's git history" in text
     assert "10 commits by 4 authors" in text
     assert "[2/2] Importing the demo config" in text
-    assert "components: 20 (14 customized)" in text
-    assert Component.objects.count() == 20
+    assert "components: 21 (15 customized)" in text
+    assert Component.objects.count() == 21
     assert Deviation.objects.filter(kind="overlay").exists()
     # A fresh database stops at the reviewed commit: the reviews come before the rest.
     reviewed = demo.config_history().build(tmp_path / "work" / "config.git")["reviewed"]
