@@ -32,13 +32,18 @@ def demo_repos(tmp_path_factory):
     spec = importlib.util.spec_from_file_location("build", ROOT / "demo" / "upstream" / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    return build.build(tmp_path_factory.mktemp("demo-distgit"))
+    return build.build(tmp_path_factory.mktemp("demo") / "distgit")  # + ../lookaside
 
 
 @pytest.fixture
 def synced(demo_repos, tmp_path):
     import_config(ROOT / "demo" / "config", cache_dir=tmp_path / "cache")
-    run = start_sync(SyncRequest(base_uri=demo_repos["url_template"]))
+    run = start_sync(
+        SyncRequest(
+            base_uri=demo_repos["url_template"],
+            lookaside_base_uri=demo_repos["lookaside_template"],
+        )
+    )
     return run, demo_repos["repositories"]
 
 
@@ -130,3 +135,21 @@ def test_each_overlay_has_its_own_diff_and_effect(synced):
     assert all(r.upstream_commit == state("curl").pinned_commit for r in (removed, added))
     events = AuditEvent.objects.filter(action="sync.deviation.changed", component_name="curl")
     assert events.count() == 3
+
+
+def test_archive_overlays_edit_the_tarball_from_the_lookaside(synced, demo_repos):
+    packed = demo_repos["tarballs"]["yara"]["yara-4.5.4.tar.xz"]
+    assert packed["mismatch"] == []  # the bytes `sources` names, on this machine too
+    yara = overlays("yara")
+    assert {(d.verdict_at_pin, d.verdict_at_tip) for d in yara.values()} == {("applied", "applied")}
+    strip = OverlayResult.objects.get(deviation=yara["overlay-1"], target="pin")
+    assert strip.diff == (
+        "Binary files a/yara-4.5.4.tar.xz/tests/data/pe-sample.bin and /dev/null differ\n"
+    )
+    unlist = OverlayResult.objects.get(deviation=yara["overlay-2"], target="pin")
+    assert "+TEST_SAMPLES = tests/data/plain.txt" in unlist.diff
+    assert len(strip.archive_sha256) == 64 and unlist.archive_sha256 == strip.archive_sha256
+    # The config's post-overlay hash is right (a stale one would be an issue and an error).
+    sync = state("yara")
+    assert (sync.error_kind, sync.commits_behind, sync.release_at_tip) == ("", 1, "2")
+    assert "Binary files a/yara-4.5.4.tar.xz and b/yara-4.5.4.tar.xz differ" in (sync.rendered_diff)
