@@ -108,6 +108,26 @@ class ComponentSync(models.Model):
     input_fingerprint = models.CharField(max_length=64)
     synced_at = models.DateTimeField()
 
+    # What the sync found past the pin and at the tip: the package at each, whether the
+    # overlays render, how many fail, turn no-op or look obsolete, and any error.  The
+    # sync's audit events and the API's drift both show these.
+    OUTCOME_FIELDS = (
+        "name_at_pin",
+        "epoch_at_pin",
+        "version_at_pin",
+        "release_at_pin",
+        "epoch_at_tip",
+        "version_at_tip",
+        "release_at_tip",
+        "render_ok",
+        "failing_at_pin",
+        "failing_at_tip",
+        "noop_at_tip",
+        "obsolete_count",
+        "error_kind",
+        "error",
+    )
+
     class Meta:
         indexes = [
             models.Index(fields=["commits_behind"], name="componentsync_behind_idx"),
