@@ -12,12 +12,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from ..core.config import Config, ConfigError, ConfigIssue, load_config
 from ..core.config.history import CommitInfo, Provenance, walk
 from ..core.distgit import DistGitError, check_url
 from ..core.distgit.gitcmd import git_env
+from ..core.distgit.mirror import mirror_lock
 from ..core.distgit.urls import ALLOWED_PROTOCOLS, display_name
 
 REMOTE_HEAD = "refs/azldrift/remote-head"
@@ -57,17 +55,6 @@ def _is_git_dir(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{path}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def mirror(url: str, cache_dir: Path) -> str:
     """A bare mirror of `url` (or of a bundle file) in the cache, fetched now; its git dir."""
     name = display_name(url) if is_url(url) else Path(url).stem or "config"
@@ -75,7 +62,7 @@ def mirror(url: str, cache_dir: Path) -> str:
     # The same locked-down environment as dist-git access; GIT_DIR pins the repository
     # (GitPython adds to the inherited environment, so a stray GIT_DIR must not win).
     env = {**git_env(), "GIT_DIR": str(path)}
-    with _locked(path):
+    with mirror_lock(path):
         repo = git.Repo(path) if _is_git_dir(path) else git.Repo.init(path, bare=True)
         with repo.config_writer() as config:
             # Only the allowed transports, also for redirects; never a hook.

@@ -93,6 +93,19 @@ def _first_line(stderr: str) -> str:
     return (fatal or lines or ["(no message)"])[0]
 
 
+@contextlib.contextmanager
+def mirror_lock(path: Path) -> Iterator[None]:
+    """Hold `<path>.lock` exclusively (across threads and processes) while the mirror at
+    `path` is made or fetched; its folder is created if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class MirrorCache:
     """The folder of mirrors (normally settings.CACHE_DIR / "distgit")."""
 
@@ -106,16 +119,6 @@ class MirrorCache:
 
     def has(self, url: str) -> bool:
         return (self.path_for(url) / "HEAD").is_file()
-
-    @contextlib.contextmanager
-    def _locked(self, path: Path) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(f"{path}.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _with_retries(self, url: str, action: str, args: list[str], git_dir: str | None) -> None:
         delay = self.policy.backoff
@@ -142,7 +145,7 @@ class MirrorCache:
         """Clone the mirror if absent, else fetch it; DistGitError on failure."""
         check_url(url)
         path = self.path_for(url)
-        with self._locked(path):
+        with mirror_lock(path):
             if (path / "HEAD").is_file():
                 # By URL, not by a remote name: the mirror's folder is keyed by the URL,
                 # and nothing stored in the mirror can redirect the fetch elsewhere.
