@@ -40,12 +40,12 @@ def test_json_summary_from_the_database(demo):
         "changes",
         "errors",
     } <= set(data)
-    assert data["components"] == Component.objects.count() == 20
+    assert data["components"] == Component.objects.count() == 21
     assert data["customized_components"] == Component.objects.filter(deviation_count__gt=0).count()
     assert sum(data["deviations_by_kind"].values()) == Deviation.objects.count()
     assert data["overlays_by_type"]["patch-add"] == 2
     assert data["changes"] == {
-        "created": 20 + Deviation.objects.count(),
+        "created": 21 + Deviation.objects.count(),
         "changed": 0,
         "removed": 0,
     }
@@ -63,7 +63,7 @@ def test_text_summary(demo):
     out = StringIO()
     call_command("import_config", str(demo), stdout=out)
     text = out.getvalue()
-    assert "components: 20 (14 customized)" in text
+    assert "components: 21 (15 customized)" in text
     assert "overlays by type:" in text
     assert "changes: " in text and "created" in text and "(import #" in text
 

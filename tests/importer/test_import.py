@@ -60,15 +60,15 @@ def test_cold_import_records_everything(demo):
     run = result.run
     assert run.status == ImportRun.Status.SUCCEEDED and run.source == str(demo.resolve())
     assert counts() == {
-        "Component": 20,
+        "Component": 21,
         "Deviation": total,
         "DeviationVersion": total,
-        "AuditEvent": 20 + total,
+        "AuditEvent": 21 + total,
         "ImportRun": 1,
         "ConfigCommit": 0,
     }
-    assert events(run) == {"component.created": 20, "deviation.created": total}
-    assert result.totals() == {"created": 20 + total, "changed": 0, "removed": 0}
+    assert events(run) == {"component.created": 21, "deviation.created": total}
+    assert result.totals() == {"created": 21 + total, "changed": 0, "removed": 0}
     bash = Component.objects.get(name="bash")
     assert (bash.distro, bash.distro_version, bash.dist_git_branch) == (
         "fedora",
@@ -368,7 +368,7 @@ def test_summary_reads_the_database(demo):
     import_config(demo)
     summary = database_summary()
     expected = load_config(demo)
-    assert summary["components"] == 20
+    assert summary["components"] == 21
     assert summary["customized_components"] == sum(1 for d in expected.deviations.values() if d)
     assert summary["deviations"] == sum(len(d) for d in expected.deviations.values())
     assert summary["overlays_by_type"]["patch-add"] == 2
