@@ -16,13 +16,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
-from rest_framework import pagination, viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import pagination, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import APIView
 
 from .. import audit
-from ..models import Origin
+from ..models import Deviation, Origin
 from .schema import ApiSchema
 
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
@@ -46,6 +48,39 @@ def object_id(value: Any) -> int:
     if not 0 < number < 2**63:
         raise Http404("no such record")
     return number
+
+
+def deviation_or_404(pk: Any) -> Deviation:
+    """The deviation a write is about, with its component; 404 if there is none."""
+    return get_object_or_404(Deviation.objects.select_related("component"), pk=object_id(pk))
+
+
+def validated(input_class: type[serializers.Serializer], request) -> dict[str, Any]:
+    """The request's body checked by `input_class`: its data, or 400 with field errors."""
+    form = input_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
+def write_schema(
+    request: type[serializers.Serializer],
+    created: Any,
+    *,
+    refused: str,
+    missing: str,
+    invalid: str = "invalid input (field errors)",
+    conflict: str = "",
+):
+    """The OpenAPI description of a write that creates: 201 with `created`, or why not."""
+    responses = {
+        201: created,
+        400: OpenApiResponse(description=invalid),
+        403: OpenApiResponse(description=refused),
+        404: OpenApiResponse(description=missing),
+    }
+    if conflict:
+        responses[409] = OpenApiResponse(description=conflict)
+    return extend_schema(request=request, responses=responses)
 
 
 def field_error(message: str, field: str | None) -> ValidationError:

@@ -10,13 +10,23 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from .. import notes, permissions
 from ..models import Deviation, JustificationNote, NoteVersion
-from .base import ApiView, actor_for, field_error, object_id
+from .base import (
+    ApiView,
+    actor_for,
+    deviation_or_404,
+    field_error,
+    object_id,
+    validated,
+    write_schema,
+)
+
+WRITERS = "only reviewers and the deviation's authors"
 
 
 class NoteVersionSerializer(serializers.ModelSerializer):
@@ -59,24 +69,13 @@ class DeviationNotesView(ApiView):
         deviation = get_object_or_404(Deviation, pk=object_id(pk))
         return Response(NoteSerializer(notes.notes_of(deviation), many=True).data)
 
-    @extend_schema(
-        request=NoteInput,
-        responses={
-            201: NoteSerializer,
-            400: OpenApiResponse(description="invalid input (field errors)"),
-            403: OpenApiResponse(description="only reviewers and the deviation's authors"),
-            404: OpenApiResponse(description="no such deviation"),
-        },
-    )
+    @write_schema(NoteInput, NoteSerializer, refused=WRITERS, missing="no such deviation")
     def post(self, request, pk: int):
-        deviation = get_object_or_404(
-            Deviation.objects.select_related("component"), pk=object_id(pk)
-        )
+        deviation = deviation_or_404(pk)
         permissions.require(permissions.note_refusal(request.user, deviation))
-        form = NoteInput(data=request.data)
-        form.is_valid(raise_exception=True)
+        text = validated(NoteInput, request)["text"]
         try:
-            note = notes.add_note(actor_for(request), deviation, form.validated_data["text"])
+            note = notes.add_note(actor_for(request), deviation, text)
         except notes.NoteError as error:
             raise field_error(str(error), error.field) from None
         created = next(n for n in notes.notes_of(deviation) if n.pk == note.pk)
@@ -86,14 +85,12 @@ class DeviationNotesView(ApiView):
 class NoteVersionsView(ApiView):
     """Add a version to a note (its new text)."""
 
-    @extend_schema(
-        request=RevisionInput,
-        responses={
-            201: NoteVersionSerializer,
-            400: OpenApiResponse(description="invalid input, unchanged text or a newer version"),
-            403: OpenApiResponse(description="only reviewers and the deviation's authors"),
-            404: OpenApiResponse(description="no such note"),
-        },
+    @write_schema(
+        RevisionInput,
+        NoteVersionSerializer,
+        refused=WRITERS,
+        missing="no such note",
+        invalid="invalid input, unchanged text or a newer version",
     )
     def post(self, request, pk: int):
         note = (
@@ -107,14 +104,10 @@ class NoteVersionsView(ApiView):
                 raise PermissionDenied("Only reviewers and the deviation's authors write notes.")
             raise Http404("no such note")
         permissions.require(permissions.note_refusal(request.user, note.deviation))
-        form = RevisionInput(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(RevisionInput, request)
         try:
             version = notes.revise_note(
-                actor_for(request),
-                note,
-                form.validated_data["text"],
-                based_on=form.validated_data.get("based_on"),
+                actor_for(request), note, data["text"], based_on=data.get("based_on")
             )
         except notes.NoteError as error:
             raise field_error(str(error), error.field) from None

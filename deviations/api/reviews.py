@@ -9,16 +9,23 @@ refused with 409 and nothing is recorded.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from .. import permissions, queries, reviews
 from ..filters import ReviewFilter
-from ..models import Decision, Deviation, Review
-from .base import ApiView, Conflict, ReadViewSet, actor_for, field_error, object_id
+from ..models import Decision, Review
+from .base import (
+    ApiView,
+    Conflict,
+    ReadViewSet,
+    actor_for,
+    deviation_or_404,
+    field_error,
+    validated,
+    write_schema,
+)
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -77,25 +84,18 @@ class DecisionInput(serializers.Serializer):
 class DecisionView(ApiView):
     """Record a review decision on one deviation (reviewers; four eyes apply)."""
 
-    @extend_schema(
-        request=DecisionInput,
-        responses={
-            201: ReviewSerializer,
-            400: OpenApiResponse(description="invalid input (field errors)"),
-            403: OpenApiResponse(description="not a reviewer, or four eyes"),
-            404: OpenApiResponse(description="no such deviation"),
-            409: OpenApiResponse(description="the deviation changed since you read it"),
-        },
+    @write_schema(
+        DecisionInput,
+        ReviewSerializer,
+        refused="not a reviewer, or four eyes",
+        missing="no such deviation",
+        conflict="the deviation changed since you read it",
     )
     def post(self, request, pk: int):
-        deviation = get_object_or_404(
-            Deviation.objects.select_related("component"), pk=object_id(pk)
-        )
+        deviation = deviation_or_404(pk)
         # The role first: a viewer is refused whatever they send.
         permissions.require(permissions.review_refusal(request.user, deviation))
-        form = DecisionInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(DecisionInput, request)
         seen = None
         if "fingerprint" in data:
             seen = reviews.Seen(data["fingerprint"], data.get("effect_hash", ""))

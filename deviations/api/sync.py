@@ -16,7 +16,7 @@ from ..sync.service import (
     last_base_uri,
     start_sync_in_background,
 )
-from .base import Conflict, ReadViewSet, actor_for, field_error
+from .base import Conflict, ReadViewSet, actor_for, field_error, validated
 
 ISSUES_SHOWN = 100
 
@@ -109,9 +109,8 @@ class SyncRunViewSet(ReadViewSet):
     )
     def create(self, request):
         permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
-        form = StartInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        names = sorted({n.strip() for n in form.validated_data.get("components", []) if n.strip()})
+        wanted = validated(StartInput, request).get("components", [])
+        names = sorted({n.strip() for n in wanted if n.strip()})
         actor = actor_for(request)
         sync_request = SyncRequest(
             components=names or None,
