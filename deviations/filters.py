@@ -315,6 +315,14 @@ def _day_after(day: dt.date) -> dt.datetime:
     return _day_start(day + dt.timedelta(days=1))
 
 
+def _created_since(qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+    return qs.filter(created_at__gte=_day_start(value))
+
+
+def _created_until(qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+    return qs if value >= dt.date.max else qs.filter(created_at__lt=_day_after(value))
+
+
 class AuditEventFilter(df.FilterSet):
     """The audit log; times are whole days in UTC, both ends inclusive."""
 
@@ -324,18 +332,12 @@ class AuditEventFilter(df.FilterSet):
     object_type = df.CharFilter(label="Object type", field_name="object_type")
     object_id = df.CharFilter(label="Object id", field_name="object_id")
     origin = _Choice(label="Origin", choices=Origin.choices)
-    since = df.DateFilter(label="From (UTC)", method="filter_since")
-    until = df.DateFilter(label="Until (UTC)", method="filter_until")
+    since = df.DateFilter(label="From (UTC)", method=_created_since)
+    until = df.DateFilter(label="Until (UTC)", method=_created_until)
 
     class Meta:
         model = AuditEvent
         fields: list[str] = []
-
-    def filter_since(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(created_at__gte=_day_start(value))
-
-    def filter_until(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs if value >= dt.date.max else qs.filter(created_at__lt=_day_after(value))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by("-seq")
@@ -359,18 +361,12 @@ class ReviewFilter(df.FilterSet):
     deviation = _IdFilter(label="Deviation", field_name="deviation_id")
     reviewer = df.CharFilter(label="Reviewer", field_name="reviewer__username")
     decision = _Choice(label="Decision", choices=Decision.choices)
-    since = df.DateFilter(label="From (UTC)", method="filter_since")
-    until = df.DateFilter(label="Until (UTC)", method="filter_until")
+    since = df.DateFilter(label="From (UTC)", method=_created_since)
+    until = df.DateFilter(label="Until (UTC)", method=_created_until)
 
     class Meta:
         model = Review
         fields: list[str] = []
-
-    def filter_since(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(created_at__gte=_day_start(value))
-
-    def filter_until(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs if value >= dt.date.max else qs.filter(created_at__lt=_day_after(value))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).order_by("-created_at", "-pk")
