@@ -7,7 +7,8 @@ repositories are written with one `git fast-import` each, with the fixed dates a
 authors from the history, so the commit ids are the same on every machine (the demo
 config refers to two of them: jq's pin and nano's backported fix).
 
-    python demo/upstream/build.py --out var/demo/distgit      # prints the $pkg URL
+    python demo/upstream/build.py --out var/demo/distgit   # prints the lookaside template,
+                                                           # then the $pkg URL template
 
 Release tarballs are not in git, as on Fedora: a history's `[[tarballs]]` are packed
 from their folders (fixed order, owners, modes and times, so the bytes and the hash in
@@ -233,7 +234,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="folder for <name>.git repositories")
     args = parser.parse_args(argv)
-    print(build(args.out)["url_template"])
+    manifest = build(args.out)
+    print(manifest["lookaside_template"])  # the lookaside folder's template
+    print(manifest["url_template"])  # last: the $pkg URL
     return 0
 
 
