@@ -176,8 +176,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def demo_upstream(tmp_path_factory) -> str:
-    """The demo's fake Fedora dist-git repositories, built once; their $pkg URL template."""
+def demo_upstream(tmp_path_factory) -> tuple[str, str]:
+    """The demo's fake Fedora dist-git repositories and lookaside folder, built once;
+    their lookaside template and $pkg URL template."""
     import subprocess
     import sys
 
@@ -188,7 +189,8 @@ def demo_upstream(tmp_path_factory) -> str:
         text=True,
         check=True,
     )
-    return result.stdout.strip().splitlines()[-1]
+    lookaside, url = result.stdout.strip().splitlines()[-2:]
+    return lookaside, url
 
 
 class Demo:
@@ -224,6 +226,7 @@ def demo(transactional_db, settings, tmp_path, demo_config_repo, demo_upstream) 
 
     settings.CACHE_DIR = tmp_path / "cache"
     import_config(demo_config_repo, ref="HEAD")
-    run = start_sync(SyncRequest(base_uri=demo_upstream))
+    lookaside, url = demo_upstream
+    run = start_sync(SyncRequest(base_uri=url, lookaside_base_uri=lookaside))
     assert run.status == "succeeded", run.message
     return Demo()

@@ -31,6 +31,12 @@ def demo_repos(tmp_path_factory):
     return build.build(tmp_path_factory.mktemp("demo-distgit"))
 
 
+def sync_request(demo_repos) -> SyncRequest:
+    return SyncRequest(
+        base_uri=demo_repos["url_template"], lookaside_base_uri=demo_repos["lookaside_template"]
+    )
+
+
 @pytest.fixture
 def config(tmp_path):
     copy = tmp_path / "config"
@@ -99,7 +105,7 @@ def test_an_approval_lapses_when_a_reimport_changes_what_the_overlay_does(config
 
 def test_an_approval_lapses_when_a_sync_renders_a_different_diff(config, demo_repos, tmp_path):
     load(config, tmp_path)
-    start_sync(SyncRequest(base_uri=demo_repos["url_template"]))
+    start_sync(sync_request(demo_repos))
     summary = chrony("overlay-2")
     assert summary.effect_hash and summary.verdict_at_pin == "applied"
     review = approve(summary)
@@ -125,7 +131,7 @@ def test_an_approval_lapses_when_a_sync_renders_a_different_diff(config, demo_re
     assert summary.review_state == ReviewState.APPROVED
 
     # ... but the sync renders it against another spec: its own diff differs, and it lapses.
-    run = start_sync(SyncRequest(base_uri=demo_repos["url_template"]))
+    run = start_sync(sync_request(demo_repos))
     summary.refresh_from_db()
     assert summary.effect_hash != review.effect_hash
     assert summary.review_state == ReviewState.STALE
