@@ -28,9 +28,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """Pages use {% static %}; tests run without collectstatic, so without a manifest."""
+def _test_settings(settings):
+    """Pages use {% static %}; tests run without collectstatic, so without a manifest.
+    And rules, not hashing, are under test: real hashing costs ~0.3 s a user."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def viewer(db):
+    """Reads everything (created through the audited people service)."""
+    from deviations.permissions import VIEWER
+    from tests.reviews import factories
+
+    return factories.user("vera", VIEWER)
+
+
+@pytest.fixture
+def reviewer(db):
+    """Reviews; her account e-mail counts as her git identity (four-eyes tests)."""
+    from deviations.permissions import REVIEWER
+    from tests.reviews import factories
+
+    return factories.user("rita", REVIEWER, email="rita@example.com")
