@@ -1,4 +1,7 @@
-"""Users with roles and tokens, API clients, and a small data set for the API tests."""
+"""Users with roles and tokens, API clients, and a small data set for the API tests.
+
+`viewer` and `reviewer` come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from deviations.permissions import ADMIN, REVIEWER, VIEWER
+from deviations.permissions import ADMIN
 from tests import factories
 from tests.reviews import factories as people
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def client_for(user) -> APIClient:
@@ -23,16 +21,6 @@ def client_for(user) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
-
-
-@pytest.fixture
-def viewer(db):
-    return people.user("vera", VIEWER)
-
-
-@pytest.fixture
-def reviewer(db):
-    return people.user("rita", REVIEWER, email="rita@example.com")
 
 
 @pytest.fixture

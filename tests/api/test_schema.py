@@ -53,8 +53,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_world(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def api_world(db):
     w = factories.world(extra_components=2)
     reviewer = people.user("rita", REVIEWER)
     dev = w.deviations["curl"][0]

@@ -44,11 +44,6 @@ def config(tmp_path):
     return copy
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def load(config, tmp_path):
     return import_config(config, cache_dir=tmp_path / "cache")
 

@@ -29,6 +29,13 @@ def outsider(db):
 
 
 @pytest.fixture
+def rita(client, reviewer):
+    """The reviewer (tests/conftest.py), logged in."""
+    client.force_login(reviewer)
+    return reviewer
+
+
+@pytest.fixture
 def client_in(client, teammate):
     """A client logged in as an ordinary (viewer, non-staff) user."""
     client.force_login(teammate)
@@ -48,12 +55,6 @@ def count_queries():
 
 
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2 costs ~0.5 s per user; these tests are about pages, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def is_api_view(view) -> bool:

@@ -11,11 +11,6 @@ from tests.reviews import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dev(db):
     return factories.deviation("curl", introduced=factories.commit("Vera V", "vera@example.com"))

@@ -8,23 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deviations.models import AuditEvent, Deviation, ReviewState
-from deviations.permissions import REVIEWER, VIEWER
+from deviations.permissions import VIEWER
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def rita(client):
-    user = factories.user("rita", REVIEWER, email="rita@example.com")
-    client.force_login(user)
-    return user
 
 
 def waiting(component, key, days, state=ReviewState.NEEDS_REVIEW, **kwargs):

@@ -11,18 +11,6 @@ from tests.reviews import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def rita(client):
-    user = factories.user("rita", REVIEWER, email="rita@example.com")
-    client.force_login(user)
-    return user
-
-
 @pytest.fixture
 def dev(db):
     return factories.deviation(

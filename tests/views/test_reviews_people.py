@@ -11,11 +11,6 @@ from tests.reviews import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_admins_link_and_unlink_identities_and_set_roles(client):
     ada = factories.user("ada", ADMIN)
     rita = factories.user("rita", VIEWER)

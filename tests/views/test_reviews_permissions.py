@@ -30,11 +30,6 @@ NOT_STATE_CHANGING |= {"api_token"}
 OPEN_WITHOUT_A_ROLE = {"health": 200, "login": 302, "logout": 405}  # logout is a POST
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def routes(resolver=None, namespace=""):
     """(name to reverse, pattern) for every named URL pattern, admin excluded."""
     resolver = resolver or get_resolver()
