@@ -226,9 +226,10 @@ def test_plain_http_is_refused_before_any_request(tmp_path, http_server, certifi
 
 def test_hostile_names_never_reach_the_server(tmp_path, https_server, certificate):  # noqa: F811
     cache = cache_for(tmp_path, certificate)
+    template = https_server.template
     for package, name in [("demo", "../../x.tar"), ("../demo", "x.tar"), ("demo", "a/b.tar")]:
         entry = SourceEntry(name, "SHA512", sha512(DATA))
-        fails(ErrorKind.REFUSED, lambda p=package, e=entry: cache.fetch(https_server.template, p, e))
+        fails(ErrorKind.REFUSED, lambda p=package, e=entry: cache.fetch(template, p, e))
     assert https_server.requests == []
 
 
@@ -266,7 +267,7 @@ def test_server_trouble_is_retried(tmp_path, https_server, certificate):  # noqa
     assert cache.read(https_server.template, "demo", entry) == DATA
 
 
-def test_tls_is_verified(tmp_path, https_server):
+def test_tls_is_verified(tmp_path, https_server):  # noqa: F811
     entry = entry_for(DATA)
     serve(https_server, DATA, entry)
     cache = LookasideCache(tmp_path / "lookaside", LookasidePolicy(retries=0))  # system CAs
@@ -282,7 +283,8 @@ def test_file_urls_are_read_directly(tmp_path):
     folder = tmp_path / "lookaside-folder" / "demo" / entry.filename / "sha512" / entry.hash
     folder.mkdir(parents=True)
     (folder / entry.filename).write_bytes(DATA)
-    template = (tmp_path / "lookaside-folder").as_uri() + "/$pkg/$filename/$hashtype/$hash/$filename"
+    root = (tmp_path / "lookaside-folder").as_uri()
+    template = root + "/$pkg/$filename/$hashtype/$hash/$filename"
     cache = LookasideCache(tmp_path / "cache", LookasidePolicy(retries=0))
     assert cache.read(template, "demo", entry) == DATA
     assert cache.has(entry)
