@@ -101,6 +101,7 @@ def test_a_move_and_a_change_in_one_import(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
     first = copy_demo(tmp_path / "first")
     import_config(first)
+    components = Component.objects.filter(removed=False).count()
     second = tmp_path / "second"
     shutil.copytree(first, second)
     comp = second / "base" / "comps" / "jq" / "jq.comp.toml"
