@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -472,3 +473,35 @@ def add_components(w: World, count: int, *, overlays_each: int = 2) -> None:
             overlay_result(d, w.sync, "pin")
             overlay_result(d, w.sync, "tip")
         audit_events(comp, cdevs)
+
+
+@dataclass
+class Upstream:
+    repo: Any  # tests.sync.repos.UpstreamRepo
+    component: Component
+    template: str  # the dist-git URL template of the previous sync
+
+
+def upstream_component(folder: Any, name: str = "hello") -> Upstream:
+    """A component whose upstream is a real one-commit repository under `folder`, and a
+    previous sync that names the template a sync started from the web or API reuses."""
+    from tests.sync.repos import UpstreamRepo, spec_text
+
+    repo = UpstreamRepo(folder / "distgit", name)
+    repo.commit("f43", {f"{name}.spec": spec_text(name)}, "Import", "2026-01-15T12:00:00Z")
+    comp = component(name, snapshot_at=T0.replace(month=2, day=24), dist_git_url=repo.url)
+    template = (folder / "distgit").as_uri() + "/$pkg.git"
+    sync_run(options={"dist_git_base_uri": template})
+    return Upstream(repo, comp, template)
+
+
+def finished(run: SyncRun, seconds: float = 30) -> SyncRun:
+    """The run once a sync started in the background has ended (or the time is up)."""
+    deadline = time.monotonic() + seconds
+    run.refresh_from_db()
+    while run.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+        run.refresh_from_db()
+    return run

@@ -168,18 +168,8 @@ def test_reviewers_do_not_start_syncs(world, as_reviewer):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_admin_starts_a_sync_and_a_second_is_409(admin_user, settings, tmp_path):
-    import time
-
-    from tests.sync.repos import UpstreamRepo, spec_text
-
     settings.CACHE_DIR = tmp_path / "cache"
-    repo = UpstreamRepo(tmp_path / "distgit", "hello")
-    repo.commit("f43", {"hello.spec": spec_text("hello")}, "Import", "2026-01-15T12:00:00Z")
-    comp = factories.component(
-        "hello", snapshot_at=factories.T0.replace(month=2, day=24), dist_git_url=repo.url
-    )
-    template = (tmp_path / "distgit").as_uri() + "/$pkg.git"
-    factories.sync_run(options={"dist_git_base_uri": template})  # the previous sync's source
+    upstream = factories.upstream_component(tmp_path)
     client = client_for(admin_user)
 
     unknown = client.post("/api/sync-runs/", {"components": ["nope"]}, format="json")
@@ -190,15 +180,11 @@ def test_an_admin_starts_a_sync_and_a_second_is_409(admin_user, settings, tmp_pa
     assert response.status_code == 202, response.content
     run = SyncRun.objects.get(pk=response.json()["id"])
     assert (run.trigger, run.triggered_by) == ("api", admin_user)
-    assert run.options["dist_git_base_uri"] == template
-    for _ in range(300):
-        run.refresh_from_db()
-        if run.status not in ("queued", "running"):
-            break
-        time.sleep(0.1)
+    assert run.options["dist_git_base_uri"] == upstream.template
+    run = factories.finished(run)
     assert (run.status, run.done, run.total) == ("succeeded", 1, 1)
-    comp.refresh_from_db()
-    assert comp.sync.pinned_commit == repo.tip("f43")
+    upstream.component.refresh_from_db()
+    assert upstream.component.sync.pinned_commit == upstream.repo.tip("f43")
     assert client.get(f"/api/sync-runs/{run.pk}/").json()["status"] == "succeeded"
 
     factories.sync_run(SyncRun.Status.RUNNING, total=10, done=1)

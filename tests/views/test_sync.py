@@ -14,6 +14,14 @@ def world(db):
     return factories.world()
 
 
+def log_in_as_admin(client):
+    admin = factories.user("root")
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    return admin
+
+
 def test_history_lists_runs_newest_first(client_in, world):
     world.sync.status = SyncRun.Status.FAILED
     world.sync.save()
@@ -89,19 +97,13 @@ def test_start_form_only_for_admins(client, world, owner, teammate):
     client.force_login(teammate)
     assert 'action="/sync/start/"' not in client.get(reverse("sync_runs")).content.decode()
     assert client.post(reverse("sync_start")).status_code == 403
-    admin = factories.user("root")
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
+    log_in_as_admin(client)
     assert 'action="/sync/start/"' in client.get(reverse("sync_runs")).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # the sync runs in a thread: it must see the data
 def test_start_refused_while_a_sync_runs(client, world):
-    admin = factories.user("root")
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
+    log_in_as_admin(client)
     world.sync.status = SyncRun.Status.FAILED
     world.sync.save()
     running = factories.sync_run(SyncRun.Status.RUNNING, total=10, done=1)
@@ -113,10 +115,7 @@ def test_start_refused_while_a_sync_runs(client, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_start_with_an_unknown_component_says_so(client, world):
-    admin = factories.user("root")
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
+    log_in_as_admin(client)
     response = client.post(reverse("sync_start"), {"components": "nope"}, follow=True)
     assert "The sync did not start: unknown component(s): nope" in response.content.decode()
 
@@ -124,36 +123,19 @@ def test_start_with_an_unknown_component_says_so(client, world):
 @pytest.mark.django_db(transaction=True)
 def test_start_runs_a_real_sync_and_the_page_follows_it(client, settings, tmp_path):
     """The web start runs the sync (in the background with the immediate backend)."""
-    import time
-
-    from tests.sync.repos import UpstreamRepo, spec_text
-
     settings.CACHE_DIR = tmp_path / "cache"
-    repo = UpstreamRepo(tmp_path / "distgit", "hello")
-    repo.commit("f43", {"hello.spec": spec_text("hello")}, "Import", "2026-01-15T12:00:00Z")
-    comp = factories.component(
-        "hello", snapshot_at=factories.T0.replace(month=2, day=24), dist_git_url=repo.url
-    )
-    template = (tmp_path / "distgit").as_uri() + "/$pkg.git"
-    factories.sync_run(options={"dist_git_base_uri": template})  # the previous sync's source
-    admin = factories.user("root")
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
+    upstream = factories.upstream_component(tmp_path)
+    admin = log_in_as_admin(client)
 
     response = client.post(reverse("sync_start"), {"components": "hello"})
     run = SyncRun.objects.order_by("-pk").first()
     assert response.status_code == 302
     assert response["Location"] == reverse("sync_run", args=[run.pk])
     assert run.trigger == "web" and run.triggered_by == admin
-    assert run.options["dist_git_base_uri"] == template
-    for _ in range(300):
-        run.refresh_from_db()
-        if run.status not in ("queued", "running"):
-            break
-        time.sleep(0.1)
+    assert run.options["dist_git_base_uri"] == upstream.template
+    run = factories.finished(run)
     assert (run.status, run.done, run.total) == ("succeeded", 1, 1)
-    comp.refresh_from_db()
-    assert comp.sync.pinned_commit == repo.tip("f43")
+    upstream.component.refresh_from_db()
+    assert upstream.component.sync.pinned_commit == upstream.repo.tip("f43")
     html = client.get(reverse("sync_run", args=[run.pk])).content.decode()
     assert "1 of 1 components (100%)" in html and "hx-trigger" not in html
