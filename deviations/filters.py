@@ -148,6 +148,23 @@ class _BucketFilter(_Choice):
         return qs.filter(self.buckets[value][1]) if value else qs
 
 
+def _removed_only(qs: QuerySet, name: str, value: str) -> QuerySet:
+    return qs.filter(removed=True) if value == "yes" else qs
+
+
+class _RemovedFilter(_Choice):
+    """`removed=yes`: only records removed from the config; `all`: current and removed.
+
+    Unset, the list shows current records only: its FilterSet's `filter_queryset` adds
+    that condition, written as each list's query plan wants it.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Removed from config")
+        kwargs.setdefault("empty_label", "current only")
+        super().__init__(choices=REMOVED, method=_removed_only, **kwargs)
+
+
 def _yes_no(qs: QuerySet, value: str, condition: Q) -> QuerySet:
     if value == "yes":
         return qs.filter(condition)
@@ -178,12 +195,7 @@ class ComponentFilter(df.FilterSet):
     obsolete = _Choice(label="Obsolete candidates", choices=YES_NO, method="filter_obsolete")
     sync_error = _Choice(label="Sync error", choices=YES_NO, method="filter_sync_error")
     spec_type = _Choice(label="Spec", choices=SpecType.choices)
-    removed = _Choice(
-        label="Removed from config",
-        choices=REMOVED,
-        method="filter_removed",
-        empty_label="current only",
-    )
+    removed = _RemovedFilter()
     sort = _SortFilter(COMPONENT_SORTS, default="name")
 
     DEVIATION_FIELDS = ("kind", "overlay_type", "category", "upstream_status", "review_state")
@@ -207,9 +219,6 @@ class ComponentFilter(df.FilterSet):
 
     def filter_sync_error(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(sync__isnull=False) & ~Q(sync__error_kind=""))
-
-    def filter_removed(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(removed=True) if value == "yes" else qs
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -241,12 +250,7 @@ class DeviationFilter(df.FilterSet):
     obsolete = _Choice(label="Obsolete candidate", choices=YES_NO, method="filter_obsolete")
     author = df.CharFilter(label="Introduced by", method="filter_author")
     commit = df.CharFilter(label="Introduced in commit", method="filter_commit")
-    removed = _Choice(
-        label="Removed from config",
-        choices=REMOVED,
-        method="filter_removed",
-        empty_label="current only",
-    )
+    removed = _RemovedFilter()
     sort = _SortFilter(DEVIATION_SORTS, default="component")
 
     class Meta:
@@ -278,9 +282,6 @@ class DeviationFilter(df.FilterSet):
     def filter_commit(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().lower()
         return qs.filter(introduced_commit__sha__startswith=value) if value else qs
-
-    def filter_removed(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(removed=True) if value == "yes" else qs
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
