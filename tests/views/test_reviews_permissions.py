@@ -151,21 +151,16 @@ def test_state_changing_posts_need_the_csrf_token(world):
     assert Review.objects.count() == 1
 
 
+def approve(client, dev):
+    data = {"decision": "approved", "fingerprint": dev.fingerprint, "effect_hash": dev.effect_hash}
+    return client.post(reverse("deviation_review", args=[dev.pk]), data)
+
+
 def test_a_user_without_any_role_cannot_change_anything_either(client, world):
     nobody = factories.user("nobody")
     client.force_login(nobody)
     dev = world["dev"]
-    assert (
-        client.post(
-            reverse("deviation_review", args=[dev.pk]),
-            {
-                "decision": "approved",
-                "fingerprint": dev.fingerprint,
-                "effect_hash": dev.effect_hash,
-            },
-        ).status_code
-        == 403
-    )
+    assert approve(client, dev).status_code == 403
     assert client.post(reverse("note_add", args=[dev.pk]), {"text": "x"}).status_code == 403
     assert client.post(reverse("review_bulk"), {"d": [str(dev.pk)]}).status_code == 403
 
@@ -174,17 +169,7 @@ def test_admins_manage_but_do_not_review(client, world):
     boss = factories.user("ada", ADMIN)
     client.force_login(boss)
     dev = world["dev"]
-    assert (
-        client.post(
-            reverse("deviation_review", args=[dev.pk]),
-            {
-                "decision": "approved",
-                "fingerprint": dev.fingerprint,
-                "effect_hash": dev.effect_hash,
-            },
-        ).status_code
-        == 403
-    )
+    assert approve(client, dev).status_code == 403
 
 
 def test_an_account_without_a_role_reads_nothing(client, world):
