@@ -418,7 +418,7 @@ def test_the_demo_config_loads(tmp_path):
     from tests.importer.trees import DEMO
 
     config = load_config(DEMO)
-    assert len(config.components) == 20
+    assert len(config.components) == 21
     assert config.default_distro == ("azurelinux", "4.0")
     assert config.components["bash"].upstream.branch == "rawhide"
 
