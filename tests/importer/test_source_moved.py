@@ -111,4 +111,4 @@ def test_a_move_and_a_change_in_one_import(tmp_path, settings):
 
     assert result.totals()["changed"] == 1
     assert events(result.run) == {"config.source-moved": 1, "deviation.changed": 1}
-    assert Component.objects.filter(removed=False).count() == 21
+    assert Component.objects.filter(removed=False).count() == components
