@@ -12,8 +12,7 @@ from ..models import Origin, SyncRun, SyncRunIssue
 from ..sync.service import (
     SyncAlreadyRunning,
     SyncError,
-    SyncRequest,
-    last_base_uri,
+    requested,
     start_sync_in_background,
 )
 from .base import Conflict, ReadViewSet, actor_for, field_error, validated
@@ -109,15 +108,9 @@ class SyncRunViewSet(ReadViewSet):
     )
     def create(self, request):
         permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
-        wanted = validated(StartInput, request).get("components", [])
-        names = sorted({n.strip() for n in wanted if n.strip()})
-        actor = actor_for(request)
-        sync_request = SyncRequest(
-            components=names or None,
-            base_uri=last_base_uri(),
-            trigger="api",
-            origin=Origin.API,
-            user=actor.user,
+        names = validated(StartInput, request).get("components", [])
+        sync_request = requested(
+            names, trigger="api", origin=Origin.API, user=actor_for(request).user
         )
         try:
             run = start_sync_in_background(sync_request)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -33,6 +35,7 @@ __all__ = [
     "SyncError",
     "SyncRequest",
     "last_base_uri",
+    "requested",
     "start_sync",
     "start_sync_in_background",
     "wait_for",
@@ -155,6 +158,19 @@ def last_base_uri() -> str | None:
     e.g. the demo's local fixtures)."""
     run = SyncRun.objects.order_by("-created_at").only("options").first()
     return (run.options or {}).get("dist_git_base_uri") if run else None
+
+
+def requested(components: Iterable[str], *, trigger: str, origin: str, user: Any) -> SyncRequest:
+    """A sync someone starts from the web or the API: the named components (names trimmed,
+    blanks dropped; none named: all), fetched from where the last sync fetched."""
+    names = sorted({name.strip() for name in components if name.strip()})
+    return SyncRequest(
+        components=names or None,
+        base_uri=last_base_uri(),
+        trigger=trigger,
+        origin=origin,
+        user=user,
+    )
 
 
 def start_sync_in_background(request: SyncRequest) -> SyncRun | None:

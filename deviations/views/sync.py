@@ -8,11 +8,12 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, queries
-from ..models import Origin, SyncRun
+from ..models import Origin
 from ..sync.service import (
     SyncAlreadyRunning,
     SyncError,
-    SyncRequest,
+    last_base_uri,
+    requested,
     start_sync_in_background,
 )
 from .pages import paginate, render_page
@@ -23,13 +24,12 @@ ISSUES_PER_PAGE = 100
 
 @require_GET
 def sync_runs(request: HttpRequest) -> HttpResponse:
-    last = queries.sync_runs().first()
     context = {
         "section": "sync",
         "active": queries.active_sync(),
         "page": paginate(request, queries.sync_runs(), RUNS_PER_PAGE),
         "can_start": permissions.can_start_sync(request.user),
-        "base_uri": _previous_base_uri(last),
+        "base_uri": last_base_uri(),
     }
     return render_page(request, "sync/list.html", context)
 
@@ -44,22 +44,11 @@ def sync_run(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "sync/detail.html", context, fragments={"progress": "progress"})
 
 
-def _previous_base_uri(run: SyncRun | None) -> str | None:
-    """A web sync fetches from where the last sync did (e.g. the demo's local fixtures)."""
-    return (run.options or {}).get("dist_git_base_uri") if run else None
-
-
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
-    names = sorted({n.strip() for n in request.POST.get("components", "").split(",") if n.strip()})
-    sync_request = SyncRequest(
-        components=names or None,
-        base_uri=_previous_base_uri(queries.sync_runs().first()),
-        trigger="web",
-        origin=Origin.WEB,
-        user=request.user,
-    )
+    names = request.POST.get("components", "").split(",")
+    sync_request = requested(names, trigger="web", origin=Origin.WEB, user=request.user)
     try:
         run = start_sync_in_background(sync_request)
     except SyncAlreadyRunning as exc:
