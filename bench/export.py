@@ -273,7 +273,9 @@ def _fetch_only() -> int:
     from deviations import exports
 
     selection = exports.select("deviations", {"removed": "all"})
-    return sum(len(c) for c in exports._chunks(selection.queryset, selection.dataset.fields, 2000))
+    ds = selection.dataset
+    values = ("pk", ds.layout.text, *ds.values)
+    return sum(len(c) for c in exports._chunks(selection.queryset, values, exports.CHUNK))
 
 
 def _baseline() -> int:

@@ -80,7 +80,15 @@ class VersionSerializer(serializers.ModelSerializer):
 class ResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = OverlayResult
-        fields = ["target", "upstream_commit", "verdict", "message", "diff", "effect_hash"]
+        fields = [
+            "target",
+            "upstream_commit",
+            "verdict",
+            "message",
+            "diff",
+            "effect_hash",
+            "archive_sha256",
+        ]
 
 
 class DeviationDetailSerializer(DeviationSerializer):
