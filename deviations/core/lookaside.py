@@ -46,9 +46,9 @@ import urllib3
 
 from .distgit.errors import DistGitError
 from .distgit.urls import check_package_name
+from .urls import UrlRefused, checked_parts
 
 SOURCES_FILE = "sources"
-MAX_URL_LENGTH = 2048
 MAX_NAME_BYTES = 255
 CHUNK = 1 << 16
 
@@ -58,7 +58,6 @@ PLACEHOLDERS = ("$pkg", "$filename", "$hashtype", "$hash")
 
 _MODERN = re.compile(r"([A-Za-z0-9]+)\s+\(([^)]+)\)\s+=\s+([A-Fa-f0-9]+)")
 _LEGACY = re.compile(r"([A-Fa-f0-9]+)\s+(\S+)")
-_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _TRANSIENT_STATUS = (408, 429, 500, 502, 503, 504)
 
@@ -220,42 +219,16 @@ def _refuse(url: str, why: str) -> LookasideError:
 
 def check_url(url: str, *, schemes: tuple[str, ...] = ("https", "file")) -> str:
     """The URL unchanged if it may be fetched, else LookasideError (kind refused)."""
-    if not isinstance(url, str) or not url:
-        raise _refuse(str(url), "empty")
-    if len(url) > MAX_URL_LENGTH:
-        raise _refuse(url, f"longer than {MAX_URL_LENGTH} characters")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
-        raise _refuse(url, "contains whitespace or control characters")
-    found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
-    if not found:
-        raise _refuse(url, "not an absolute URL (https://host/... or file:///path)")
-    scheme = found.group(1).lower()
-    if scheme not in schemes:
-        why = f"scheme {scheme!r} is not allowed (only {', '.join(schemes)})"
-        if scheme == "http":
-            why += "; plain http is refused"
-        raise _refuse(url, why)
-    parts = urlsplit(url)
-    if parts.fragment:
-        raise _refuse(url, "fragments are not allowed")
-    path = unquote(parts.path)
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
-        raise _refuse(url, "encoded control characters")
-    if "/../" in path + "/" or path.endswith("/.."):
-        raise _refuse(url, "'..' path segments are not allowed")
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise _refuse(url, "file URLs must not name a host (file:///absolute/path)")
-        if not path.startswith("/") or parts.query:
-            raise _refuse(url, "file URLs need an absolute path and no query")
-        return url
-    host = parts.hostname or ""
-    if not host or host.startswith("-") or not _HOST.fullmatch(host):
-        raise _refuse(url, "missing or invalid host name")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        raise _refuse(url, "invalid port") from None
+        parts = checked_parts(
+            url, schemes, not_a_url="not an absolute URL (https://host/... or file:///path)"
+        )
+    except UrlRefused as why:
+        raise _refuse(str(url), str(why)) from None
+    if parts.scheme.lower() == "file":
+        if parts.query:
+            raise _refuse(url, "file URLs take no query")
+        return url
     if parts.username or parts.password:
         raise _refuse(url, "credentials in URLs are not accepted")
     return url

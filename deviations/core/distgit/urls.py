@@ -22,17 +22,16 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from ..urls import UrlRefused, checked_parts
 from .errors import DistGitError, ErrorKind
 
 ALLOWED_SCHEMES: tuple[str, ...] = ("https", "ssh", "git", "file")
 # For git's GIT_ALLOW_PROTOCOL / protocol.<name>.allow (same names as the schemes).
 ALLOWED_PROTOCOLS: tuple[str, ...] = ALLOWED_SCHEMES
-MAX_URL_LENGTH = 2048
 
 _PACKAGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,199}")
 _BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}")
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{4,40}")
-_HOST_RE = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")
 
 
 def check_package_name(name: str) -> str:
@@ -75,52 +74,31 @@ def _refuse(url: str, why: str) -> DistGitError:
     return DistGitError(ErrorKind.UNSAFE_URL, f"dist-git URL {shown!r} refused: {why}")
 
 
+_NOT_A_URL = (
+    "not a URL with a scheme; use https://, ssh://, git:// or file:// "
+    "(scp-style host:path and bare paths are not accepted)"
+)
+_REMOTE_HELPER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
+
+
 def check_url(url: str) -> str:
     """The URL unchanged if git may fetch from it, else DistGitError (kind unsafe-url)."""
-    if not isinstance(url, str) or not url:
-        raise _refuse(str(url), "empty")
-    if len(url) > MAX_URL_LENGTH:
-        raise _refuse(url, f"longer than {MAX_URL_LENGTH} characters")
-    if url.startswith("-"):
+    if isinstance(url, str) and url.startswith("-"):
         raise _refuse(url, "starts with '-' (would be read as a git option)")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
-        raise _refuse(url, "contains whitespace or control characters")
-    if "::" in url.split("/", 1)[0] or re.match(r"[A-Za-z][A-Za-z0-9+.-]*::", url):
-        raise _refuse(url, "git remote-helper syntax (<transport>::<address>) is not allowed")
-    scheme_match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
-    if not scheme_match:
-        raise _refuse(
-            url,
-            "not a URL with a scheme; use https://, ssh://, git:// or file:// "
-            "(scp-style host:path and bare paths are not accepted)",
-        )
-    scheme = scheme_match.group(1).lower()
-    if scheme not in ALLOWED_SCHEMES:
-        raise _refuse(url, f"scheme {scheme!r} is not allowed (only {', '.join(ALLOWED_SCHEMES)})")
-    parts = urlsplit(url)
-    if parts.query or parts.fragment:
-        raise _refuse(url, "query strings and fragments are not allowed")
-    path = unquote(parts.path)
-    if "\0" in path or "\n" in path:
-        raise _refuse(url, "encoded control characters")
-    if "/../" in path + "/" or path.endswith("/.."):
-        raise _refuse(url, "'..' path segments are not allowed")
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise _refuse(url, "file URLs must not name a host (file:///absolute/path)")
-        if not path.startswith("/") or path == "/":
-            raise _refuse(url, "file URLs need an absolute path")
-        return url
-    host = parts.hostname or ""
-    if not host or host.startswith("-") or not _HOST_RE.fullmatch(host):
-        raise _refuse(url, "missing or invalid host name")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        raise _refuse(url, "invalid port") from None
+        parts = checked_parts(url, ALLOWED_SCHEMES, not_a_url=_NOT_A_URL)
+    except UrlRefused as why:
+        reason = str(why)
+        if reason == _NOT_A_URL and ("::" in url.split("/", 1)[0] or _REMOTE_HELPER.match(url)):
+            reason = "git remote-helper syntax (<transport>::<address>) is not allowed"
+        raise _refuse(str(url), reason) from None
+    if parts.query:
+        raise _refuse(url, "query strings are not allowed")
+    if parts.scheme.lower() == "file":
+        return url
     if parts.username and parts.username.startswith("-"):
         raise _refuse(url, "user name starts with '-'")
-    if scheme == "https" and parts.password:
+    if parts.scheme.lower() == "https" and parts.password:
         raise _refuse(url, "passwords in URLs are not accepted (use a credential helper)")
     return url
 
