@@ -46,6 +46,7 @@ import urllib3
 
 from .distgit.errors import DistGitError
 from .distgit.urls import check_package_name
+from .errors import KindedError
 from .urls import UrlRefused, checked_parts
 
 SOURCES_FILE = "sources"
@@ -75,16 +76,8 @@ class ErrorKind:
     FAILED = "lookaside-failed"  # anything else: TLS, HTTP errors, network after retries
 
 
-class LookasideError(Exception):
+class LookasideError(KindedError):
     """A problem fetching one file from the lookaside cache."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ the kinds are stable strings, and `str(error)` is the sentence a person reads.
 
 from __future__ import annotations
 
+from ..errors import KindedError
+
 
 class ErrorKind:
     """Stable identifiers for what went wrong with one upstream repository."""
@@ -27,13 +29,5 @@ class ErrorKind:
     GIT_FAILED = "git-failed"  # anything else git reported
 
 
-class DistGitError(Exception):
+class DistGitError(KindedError):
     """A problem with one component's upstream repository; the sync records it and goes on."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
