@@ -253,7 +253,7 @@ def test_queries_per_chunk_are_bounded(known, django_assert_max_num_queries):
 def test_json_cells_are_the_canonical_compact_sorted_form():
     import json
 
-    from deviations.exports import _json
+    from deviations.exports.cells import _json
 
     for value in [{"b": 1, "a": [1.5, "é", None, True]}, "x", [], {}, -0.0, {"z": {"y": "\u2028"}}]:
         assert _json(value) == json.dumps(
