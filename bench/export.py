@@ -271,11 +271,14 @@ def _streamed() -> int:
 def _fetch_only() -> int:
     """The floor: the streamed export's own SQL and cursor, rows fetched and dropped."""
     from deviations import exports
+    from deviations.exports import streaming
 
     selection = exports.select("deviations", {"removed": "all"})
     ds = selection.dataset
     values = ("pk", ds.layout.text, *ds.values)
-    return sum(len(c) for c in exports._chunks(selection.queryset, values, exports.CHUNK))
+    with streaming._snapshot(selection.queryset.db) as reader:
+        chunks = streaming._chunks(reader, selection.queryset, values, exports.CHUNK)
+        return sum(len(chunk) for chunk in chunks)
 
 
 def _baseline() -> int:

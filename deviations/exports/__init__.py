@@ -7,7 +7,7 @@ download views (deviations.views.exports, deviations.api.exports) and
 `manage.py export` all come through `stream()`.
 
 Modules: `cells` (one cell: quoting, neutralising, times, JSON), `sql` (cells the
-database formats, a dataset's `Layout`), `datasets` (the four exports), `stream`
+database formats, a dataset's `Layout`), `datasets` (the four exports), `streaming`
 (selection, snapshot, streaming, the audit event), `auditcheck` (an exported audit
 log against the hash chain).
 
@@ -27,21 +27,24 @@ already starts with `'` gets one too, which makes the rule reversible:
 recomputes the audit hashes from an export).
 
 Streaming and speed (`bench/export.py`: 100,000 deviations): rows are read
-CHUNK at a time from a chunked cursor (server-side on PostgreSQL) running the
-SQL Django compiles for the FilterSet's queryset, with its filters and order.
-Python objects per row are what costs, so the database formats the plain
-columns itself (text, numbers, ISO times, `name <email>`, line ranges,
-booleans) and returns them as ONE text value per row, the cells separated by
-control characters; Python checks that text once (no quote, comma, line
-break or formula-like cell start: almost always) and turns the separators
-into commas, and quotes or neutralises cell by cell only when it must.
-Python formats the rest: JSON (canonical, as the audit chain hashes it),
-references, free text, and what a row needs from other tables (last review,
-notes, deviation kinds), fetched per chunk with one query each.  Memory
-stays flat however many rows there are.  The rows are read in one snapshot:
-a REPEATABLE READ, READ ONLY transaction on PostgreSQL; on SQLite the open
-read statement holds the connection's snapshot for every query made while it
-runs.
+CHUNK at a time running the SQL Django compiles for the FilterSet's queryset,
+with its filters and order.  Python objects per row are what costs, so the
+database formats the plain columns itself (text, numbers, ISO times,
+`name <email>`, line ranges, booleans) and returns them as ONE text value per
+row, the cells separated by control characters; Python checks that text once
+(no quote, comma, line break or formula-like cell start: almost always) and
+turns the separators into commas, and quotes or neutralises cell by cell only
+when it must.  Python formats the rest: JSON (canonical, as the audit chain
+hashes it), references, free text, and what a row needs from other tables
+(last review, notes, deviation kinds), fetched per chunk with one query each.
+Memory stays flat however many rows there are.
+
+One snapshot: on PostgreSQL the rows stream (libpq's chunked rows mode) in a
+REPEATABLE READ, READ ONLY transaction, and the per-chunk reads run on a second
+connection that imports its snapshot (`pg_export_snapshot()`), so the server
+keeps producing rows while Python formats; on SQLite (and inside a caller's
+own transaction) everything runs on the one connection, rows from a chunked
+cursor, and the open read statement (or that transaction) holds the snapshot.
 
 Audit: each export is one `export.<dataset>` event (who, which filters, how
 many rows, whether the file was complete), recorded when the stream ends --
@@ -65,11 +68,10 @@ from .datasets import (
     Dataset,
     dataset,
 )
-from .stream import (
+from .streaming import (
     CHUNK,
     Progress,
     Selection,
-    _chunks,
     csv_chunks,
     filename,
     response,
@@ -91,7 +93,6 @@ __all__ = [
     "ExportError",
     "Progress",
     "Selection",
-    "_chunks",
     "_refs",
     "check_audit_csv",
     "csv_chunks",

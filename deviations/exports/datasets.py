@@ -28,8 +28,9 @@ class Dataset:
     base: Callable[[], QuerySet]  # the list page's query function
     layout: Layout
     values: tuple[Any, ...]  # read per row for `cells`, after pk and the layout's text
-    # One chunk of rows (pk, text, *values) -> each row's Python cells, as CSV fields.
-    cells: Callable[[list[tuple]], Iterable[tuple[str, ...]]]
+    # One chunk of rows (pk, text, *values) -> each row's Python cells, as CSV fields;
+    # what they need from other tables they read with the Fetch given.
+    cells: Callable[[list[tuple], Fetch], Iterable[tuple[str, ...]]]
     # The list page's own ordering step after its FilterSet, if it has one.
     order: Callable[[QuerySet, str | None], QuerySet] | None = None
 
@@ -45,15 +46,22 @@ def _table(model: Any) -> str:
 def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
     """`column` is one of `ids`: SQL and its parameters.  PostgreSQL takes the ids as one
     array parameter -- psycopg parses a query's placeholders in Python, and 2,000 of
-    them cost more than the query; SQLite has no arrays but binds cheaply."""
+    them cost more than the query -- written as the array's text (dumping a list of
+    ints costs 2 ms a chunk); SQLite has no arrays but binds cheaply."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [ids]
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple]:
-    # Hand-written SQL (names from the models, values bound): building a 2,000-value
-    # IN lookup through the ORM costs more than the query itself, once per chunk.
+# How a dataset's per-chunk reads run: (SQL, parameters) -> rows.  The export passes
+# the connection that shares its snapshot (deviations.exports.stream).  Hand-written
+# SQL (names from the models, values bound): building a 2,000-value IN lookup through
+# the ORM costs more than the query itself, once per chunk.
+Fetch = Callable[[str, list[Any]], list[tuple]]
+
+
+def fetch_here(sql: str, params: list[Any]) -> list[tuple]:
+    """Fetch on this thread's Django connection."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -117,11 +125,11 @@ _NO_REVIEW = ("", "", "", "")
 _NO_REFERENCES = ("", "")
 
 
-def _last_reviews(ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+def _last_reviews(ids: list[int], fetch: Fetch) -> dict[int, tuple[str, str, str, str]]:
     """deviation id -> the cells (reviewer, decided at, decision, comment) of its last decision."""
     review, user = _table(Review), _table(get_user_model())
     among, params = _among("r.deviation_id", ids)
-    rows = _fetch(
+    rows = fetch(
         f"SELECT r.deviation_id, u.username, r.created_at, r.decision, r.comment "  # noqa: S608
         f"FROM {review} r JOIN {user} u ON u.id = r.reviewer_id "
         f"WHERE {among} "
@@ -135,12 +143,12 @@ def _last_reviews(ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
     return latest
 
 
-def _notes(ids: list[int]) -> dict[int, str]:
+def _notes(ids: list[int], fetch: Fetch) -> dict[int, str]:
     """deviation id -> the cell of its notes' latest texts, oldest note first, each with
     author and time."""
     version, note, user = _table(NoteVersion), _table(JustificationNote), _table(get_user_model())
     among, params = _among("n.deviation_id", ids)
-    rows = _fetch(
+    rows = fetch(
         f"SELECT n.deviation_id, v.note_id, v.number, v.text, u.username, v.created_at "  # noqa: S608
         f"FROM {version} v JOIN {note} n ON n.id = v.note_id JOIN {user} u ON u.id = v.author_id "
         f"WHERE {among} "
@@ -176,9 +184,9 @@ def _references(text: str | None) -> tuple[str, str]:
     return _cell(_refs(metadata, "commits")), _cell(_refs(metadata, "bugs"))
 
 
-def _deviation_cells(chunk: list[tuple]) -> Iterator[tuple[str, ...]]:
+def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     ids = [row[0] for row in chunk]
-    reviews, notes = _last_reviews(ids), _notes(ids)
+    reviews, notes = _last_reviews(ids, fetch), _notes(ids, fetch)
     for pk, _, content, description, comment, reason, metadata, obsolete_reason in chunk:
         yield (
             _parameters(content),
@@ -234,12 +242,12 @@ COMPONENT_COLUMNS = _COMPONENTS.columns
 _OPEN = ("needs-review", "stale")
 
 
-def _component_cells(chunk: list[tuple]) -> Iterator[tuple[str, ...]]:
+def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     ids = [row[0] for row in chunk]
     kinds: dict[int, dict[str, int]] = {}
     states: dict[int, dict[str, int]] = {}
     among, params = _among("component_id", ids)
-    counted = _fetch(
+    counted = fetch(
         f"SELECT component_id, kind, review_state, COUNT(*) FROM {_table(Deviation)} "  # noqa: S608
         f"WHERE {among} AND removed = %s "
         f"GROUP BY component_id, kind, review_state",
@@ -282,7 +290,7 @@ _AUDIT = Layout(
 AUDIT_COLUMNS = _AUDIT.columns
 
 
-def _audit_cells(chunk: list[tuple]) -> Iterator[tuple[str, ...]]:
+def _audit_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     for _, _, label, before, after in chunk:
         yield _cell(label), _json_cell(before), _json_cell(after)
 
@@ -307,7 +315,7 @@ _REVIEWS = Layout(
 REVIEW_COLUMNS = _REVIEWS.columns
 
 
-def _review_cells(chunk: list[tuple]) -> Iterator[tuple[str, ...]]:
+def _review_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     for _, _, description, comment in chunk:
         yield _cell(description), _cell(comment)
 
