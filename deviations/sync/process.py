@@ -20,6 +20,7 @@ from ..core.distgit import (
     CommitFiles,
     DistGitError,
     ErrorKind,
+    History,
     MirrorCache,
     ObjectReader,
     SpecNVR,
@@ -96,6 +97,8 @@ class Outcome:
     render_ok: bool = True
     overlays: list[OverlayOutcome] = field(default_factory=list)
     issues: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
+    # Why the upstream-commit pin looks obsolete ("" when it does not, or there is none).
+    pin_obsolete_reason: str = ""
 
 
 @dataclass
@@ -237,6 +240,7 @@ def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
             spec_file=state.at_pin.spec_path,
             nvr_at_pin=state.nvr_at_pin,
             nvr_at_tip=state.nvr_at_tip,
+            pin_obsolete_reason=_pin_obsolete_reason(history),
         )
         if job.overlays:
             try:
@@ -375,6 +379,17 @@ def stale_post_overlay_hashes(job: ComponentJob, repacked: dict[str, bytes]) -> 
                 f"source-files entry says {ref.hash}"
             )
     return out
+
+
+def _pin_obsolete_reason(history: History) -> str:
+    """An upstream-commit pin that selects the commit the snapshot selects anyway."""
+    same = history.at_snapshot
+    if same is None or same.sha != history.pin.sha:
+        return ""
+    return (
+        f"the snapshot selects the same commit ({same.sha[:12]}): the upstream-commit pin "
+        "changes nothing today"
+    )
 
 
 def _obsolete_reason(

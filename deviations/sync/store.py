@@ -25,6 +25,7 @@ from .. import audit
 from ..models import (
     ComponentSync,
     Deviation,
+    DeviationKind,
     DriftCommit,
     OverlayResult,
     SyncRun,
@@ -196,6 +197,29 @@ def _deviations(
     return effect_changed
 
 
+def _pin_deviations(outcome: Outcome, drafts: list[audit.Draft], now: dt.datetime) -> None:
+    """The obsolete flag of the component's upstream-commit pin (see process)."""
+    reason = outcome.pin_obsolete_reason
+    after = {"obsolete": bool(reason), "obsolete_reason": reason}
+    pins = Deviation.objects.filter(
+        component_id=outcome.job.component_id, kind=DeviationKind.UPSTREAM_PIN, removed=False
+    )
+    for dev in pins:
+        before = {"obsolete": dev.obsolete, "obsolete_reason": dev.obsolete_reason}
+        if before == after:
+            continue
+        Deviation.objects.filter(pk=dev.pk).update(**after, updated_at=now)
+        drafts.append(
+            audit.Draft(
+                action="sync.deviation.changed",
+                **audit.describe(dev),
+                component_name=outcome.job.name,
+                before=before,
+                after={**after, "pinned_commit": outcome.pin.sha if outcome.pin else ""},
+            )
+        )
+
+
 def carried_issues(outcome: Outcome) -> list[tuple[str, str]]:
     """Problems of a skipped component that are still there (the run lists them again)."""
     prev = outcome.job.previous
@@ -295,6 +319,8 @@ def _store_group(run: SyncRun, outcomes: list[Outcome], actor: audit.Actor) -> l
                 drafts.append(event)
             if outcome.status == Status.SYNCED and outcome.overlays:
                 effect_changed += _deviations(run, outcome, drafts, now)
+            if outcome.status == Status.SYNCED and outcome.job.upstream_commit:
+                _pin_deviations(outcome, drafts, now)
             changed[index] = True
         if replaced:
             # Delete-and-insert: one statement each for the whole group, whatever changed.

@@ -290,3 +290,37 @@ def test_local_spec_with_an_overlay(upstream, tmp_path):
     tag.refresh_from_db()
     assert (tag.verdict_at_pin, tag.verdict_at_tip) == ("applied", "applied")
     assert sync(upstream).skipped == 1
+
+
+def test_a_pin_the_snapshot_selects_anyway_is_an_obsolete_candidate(upstream):
+    repo = upstream.standard("jq", drift=2)
+    shas = git(repo.path, "rev-list", "--reverse", "f43").split()  # the snapshot selects [1]
+    jq = make_component("jq", upstream_commit=shas[0])
+    pin = make_deviation(jq, "upstream-pin", {"upstream-commit": shas[0]}, kind="upstream-pin")
+    sync(upstream)
+    pin.refresh_from_db()
+    assert ComponentSync.objects.get().pinned_commit == shas[0]
+    assert (pin.obsolete, pin.obsolete_reason) == (False, "")  # it holds jq back: needed
+
+    jq.upstream_commit = shas[1]
+    jq.save()
+    run = sync(upstream)
+    pin.refresh_from_db()
+    assert pin.obsolete
+    assert pin.obsolete_reason == (
+        f"the snapshot selects the same commit ({shas[1][:12]}): the upstream-commit pin "
+        "changes nothing today"
+    )
+    event = AuditEvent.objects.filter(action="sync.deviation.changed", object_id=str(pin.pk))
+    assert event.get().after == {
+        "obsolete": True,
+        "obsolete_reason": pin.obsolete_reason,
+        "pinned_commit": shas[1],
+    }
+    assert event.get().actor_label == f"sync #{run.pk}"
+
+    jq.upstream_commit = shas[3]  # ahead of the snapshot: needed again
+    jq.save()
+    sync(upstream)
+    pin.refresh_from_db()
+    assert (pin.obsolete, pin.obsolete_reason) == (False, "")

@@ -43,6 +43,9 @@ class History:
     # Those commits, oldest first; when there are more than DRIFT_LIMIT, the newest ones
     # (the first of them is then commit number behind - len(after) + 1 after the pin).
     after: tuple[Commit, ...]
+    # With an upstream-commit and a snapshot: the commit the snapshot alone selects (the
+    # pin changes nothing when it is the same one); None otherwise.
+    at_snapshot: Commit | None = None
 
 
 class _NeedsGit(Exception):
@@ -182,10 +185,7 @@ def resolve(
             )
         source = PinSource.UPSTREAM_COMMIT
     elif snapshot is not None:
-        try:
-            pin = _snapshot_pin(reader, tip, snapshot)
-        except _NeedsGit:
-            pin = _git_snapshot_pin(reader, tip, snapshot)
+        pin = _at_snapshot(reader, tip, snapshot)
         if pin is None:
             raise DistGitError(
                 ErrorKind.NO_COMMIT_AT_SNAPSHOT,
@@ -210,4 +210,14 @@ def resolve(
             f"upstream-commit {upstream_commit} ({pin.sha}) exists but is not in the history "
             f"of branch {branch!r} (force-pushed away, or on another branch)",
         )
-    return History(branch, tip, pin, source, behind, tuple(after))
+    at_snapshot = None
+    if source == PinSource.UPSTREAM_COMMIT and snapshot is not None:
+        at_snapshot = _at_snapshot(reader, tip, snapshot)
+    return History(branch, tip, pin, source, behind, tuple(after), at_snapshot)
+
+
+def _at_snapshot(reader: ObjectReader, tip: Commit, when: int) -> Commit | None:
+    try:
+        return _snapshot_pin(reader, tip, when)
+    except _NeedsGit:
+        return _git_snapshot_pin(reader, tip, when)
