@@ -9,31 +9,22 @@ archive overlays edit are packed into `var/demo/lookaside/`, read the same way
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from ..demo_scripts import upstream_builder
 from ..models import ComponentSync, Deviation, DeviationKind, SyncRun
 from .runs import SyncAlreadyRunning
 from .service import SyncRequest, start_sync
-
-UPSTREAM = Path(settings.BASE_DIR) / "demo" / "upstream"
-
-
-def _builder():
-    spec = importlib.util.spec_from_file_location("demo_upstream_build", UPSTREAM / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_demo_upstream(command: Any, context: dict[str, Any]) -> None:
     """Build the demo's fake Fedora dist-git repositories (deterministic commit ids)."""
     out = Path(context.get("distgit_dir") or Path(settings.BASE_DIR) / "var" / "demo" / "distgit")
-    manifest = _builder().build(out)
+    manifest = upstream_builder().build(out)
     context["distgit_template"] = manifest["url_template"]
     context["lookaside_template"] = manifest["lookaside_template"]
     repos = manifest["repositories"]

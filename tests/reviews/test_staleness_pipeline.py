@@ -5,7 +5,6 @@ repositories, like `manage.py demo`.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from deviations import audit, reviews
+from deviations.demo_scripts import upstream_builder
 from deviations.importer import import_config
 from deviations.models import AuditEvent, Deviation, Origin, ReviewState
 from deviations.permissions import REVIEWER
@@ -25,10 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def demo_repos(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("build", ROOT / "demo" / "upstream" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    return build.build(tmp_path_factory.mktemp("demo-distgit"))
+    return upstream_builder().build(tmp_path_factory.mktemp("demo-distgit"))
 
 
 def sync_request(demo_repos) -> SyncRequest:

@@ -6,11 +6,11 @@ commit ids of the built repositories) and shows each thing the sync reports.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from deviations.demo_scripts import upstream_builder
 from deviations.importer import import_config
 from deviations.models import (
     AuditEvent,
@@ -29,10 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def demo_repos(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("build", ROOT / "demo" / "upstream" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    return build.build(tmp_path_factory.mktemp("demo") / "distgit")  # + ../lookaside
+    return upstream_builder().build(tmp_path_factory.mktemp("demo") / "distgit")  # + ../lookaside
 
 
 @pytest.fixture

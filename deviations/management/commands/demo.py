@@ -15,7 +15,6 @@ where an unchanged config writes nothing; run it again and nothing new is writte
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from deviations.demo_scripts import config_history
 from deviations.importer import ImportFailed, import_config, import_loaded
 from deviations.importer.plan import CHANGE, REMOVE, make_plan
 from deviations.importer.sources import load_source
@@ -33,18 +33,9 @@ from deviations.sync.demo import build_demo_upstream, print_drift, sync_demo
 
 from .import_config import render_text, report
 
-DEMO = Path(settings.BASE_DIR) / "demo"
 WORK_DIR = Path(settings.BASE_DIR) / "var" / "demo"
 
 Step = Callable[["Command", dict[str, Any]], None]
-
-
-def config_history():
-    """demo/confighistory.py, the builder of the demo config's git repository."""
-    spec = importlib.util.spec_from_file_location("demo_confighistory", DEMO / "confighistory.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_config_history(command: Command, context: dict[str, Any]) -> None:
