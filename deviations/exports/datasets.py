@@ -54,17 +54,10 @@ def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
 
 
 # How a dataset's per-chunk reads run: (SQL, parameters) -> rows.  The export passes
-# the connection that shares its snapshot (deviations.exports.stream).  Hand-written
+# the connection that shares its snapshot (deviations.exports.streaming).  Hand-written
 # SQL (names from the models, values bound): building a 2,000-value IN lookup through
 # the ORM costs more than the query itself, once per chunk.
 Fetch = Callable[[str, list[Any]], list[tuple]]
-
-
-def fetch_here(sql: str, params: list[Any]) -> list[tuple]:
-    """Fetch on this thread's Django connection."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 # Deviations ---------------------------------------------------------------------------------

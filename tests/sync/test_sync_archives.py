@@ -22,8 +22,9 @@ from deviations.models import (
     SyncRunIssue,
 )
 from deviations.sync import SyncError, SyncRequest, start_sync
+from deviations.sync.archives import archive_inputs
 from deviations.sync.jobs import plan
-from deviations.sync.process import archive_inputs, fingerprint
+from deviations.sync.process import fingerprint
 from tests.lookaside_server import Route, certificate, https_server  # noqa: F401
 from tests.sync.helpers import make_component, make_deviation, row_counts
 from tests.sync.repos import spec_text
