@@ -64,7 +64,7 @@ MIDDLEWARE = [
     # Everything needs a login except views marked @login_not_required (health, login).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # ...and a role to read anything (API views: DRF's default permission, CanView).
-    "deviations.access.RoleRequiredMiddleware",
+    "deviations.web.access.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -86,6 +86,12 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The template tags live with the web layer (deviations/web/templatetags),
+            # not in the app's top-level `templatetags` package Django would scan.
+            "libraries": {
+                name: f"deviations.web.templatetags.{name}"
+                for name in ("azl_charts", "azl_diff", "azl_exports", "azl_links", "azl_reviews")
+            },
         },
     },
 ]
@@ -123,7 +129,7 @@ TASKS = {
     }
 }
 
-# --- upstream sync (deviations.sync) ---------------------------------------
+# --- upstream sync (deviations.domain.sync) --------------------------------
 SYNC_WORKERS = int(env("AZLDRIFT_SYNC_WORKERS", "0"))  # parallel git jobs; 0: two per CPU
 SYNC_BATCH_SIZE = int(env("AZLDRIFT_SYNC_BATCH_SIZE", "0"))  # components per task; 0: auto
 SYNC_STALE_SECONDS = int(env("AZLDRIFT_SYNC_STALE_SECONDS", "600"))  # silent run = dead
@@ -211,8 +217,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    # Reading needs a role; deviations.access refuses an API view that drops this.
-    "DEFAULT_PERMISSION_CLASSES": ["deviations.api.permissions.CanView"],
+    # Reading needs a role; deviations.web.access refuses an API view that drops this.
+    "DEFAULT_PERMISSION_CLASSES": ["deviations.web.api.permissions.CanView"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from deviations.access import role_not_required
-from deviations.views import (
+from deviations.web.access import role_not_required
+from deviations.web.views import (
     audit,
     commit,
     component,
@@ -44,7 +44,7 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit"),
     path("audit/<int:seq>/", audit.audit_event, name="audit_event"),
     *exports.urlpatterns,
-    path("api/", include("deviations.api.urls")),
+    path("api/", include("deviations.web.api.urls")),
     path("api/token/", tokens.api_token, name="api_token"),
     path(
         "login/",
@@ -58,4 +58,4 @@ urlpatterns = [
 ]
 
 # The pages' 404 page, except under /api/, where an unknown URL answers JSON.
-handler404 = "deviations.api.errors.not_found"
+handler404 = "deviations.web.api.errors.not_found"

@@ -70,7 +70,7 @@ def _truncate() -> None:
 def _chain_writer(worker: int, count: int) -> None:
     from django.db import transaction
 
-    from deviations import audit
+    from deviations.domain import audit
     from deviations.models import Origin
 
     actor = audit.Actor.job(f"bench writer {worker}", Origin.COMMAND)
@@ -152,7 +152,7 @@ def _timed_writers(kind: str, writers: int, per_writer: int) -> float:
 
 
 def bench_appends(total: int, writers: int) -> None:
-    from deviations import audit
+    from deviations.domain import audit
 
     print(f"\nappend, one event per transaction ({total} events per configuration)")
     print(f"  {'configuration':<34}{'events/s':>10}{'baseline':>11}{'ratio':>8}")
@@ -174,7 +174,7 @@ def bench_appends(total: int, writers: int) -> None:
 def bench_verify(events: int, batch: int = 5000) -> None:
     from django.db import transaction
 
-    from deviations import audit
+    from deviations.domain import audit
     from deviations.models import AuditEvent, Origin
 
     _truncate()

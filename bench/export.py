@@ -10,7 +10,7 @@ migrates it and generates the rows directly with bulk_create: components
 (10 deviations each) with sync state, deviations with one version each,
 config commits, some reviews and justification notes.
 
-Then it exports every deviation through `deviations.exports` -- the code
+Then it exports every deviation through `deviations.reads.exports` -- the code
 path of the download views and `manage.py export`, audit event included --
 and prints rows/s and the peak memory growth while exporting (tracemalloc,
 in a second pass so it does not slow the timed one), beside a baseline
@@ -261,8 +261,9 @@ def _generate(total: int) -> None:
 
 
 def _streamed() -> int:
-    """The real export: deviations.exports.stream (chunked, flat memory), audited."""
-    from deviations import audit, exports
+    """The real export: deviations.reads.exports.stream (chunked, flat memory), audited."""
+    from deviations.domain import audit
+    from deviations.reads import exports
 
     selection = exports.select("deviations", {"removed": "all"})
     size = 0
@@ -273,8 +274,8 @@ def _streamed() -> int:
 
 def _fetch_only() -> int:
     """The floor: the streamed export's own SQL and cursor, rows fetched and dropped."""
-    from deviations import exports
-    from deviations.exports import streaming
+    from deviations.reads import exports
+    from deviations.reads.exports import streaming
 
     selection = exports.select("deviations", {"removed": "all"})
     ds = selection.dataset
@@ -288,9 +289,9 @@ def _baseline() -> int:
     """The same rows, fully loaded as model instances, then written with the csv module."""
     from django.db.models import Prefetch
 
-    from deviations import exports, queries
-    from deviations.filters import DeviationFilter
     from deviations.models import JustificationNote, NoteVersion, Review
+    from deviations.reads import exports, queries
+    from deviations.reads.filters import DeviationFilter
 
     rows = list(
         DeviationFilter({"removed": "all"}, queryset=queries.deviation_rows())
@@ -428,7 +429,7 @@ def main() -> None:
             if not args.keep:
                 _drop(db)
         for name, label in (
-            ("streamed", "streamed (deviations.exports)"),
+            ("streamed", "streamed (deviations.reads.exports)"),
             ("baseline", "baseline (loaded list + csv)"),
             ("fetch", "floor: its SQL, fetch only"),
         ):

@@ -75,7 +75,7 @@ def child(database_url: str, config: str, reset: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from deviations.importer import import_config
+    from deviations.domain.importer import import_config
 
     def fresh() -> None:
         subprocess.run([sys.executable, __file__, "--reset", reset], check=True)

@@ -91,9 +91,9 @@ def ensure_data(template: str) -> None:
     """Import the real config (with history) and sync it fully, unless already done."""
     from django.core.management import call_command
 
-    from deviations.importer import import_config
+    from deviations.domain.importer import import_config
+    from deviations.domain.sync import SyncRequest, start_sync
     from deviations.models import Component, SyncRun
-    from deviations.sync import SyncRequest, start_sync
 
     call_command("migrate", verbosity=0)
     if not Component.objects.exists():
@@ -259,7 +259,7 @@ def main() -> int:
 
     from django.contrib.auth.models import Group
 
-    from deviations.permissions import VIEWER
+    from deviations.domain.permissions import VIEWER
 
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
     user.groups.add(Group.objects.get_or_create(name=VIEWER)[0])  # reading needs a role

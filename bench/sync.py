@@ -219,7 +219,7 @@ def check_manifest(manifest: dict) -> tuple[int, int, int, list[str]]:
 
 
 def timed_sync(label: str, template: str, names: list[str] | None, workers: int | None) -> float:
-    from deviations.sync import SyncRequest, start_sync
+    from deviations.domain.sync import SyncRequest, start_sync
 
     started = time.perf_counter()
     run = start_sync(SyncRequest(components=names, base_uri=template, workers=workers))
@@ -254,7 +254,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from deviations.importer import import_config
+    from deviations.domain.importer import import_config
     from deviations.models import Component
 
     call_command("migrate", verbosity=0)

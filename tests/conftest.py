@@ -41,7 +41,7 @@ def _test_settings(settings):
 @pytest.fixture
 def viewer(db):
     """Reads everything (created through the audited people service)."""
-    from deviations.permissions import VIEWER
+    from deviations.domain.permissions import VIEWER
     from tests.reviews import factories
 
     return factories.user("vera", VIEWER)
@@ -50,7 +50,7 @@ def viewer(db):
 @pytest.fixture
 def reviewer(db):
     """Reviews; her account e-mail counts as her git identity (four-eyes tests)."""
-    from deviations.permissions import REVIEWER
+    from deviations.domain.permissions import REVIEWER
     from tests.reviews import factories
 
     return factories.user("rita", REVIEWER, email="rita@example.com")

@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from deviations import audit
+from deviations.domain import audit
 from deviations.models import (
     Component,
     ComponentSync,

@@ -44,10 +44,11 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import requests
 import urllib3
 
+from deviations.core.distgit.remotes import check_package_name
+from deviations.core.urlcheck import UrlRefused, checked_parts
+
 from .distgit.errors import DistGitError
-from .distgit.urls import check_package_name
 from .errors import KindedError
-from .urls import UrlRefused, checked_parts
 
 SOURCES_FILE = "sources"
 MAX_NAME_BYTES = 255

@@ -16,7 +16,7 @@ class AuditEvent(models.Model):
     `seq` orders the chain; `hash` covers the event's canonical serialization
     and the previous event's hash, so an edited, removed or reordered event is
     detected by `manage.py verify_audit`.  Written only through
-    `deviations.audit`; a database trigger refuses UPDATE and DELETE.
+    `deviations.domain.audit`; a database trigger refuses UPDATE and DELETE.
     """
 
     seq = models.BigIntegerField(unique=True)

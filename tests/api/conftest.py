@@ -9,7 +9,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from deviations.permissions import ADMIN
+from deviations.domain.permissions import ADMIN
 from tests import factories
 from tests.reviews import factories as people
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from django.test import Client
 
-from deviations import audit, notes, reviews
-from deviations.filters import ComponentFilter, DeviationFilter
+from deviations.domain import audit, notes, reviews
+from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditEvent
-from deviations.permissions import REVIEWER
+from deviations.reads.filters import ComponentFilter, DeviationFilter
 from tests import factories
 from tests.api.conftest import client_for
 from tests.reviews import factories as people

@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from deviations import audit, notes
-from deviations.permissions import REVIEWER
+from deviations.domain import audit, notes
+from deviations.domain.permissions import REVIEWER
 from tests import factories
 from tests.reviews import factories as people
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, get_resolver
 
-from deviations import audit, notes
+from deviations.domain import audit, notes
 from deviations.models import (
     AuditEvent,
     GitIdentity,
@@ -127,7 +127,7 @@ def write_requests(world, note_pk):
 def api_post_routes() -> set[str]:
     """Names of the API routes that accept POST (so a new one cannot skip this test)."""
     found = set()
-    for pattern in get_resolver("deviations.api.urls").url_patterns:
+    for pattern in get_resolver("deviations.web.api.urls").url_patterns:
         assert isinstance(pattern, URLPattern)
         view = pattern.callback
         actions = getattr(view, "actions", None)

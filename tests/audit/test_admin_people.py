@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from deviations import audit, people, tokens
+from deviations.domain import audit, people, tokens
+from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import AuditEvent, GitIdentity, Origin
-from deviations.permissions import ADMIN, REVIEWER, VIEWER
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deviations import audit
+from deviations.domain import audit
 
 json_values = st.recursive(
     st.none()

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection, transaction
 
-from deviations import audit
+from deviations.domain import audit
 from deviations.models import AuditEvent, Origin
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,9 +10,9 @@ import time
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from deviations import audit, reviews
+from deviations.domain import audit, reviews
+from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditChainHead, AuditEvent, Origin, Review
-from deviations.permissions import REVIEWER
 from tests.reviews import factories
 
 pytestmark = [

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from deviations import audit, permissions
+from deviations.domain import audit, permissions
 from deviations.management.commands import changepassword
 from deviations.models import AuditEvent, GitIdentity
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from deviations import audit
+from deviations.domain import audit
 from deviations.models import AuditEvent, Origin
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -221,8 +221,8 @@ def demo_config_repo(tmp_path_factory) -> str:
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path, demo_config_repo, demo_upstream) -> Demo:
     """The demo config imported (from git) and synced against its local upstreams."""
-    from deviations.importer import import_config
-    from deviations.sync.service import SyncRequest, start_sync
+    from deviations.domain.importer import import_config
+    from deviations.domain.sync.service import SyncRequest, start_sync
 
     settings.CACHE_DIR = tmp_path / "cache"
     import_config(demo_config_repo, ref="HEAD")

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from deviations import audit, people
+from deviations.domain import audit, people
+from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditEvent, Deviation, Origin, ReviewState
-from deviations.permissions import REVIEWER
 from tests import factories
 from tests.browser.conftest import _new_page, login, screenshot
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deviations.importer import import_config
+from deviations.domain.importer import import_config
 from deviations.management.commands.demo import config_history
 from deviations.models import Deviation, ImportRun
 

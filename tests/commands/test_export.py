@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.core.management import CommandError, call_command
 
-from deviations.exports import DEVIATION_COLUMNS
 from deviations.models import AuditEvent
+from deviations.reads.exports import DEVIATION_COLUMNS
 from tests.exports.conftest import build_known
 
 

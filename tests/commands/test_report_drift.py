@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from deviations.sync import SyncRequest, start_sync
+from deviations.domain.sync import SyncRequest, start_sync
 from tests.sync import conftest as sync_fixtures
 from tests.sync.helpers import make_component
 from tests.sync.repos import git

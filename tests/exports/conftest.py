@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
-from deviations import audit
+from deviations.domain import audit
+from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import (
     Component,
     ComponentSync,
@@ -24,7 +25,6 @@ from deviations.models import (
     ReviewState,
     SyncRun,
 )
-from deviations.permissions import ADMIN, REVIEWER, VIEWER
 from tests.reviews import factories as people
 
 T = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)

@@ -7,14 +7,15 @@ import io
 
 import pytest
 
-from deviations import audit, exports
-from deviations.exports import (
+from deviations.domain import audit
+from deviations.models import AuditEvent, Deviation, JustificationNote
+from deviations.reads import exports
+from deviations.reads.exports import (
     AUDIT_COLUMNS,
     COMPONENT_COLUMNS,
     DEVIATION_COLUMNS,
     REVIEW_COLUMNS,
 )
-from deviations.models import AuditEvent, Deviation, JustificationNote
 from tests.exports.conftest import CHANGE, INTRO, PIN, TIP
 
 ACTOR = audit.Actor.job("test export")
@@ -253,7 +254,7 @@ def test_queries_per_chunk_are_bounded(known, django_assert_max_num_queries):
 def test_json_cells_are_the_canonical_compact_sorted_form():
     import json
 
-    from deviations.exports.cells import _json
+    from deviations.reads.exports.cells import _json
 
     for value in [{"b": 1, "a": [1.5, "é", None, True]}, "x", [], {}, -0.0, {"z": {"y": "\u2028"}}]:
         assert _json(value) == json.dumps(

@@ -11,10 +11,10 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from deviations import exports
-from deviations.filters import DeviationFilter
+from deviations.domain.permissions import VIEWER
 from deviations.models import AuditEvent, ReviewState
-from deviations.permissions import VIEWER
+from deviations.reads import exports
+from deviations.reads.filters import DeviationFilter
 from tests import factories
 from tests.reviews import factories as people
 

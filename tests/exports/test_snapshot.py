@@ -13,9 +13,10 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from deviations import audit, exports
-from deviations.exports import streaming
+from deviations.domain import audit
 from deviations.models import AuditEvent, Decision, Deviation, Review
+from deviations.reads import exports
+from deviations.reads.exports import streaming
 from tests.exports.conftest import build_known
 
 ACTOR = audit.Actor.job("test export")

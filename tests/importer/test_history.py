@@ -14,7 +14,7 @@ from io import BytesIO
 
 import pytest
 
-from deviations.importer import database_summary, import_config
+from deviations.domain.importer import database_summary, import_config
 from deviations.models import AuditEvent, ConfigCommit, Deviation
 from tests.importer.independent import read_tree, signature, totals
 from tests.importer.trees import git

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deviations.core.config import load_config
-from deviations.importer import ImportFailed, database_summary, import_config
+from deviations.domain.importer import ImportFailed, database_summary, import_config
 from deviations.models import (
     AuditEvent,
     Component,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from deviations.importer import database_summary, import_config
+from deviations.domain.importer import database_summary, import_config
 from deviations.models import AuditEvent, Component, Deviation
 from tests.importer.independent import read_tree, totals
 

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deviations.importer import import_config
+from deviations.domain.importer import import_config
 from deviations.management.commands.import_config import render_text, report
 from deviations.models import AuditEvent, Component, Deviation, ImportRun
 from tests.importer.trees import BASE, ConfigRepo, copy_demo

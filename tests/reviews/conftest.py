@@ -2,7 +2,7 @@
 
 import pytest
 
-from deviations.permissions import ADMIN, REVIEWER
+from deviations.domain.permissions import ADMIN, REVIEWER
 from tests.reviews import factories
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from deviations import audit, people
+from deviations.domain import audit, people
 from deviations.models import (
     Component,
     ConfigCommit,

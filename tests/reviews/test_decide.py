@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from deviations import audit, reviews
+from deviations.domain import audit, reviews
 from deviations.models import AuditEvent, Origin, Review, ReviewState
 from tests.reviews import factories
 

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from deviations import audit, permissions
+from deviations.domain import audit, permissions
 from deviations.management.commands.demo import config_history
 from deviations.models import (
     AuditEvent,

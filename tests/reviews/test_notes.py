@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from deviations import audit, notes, people, permissions
+from deviations.domain import audit, notes, people, permissions
 from deviations.models import AuditEvent, NoteVersion, Origin
 from tests.reviews import factories
 

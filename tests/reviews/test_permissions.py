@@ -1,10 +1,10 @@
-"""Roles and four eyes, as deviations.permissions answers them."""
+"""Roles and four eyes, as deviations.domain.permissions answers them."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from deviations import audit, people, permissions
+from deviations.domain import audit, people, permissions
 from deviations.models import NoteVersion, Origin
 from tests.reviews import factories
 

@@ -7,7 +7,7 @@ importer and sync.
 
 import pytest
 
-from deviations import audit, reviews
+from deviations.domain import audit, reviews
 from deviations.models import AuditEvent, Origin, ReviewState
 from tests.reviews import factories
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from deviations import audit, reviews
-from deviations.demo_scripts import upstream_builder
-from deviations.importer import import_config
+from deviations.demo.scripts import upstream_builder
+from deviations.domain import audit, reviews
+from deviations.domain.importer import import_config
+from deviations.domain.permissions import REVIEWER
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, Deviation, Origin, ReviewState
-from deviations.permissions import REVIEWER
-from deviations.sync import SyncRequest, start_sync
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

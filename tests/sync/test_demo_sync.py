@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from deviations.demo_scripts import upstream_builder
-from deviations.importer import import_config
+from deviations.demo.scripts import upstream_builder
+from deviations.domain.importer import import_config
+from deviations.domain.sync import SyncRequest, start_sync
+from deviations.domain.sync.report import drift_rows
 from deviations.models import (
     AuditEvent,
     ComponentSync,
@@ -20,8 +22,6 @@ from deviations.models import (
     OverlayResult,
     SyncRunIssue,
 )
-from deviations.sync import SyncRequest, start_sync
-from deviations.sync.report import drift_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,10 @@ from deviations.core.distgit import ObjectReader
 from deviations.core.overlays import SourceTree
 from deviations.core.overlays import render as engine_render
 from deviations.core.types import Overlay
+from deviations.domain.sync import SyncError, SyncRequest, start_sync
+from deviations.domain.sync.archives import archive_inputs
+from deviations.domain.sync.jobs import plan
+from deviations.domain.sync.process import fingerprint
 from deviations.models import (
     ComponentSync,
     Deviation,
@@ -21,10 +25,6 @@ from deviations.models import (
     OverlayResult,
     SyncRunIssue,
 )
-from deviations.sync import SyncError, SyncRequest, start_sync
-from deviations.sync.archives import archive_inputs
-from deviations.sync.jobs import plan
-from deviations.sync.process import fingerprint
 from tests.lookaside_server import Route, certificate, https_server  # noqa: F401
 from tests.sync.helpers import make_component, make_deviation, row_counts
 from tests.sync.repos import spec_text

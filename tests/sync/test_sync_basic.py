@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, ComponentSync, DriftCommit, SyncRun, SyncRunIssue
-from deviations.sync import SyncRequest, start_sync
 from tests.sync.helpers import make_component, row_counts, tables_written
 from tests.sync.repos import git, spec_text
 

@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from deviations.importer import import_config
+from deviations.domain.importer import import_config
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import ComponentSync, SyncRunIssue
-from deviations.sync import SyncRequest, start_sync
 from tests.importer.trees import BASE, write_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)

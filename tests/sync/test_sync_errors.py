@@ -3,8 +3,8 @@
 import pytest
 
 from deviations.core.distgit import files as files_module
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, ComponentSync, SyncRunIssue
-from deviations.sync import SyncRequest, start_sync
 from tests.sync.helpers import make_component
 from tests.sync.repos import git, spec_text
 
@@ -155,8 +155,8 @@ def test_unsafe_urls_and_names_never_reach_git(upstream, tmp_path):
 
 
 def test_bad_override_template_is_refused_before_the_run(upstream):
+    from deviations.domain.sync import SyncError
     from deviations.models import SyncRun
-    from deviations.sync import SyncError
 
     make_component("x")
     for template in ("http://example.org/$pkg.git", "file:///srv/x.git", "ext::$pkg"):

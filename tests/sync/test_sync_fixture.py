@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
-from deviations.importer import import_config
+from deviations.domain.importer import import_config
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import Component, ComponentSync, SyncRunIssue
-from deviations.sync import SyncRequest, start_sync
 from tests.support import shared_path
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import (
     AuditEvent,
     ComponentSync,
@@ -16,7 +17,6 @@ from deviations.models import (
     ReviewState,
     SyncRunIssue,
 )
-from deviations.sync import SyncRequest, start_sync
 from tests.sync.helpers import make_component, make_deviation
 from tests.sync.repos import git, spec_text
 

@@ -14,9 +14,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from deviations.domain.sync import SyncAlreadyRunning, SyncRequest, start_sync
+from deviations.domain.sync import runs as runs_module
 from deviations.models import ComponentSync, SyncRun
-from deviations.sync import SyncAlreadyRunning, SyncRequest, start_sync
-from deviations.sync import runs as runs_module
 from tests.sync.helpers import make_component
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deviations.permissions import ADMIN, VIEWER
+from deviations.domain.permissions import ADMIN, VIEWER
 from tests import factories
 
 

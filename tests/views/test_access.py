@@ -1,4 +1,4 @@
-"""deviations.access: the one gate that makes reading need a role."""
+"""deviations.web.access: the one gate that makes reading need a role."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -7,10 +7,10 @@ from django.test import RequestFactory
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from deviations.access import RoleRequiredMiddleware, role_not_required
-from deviations.api.base import ApiView
-from deviations.api.permissions import CanView
-from deviations.permissions import VIEWER
+from deviations.domain.permissions import VIEWER
+from deviations.web.access import RoleRequiredMiddleware, role_not_required
+from deviations.web.api.base import ApiView
+from deviations.web.api.permissions import CanView
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from deviations import audit
+from deviations.domain import audit
 from deviations.models import AuditEvent
 from tests import factories
 from tests.views.conftest import HX

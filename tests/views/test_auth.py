@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from deviations.permissions import VIEWER
+from deviations.domain.permissions import VIEWER
 from tests import factories
 
 PAGES = [

@@ -7,7 +7,7 @@ from django.utils import timezone
 from deviations.models import DeviationVersion
 from tests import factories
 
-MAX_QUERIES = 13  # with the role check every page makes (deviations.access)
+MAX_QUERIES = 13  # with the role check every page makes (deviations.web.access)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from deviations.templatetags import azl_diff
+from deviations.web.templatetags import azl_diff
 
 ROOT = Path(__file__).resolve().parents[2]
 

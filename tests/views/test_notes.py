@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from deviations import audit, notes, people
+from deviations.domain import audit, notes, people
+from deviations.domain.permissions import REVIEWER, VIEWER
 from deviations.models import AuditEvent, JustificationNote, NoteVersion
-from deviations.permissions import REVIEWER, VIEWER
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db

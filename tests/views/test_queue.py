@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from deviations.domain.permissions import VIEWER
 from deviations.models import AuditEvent, Deviation, ReviewState
-from deviations.permissions import VIEWER
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from deviations import audit, notes, reviews
+from deviations.domain import audit, notes, reviews
+from deviations.domain.permissions import REVIEWER, VIEWER
 from deviations.models import AuditEvent, Origin, Review, ReviewState
-from deviations.permissions import REVIEWER, VIEWER
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from deviations import people
+from deviations.domain import people
+from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import AuditEvent, GitIdentity
-from deviations.permissions import ADMIN, REVIEWER, VIEWER
 from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from deviations import audit, notes, people
+from deviations.domain import audit, notes, people
+from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import AuditEvent, GitIdentity, Review, SyncRun
-from deviations.permissions import ADMIN, REVIEWER, VIEWER
 from tests.reviews import factories
 from tests.views.conftest import is_api_view
 

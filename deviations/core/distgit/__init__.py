@@ -9,6 +9,15 @@ Pure Python over the git CLI (no Django).  Typical use::
         state = read_upstream(reader, "f43", "bash", snapshot=1771920000)
 """
 
+from deviations.core.distgit.remotes import (
+    ALLOWED_SCHEMES,
+    check_branch_name,
+    check_commit_id,
+    check_package_name,
+    check_url,
+    expand_base_uri,
+)
+
 from .errors import DistGitError, ErrorKind
 from .files import CommitFiles, read_files, read_spec
 from .history import History, PinSource, find_commit, is_ancestor, resolve
@@ -17,14 +26,6 @@ from .mirror import MirrorCache, MirrorPolicy, MirrorUpdate
 from .reader import Commit, ObjectReader
 from .specinfo import SpecNVR, read_nvr
 from .upstream import UpstreamState, read_upstream
-from .urls import (
-    ALLOWED_SCHEMES,
-    check_branch_name,
-    check_commit_id,
-    check_package_name,
-    check_url,
-    expand_base_uri,
-)
 
 __all__ = [
     "ALLOWED_SCHEMES",

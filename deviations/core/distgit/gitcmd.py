@@ -21,8 +21,9 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from deviations.core.distgit.remotes import ALLOWED_PROTOCOLS
+
 from .errors import DistGitError, ErrorKind
-from .urls import ALLOWED_PROTOCOLS
 
 DEFAULT_TIMEOUT = 300.0
 

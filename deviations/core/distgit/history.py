@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deviations.core.distgit.remotes import check_branch_name, check_commit_id
+
 from .errors import DistGitError, ErrorKind
 from .gitcmd import GitCommandError, run_git
 from .reader import AmbiguousObject, Commit, ObjectReader
-from .urls import check_branch_name, check_commit_id
 
 WALK_LIMIT = 2000  # commits walked over the pipe before handing over to git rev-list
 DRIFT_LIMIT = 1000  # drift commits returned (the count stays exact)

@@ -31,9 +31,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from deviations.core.distgit.remotes import (
+    check_branch_name,
+    check_url,
+    display_name,
+    file_url_path,
+)
+
 from .errors import DistGitError, ErrorKind
 from .gitcmd import GitCommandError, run_git
-from .urls import check_branch_name, check_url, display_name, file_url_path
 
 HEADS_REFSPEC = "+refs/heads/*:refs/heads/*"
 log = logging.getLogger(__name__)

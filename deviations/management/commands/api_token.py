@@ -11,7 +11,8 @@ import getpass
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import audit, tokens
+from deviations.domain import audit, tokens
+
 from ...models import Origin
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands import changepassword
 from django.db import transaction
 
-from deviations import audit, people
+from deviations.domain import audit, people
 from deviations.models import Origin
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.management.commands import createsuperuser
 from django.db import transaction
 from django.db.models import Max
 
-from deviations import audit, people
+from deviations.domain import audit, people
 from deviations.models import Origin
 
 

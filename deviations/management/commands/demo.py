@@ -22,14 +22,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from deviations.demo_scripts import config_history
-from deviations.importer import ImportFailed, import_config, import_loaded
-from deviations.importer.plan import CHANGE, REMOVE, make_plan
-from deviations.importer.sources import load_source
+from deviations.demo.reviews import demo_people_and_reviews, print_review_states
+from deviations.demo.scripts import config_history
+from deviations.demo.serve import serve_ui
+from deviations.demo.sync import build_demo_upstream, print_drift, sync_demo
+from deviations.domain.importer import ImportFailed, import_config, import_loaded
+from deviations.domain.importer.plan import CHANGE, REMOVE, make_plan
+from deviations.domain.importer.sources import load_source
 from deviations.models import ImportRun
-from deviations.reviews_demo import demo_people_and_reviews, print_review_states
-from deviations.serve import serve_ui
-from deviations.sync.demo import build_demo_upstream, print_drift, sync_demo
 
 from .import_config import render_text, report
 

@@ -23,7 +23,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import audit, exports
+from deviations.domain import audit
+from deviations.reads import exports
+
 from ...models import Origin
 
 

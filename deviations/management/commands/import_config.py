@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from deviations.importer import ImportFailed, ImportResult, database_summary, import_config
+from deviations.domain.importer import ImportFailed, ImportResult, database_summary, import_config
 
 
 def report(result: ImportResult | None, errors: list[dict[str, Any]]) -> dict[str, Any]:

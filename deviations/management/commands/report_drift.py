@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...sync.report import FIELDS, drift_rows
+from deviations.domain.sync.report import FIELDS, drift_rows
 
 
 class Command(BaseCommand):

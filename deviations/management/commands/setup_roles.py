@@ -4,7 +4,7 @@ import getpass
 
 from django.core.management.base import BaseCommand
 
-from deviations import audit, people, permissions
+from deviations.domain import audit, people, permissions
 from deviations.models import Origin
 
 

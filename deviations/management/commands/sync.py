@@ -7,8 +7,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from deviations.domain.sync import SyncAlreadyRunning, SyncError, SyncRequest, start_sync, wait_for
+
 from ...models import Origin, SyncRun
-from ...sync import SyncAlreadyRunning, SyncError, SyncRequest, start_sync, wait_for
 
 
 def run_summary(run: SyncRun) -> dict:

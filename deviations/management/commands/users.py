@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from deviations import audit, people, permissions
+from deviations.domain import audit, people, permissions
 from deviations.models import GitIdentity, Origin
 
 

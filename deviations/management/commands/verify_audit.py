@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deviations import audit
+from deviations.domain import audit
 
 
 class Command(BaseCommand):

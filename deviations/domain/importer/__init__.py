@@ -1,0 +1,186 @@
+"""Import the Azure Linux config: every component and deviation, versioned and audited.
+
+`import_config(source, ref=...)` reads the config (folder, repository or URL; see
+sources.py), checks it completely, compares it with the records (plan.py) and, in one
+transaction, writes what changed (write.py):
+
+- an invalid config raises ImportFailed with every problem, and nothing is written;
+- an unchanged config read from the same place writes nothing at all (no ImportRun,
+  no audit event);
+- otherwise an ImportRun is recorded and every created, changed, restored or removed
+  component and deviation gets an audit event from the actor "import #N"; deviations
+  are never deleted, only marked removed; a decided deviation whose fingerprint
+  changed lapses to "stale" (deviations.domain.reviews.lapse_changed);
+- the place the config is read from (a folder, or a repository: `ImportRun.location`)
+  is part of what is recorded, because the sync reads overlay sources and local specs
+  from the latest run's place: the same config from another place is an ImportRun
+  with a `config.source-moved` event (before and after), even when nothing else
+  changed.  Another commit of the same repository with the same content is not a
+  move: every file the sync reads is pinned by the sha256 the import stored.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from deviations.core.config import ConfigError, ConfigIssue
+from deviations.domain import audit, reviews
+from deviations.domain.importer.plan import CHANGE, CREATE, REMOVE, RESTORE, Plan, make_plan
+from deviations.domain.importer.sources import LoadedSource, load_source
+from deviations.domain.importer.summary import database_summary
+from deviations.domain.importer.write import apply_plan, ensure_commits
+from deviations.models import ImportRun, Origin
+
+__all__ = ["ImportFailed", "ImportResult", "database_summary", "import_config", "import_loaded"]
+
+_LOCK_KEY = 0x617A6C_696D70  # "azl" "imp": one import at a time (PostgreSQL advisory lock)
+
+
+class ImportFailed(Exception):
+    """The config is not valid; `issues` lists every problem (nothing was written)."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__(str(ConfigError(issues)))
+
+
+@dataclass
+class ImportResult:
+    run: ImportRun | None  # None: nothing changed, nothing written
+    source: str
+    ref: str = ""
+    commit: str = ""
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+    stale: int = 0
+    moved: dict[str, Any] | None = None  # the config.source-moved event's before/after
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, int]:
+        """created / changed / removed, components and deviations together.
+
+        A restored record (back in the config after a removal) counts as created.
+        """
+        out = {"created": 0, "changed": 0, "removed": 0}
+        for counts in self.changes.values():
+            out["created"] += counts.get("created", 0) + counts.get("restored", 0)
+            out["changed"] += counts.get("changed", 0)
+            out["removed"] += counts.get("removed", 0)
+        return out
+
+
+def _counts(plan: Plan, steps: str) -> dict[str, int]:
+    return {
+        "created": plan.count(steps, CREATE),
+        "changed": plan.count(steps, CHANGE),
+        "restored": plan.count(steps, RESTORE),
+        "removed": plan.count(steps, REMOVE),
+    }
+
+
+def _moved(
+    previous: ImportRun, run: ImportRun, location: dict[str, str], commit: str
+) -> dict[str, Any]:
+    """The before/after of a config.source-moved event."""
+    before_commit = previous.commit.sha if previous.commit_id else ""
+    return {
+        "before": {"import_run": previous.pk, **previous.location, "commit": before_commit},
+        "after": {"import_run": run.pk, **location, "commit": commit},
+    }
+
+
+def import_config(
+    source: str | Path,
+    *,
+    ref: str | None = None,
+    origin: str = Origin.COMMAND,
+    user: Any = None,
+    cache_dir: Path | None = None,
+) -> ImportResult:
+    """Import the config at `source`; ImportFailed (nothing written) when it is invalid."""
+    started = time.perf_counter()
+    try:
+        loaded = load_source(str(source), ref, Path(cache_dir or settings.CACHE_DIR))
+    except ConfigError as exc:
+        raise ImportFailed(exc.issues) from None
+    read = time.perf_counter() - started
+    return import_loaded(loaded, origin=origin, user=user, timings={"read": read})
+
+
+def import_loaded(
+    loaded: LoadedSource,
+    *,
+    origin: str = Origin.COMMAND,
+    user: Any = None,
+    timings: dict[str, float] | None = None,
+) -> ImportResult:
+    """Record an already read and checked config (see import_config)."""
+    timings = dict(timings or {})
+    result = ImportResult(
+        None, loaded.label, loaded.ref, loaded.commit.sha if loaded.commit else ""
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        plan = make_plan(loaded.config, loaded.provenance)
+        timings["plan"] = round(time.perf_counter() - started, 3)
+        result.changes = {
+            "components": _counts(plan, "components"),
+            "deviations": _counts(plan, "deviations"),
+        }
+        location = ImportRun.place(loaded.label[:1000], loaded.git_dir, result.commit)
+        previous = ImportRun.latest()
+        moved = previous is not None and previous.location != location
+        if plan.empty and not moved:
+            result.timings = timings
+            return result
+        now = timezone.now()
+        commits = ensure_commits(plan, [loaded.commit.sha] if loaded.commit else [])
+        if loaded.commit is not None:
+            plan.commits.setdefault(loaded.commit.sha, loaded.commit)
+            commits.update(ensure_commits(plan, [loaded.commit.sha]))
+        run = ImportRun.objects.create(
+            started_at=now,
+            source=loaded.label[:1000],
+            ref=loaded.ref[:255],
+            commit_id=commits.get(result.commit) if result.commit else None,
+            origin=origin,
+            triggered_by=user,
+        )
+        actor = audit.Actor.job(f"import #{run.pk}", origin, user)
+        drafts = apply_plan(plan, run, actor, now, commits)
+        if moved:
+            result.moved = _moved(previous, run, location, result.commit)
+            drafts.insert(
+                0, audit.Draft("config.source-moved", **audit.describe(run), **result.moved)
+            )
+        audit.record_many(actor, drafts)
+        changed_content = [
+            s.row["id"]
+            for s in plan.deviations
+            if s.action == CHANGE and s.row["fingerprint"] != s.found.fingerprint
+        ]
+        result.stale = len(reviews.lapse_changed(actor, changed_content, cause=f"import #{run.pk}"))
+        timings["write"] = round(time.perf_counter() - started - timings["plan"], 3)
+        run.status = ImportRun.Status.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.summary = {
+            "changes": result.changes,
+            "stale": result.stale,
+            "commit": result.commit,
+            "git_dir": loaded.git_dir,
+            "history": loaded.stats,
+            "timings": timings,
+        }
+        run.save(update_fields=["status", "finished_at", "summary"])
+        result.run = run
+    result.timings = timings
+    return result

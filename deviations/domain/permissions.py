@@ -1,0 +1,243 @@
+"""Who may do what: the one place the HTML views, the API and the commands ask.
+
+Roles are Django groups named by `VIEWER`, `REVIEWER` and `ADMIN`
+(`manage.py setup_roles` creates them; a superuser holds every role):
+
+- viewer: reads everything (pages, API reads, CSV exports);
+- reviewer: reads, records review decisions, writes justification notes;
+- admin: reads, manages users, roles and git identities, starts syncs,
+  changes settings.
+
+A user may hold several roles.  An inactive or anonymous user holds none.
+Four eyes: nobody approves a deviation they authored (the config commit that
+introduced it or last changed it is theirs, by their linked git identities)
+nor one whose justification notes they wrote.
+
+Functions answer True/False (`can_*`) or give the reason for a refusal
+(`*_refusal`, None when allowed); `require()` turns a refusal into
+`PermissionDenied`, which both Django views and DRF answer with 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from deviations.models import Deviation, GitIdentity, NoteVersion
+
+VIEWER = "viewer"
+REVIEWER = "reviewer"
+ADMIN = "admin"
+ROLES = (VIEWER, REVIEWER, ADMIN)
+ROLE_DESCRIPTIONS = {
+    VIEWER: "reads everything: pages, API, CSV exports",
+    REVIEWER: "reads; records review decisions and writes justification notes",
+    ADMIN: "reads; manages users, roles and git identities; starts syncs",
+}
+
+_ROLES_CACHE = "_azldrift_roles"
+_IDENTITIES_CACHE = "_azldrift_identities"
+
+
+def roles(user: Any) -> frozenset[str]:
+    """The roles a user holds (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, _ROLES_CACHE, None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(ROLES)
+        else:
+            cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        setattr(user, _ROLES_CACHE, cached)
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached roles and identities after they changed."""
+    for name in (_ROLES_CACHE, _IDENTITIES_CACHE):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def require(allowed: bool | str | None, message: str = "") -> None:
+    """Raise PermissionDenied unless allowed.
+
+    `allowed` is a boolean from a `can_*` function, or a refusal string from a
+    `*_refusal` function (None means allowed).
+    """
+    if isinstance(allowed, str):
+        raise PermissionDenied(allowed)
+    if allowed is False:
+        raise PermissionDenied(message or "You do not have permission to do this.")
+
+
+# --- reading and jobs --------------------------------------------------------
+
+
+def can_view(user: Any) -> bool:
+    return bool(roles(user))
+
+
+def can_export(user: Any) -> bool:
+    return can_view(user)
+
+
+def can_start_sync(user: Any) -> bool:
+    return ADMIN in roles(user)
+
+
+def can_manage_users(user: Any) -> bool:
+    """Users, roles, staff flags and git identities (the admin role)."""
+    return ADMIN in roles(user)
+
+
+def can_change_settings(user: Any) -> bool:
+    return ADMIN in roles(user)
+
+
+# --- reviews -------------------------------------------------------------------
+
+
+def can_review(user: Any) -> bool:
+    """Holds the reviewer role (decisions on particular deviations: `decision_refusal`)."""
+    return REVIEWER in roles(user)
+
+
+def review_refusal(user: Any, deviation: Deviation) -> str | None:
+    """Why `user` may not record any decision on `deviation`, or None (four eyes aside)."""
+    if not can_review(user):
+        return "Only reviewers record review decisions."
+    if deviation.removed:
+        return "This deviation is no longer in the config; there is nothing to review."
+    return None
+
+
+def decision_refusal(user: Any, deviation: Deviation, decision: str) -> str | None:
+    """Why `user` may not record `decision` on `deviation` now, or None."""
+    refusal = review_refusal(user, deviation)
+    if refusal is None and decision == "approved":
+        refusal = approval_refusal(user, deviation)
+    return refusal
+
+
+def approval_refusal(user: Any, deviation: Deviation) -> str | None:
+    """Four eyes: the reason `user` may not approve `deviation`, or None."""
+    return approval_refusals(user, [deviation]).get(deviation.pk)
+
+
+def approval_refusals(user: Any, deviations: Iterable[Deviation]) -> dict[int, str]:
+    """Four-eyes refusals for several deviations at once (two queries in all)."""
+    ids = [d.pk for d in deviations]
+    if not ids:
+        return {}
+    refusals: dict[int, str] = {}
+    for pk, how in authored(user, ids).items():
+        refusals[pk] = (
+            f"Four eyes: you authored this deviation ({how}), so someone else must approve it."
+        )
+    note_authored = set(
+        NoteVersion.objects.filter(note__deviation_id__in=ids, author=user).values_list(
+            "note__deviation_id", flat=True
+        )
+    )
+    for pk in note_authored:
+        refusals.setdefault(
+            pk,
+            "Four eyes: you wrote part of this deviation's justification notes, "
+            "so someone else must approve it.",
+        )
+    return refusals
+
+
+# --- authorship through git identities ----------------------------------------------
+
+
+def identities(user: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """(e-mails, names) the user commits under, lower-cased; includes the account e-mail."""
+    cached = getattr(user, _IDENTITIES_CACHE, None)
+    if cached is None:
+        emails, names = set(), set()
+        if user is not None and user.is_authenticated:
+            if user.email:
+                emails.add(user.email.strip().lower())
+            for email, name in GitIdentity.objects.filter(user=user).values_list("email", "name"):
+                if email:
+                    emails.add(email.strip().lower())
+                if name:
+                    names.add(name.strip().lower())
+        cached = (frozenset(emails), frozenset(names))
+        setattr(user, _IDENTITIES_CACHE, cached)
+    return cached
+
+
+def authored(user: Any, deviation_ids: Iterable[int]) -> dict[int, str]:
+    """Which of these deviations the user authored, each with how (one query).
+
+    Authored means the config commit that introduced the deviation or the one
+    that last changed it has one of the user's e-mails or names as its author.
+    Matching is case-insensitive; a name alone is enough, since a refusal on a
+    namesake is the safe mistake.
+    """
+    ids = list(deviation_ids)
+    emails, names = identities(user)
+    if not ids or not (emails or names):
+        return {}
+
+    def by(prefix: str) -> Q:
+        q = Q(**{f"{prefix}_email_lc__in": emails}) if emails else Q(pk__in=[])
+        if names:
+            q |= Q(**{f"{prefix}_name_lc__in": names})
+        return q
+
+    rows = (
+        Deviation.objects.filter(pk__in=ids)
+        .annotate(
+            intro_email_lc=Lower("introduced_commit__author_email"),
+            intro_name_lc=Lower("introduced_commit__author_name"),
+            changed_email_lc=Lower("changed_commit__author_email"),
+            changed_name_lc=Lower("changed_commit__author_name"),
+        )
+        .filter(by("intro") | by("changed"))
+        .values_list(
+            "pk",
+            "introduced_commit__sha",
+            "intro_email_lc",
+            "intro_name_lc",
+            "changed_commit__sha",
+        )
+    )
+    found = {}
+    for pk, intro_sha, intro_email, intro_name, changed_sha in rows:
+        if intro_email in emails or intro_name in names:
+            found[pk] = f"introduced in your commit {intro_sha[:12]}"
+        else:
+            found[pk] = f"last changed in your commit {changed_sha[:12]}"
+    return found
+
+
+# --- notes and identities ---------------------------------------------------------------
+
+
+def note_refusal(user: Any, deviation: Deviation) -> str | None:
+    """Reviewers and the deviation's authors write justification notes."""
+    if not can_view(user):
+        return "You do not have access to azldrift."
+    if deviation.removed:
+        return "This deviation is no longer in the config; notes are closed."
+    if can_review(user) or deviation.pk in authored(user, [deviation.pk]):
+        return None
+    return "Only reviewers and the deviation's authors write justification notes."
+
+
+def can_add_note(user: Any, deviation: Deviation) -> bool:
+    return note_refusal(user, deviation) is None
+
+
+def can_link_identity(user: Any) -> bool:
+    """Only admins link identities: a user who could unlink their own could dodge four eyes."""
+    return can_manage_users(user)

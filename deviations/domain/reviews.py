@@ -1,0 +1,464 @@
+"""Review decisions, bound to the exact content and effect decided on.
+
+A decision (approve, request changes, reject) is a `Review` row carrying the
+deviation's fingerprint (its normalised content) and effect hash (its own
+rendered diff at the pinned upstream commit, with the diff text itself) at
+that moment.  When the config re-import changes the fingerprint or a sync
+changes the effect, `lapse_changed()` turns the decision stale, with an
+audit event saying why; `changes_since_decision()` shows a reviewer exactly
+what moved since.
+
+Every function here changes state and its audit events in one transaction,
+and checks permissions itself (deviations.domain.permissions), so the HTML views,
+the API and commands share the same rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from deviations.domain import audit, permissions
+from deviations.models import (
+    Decision,
+    Deviation,
+    DeviationVersion,
+    OverlayResult,
+    Review,
+    ReviewState,
+)
+
+# States that rest on a decision, and so can lapse.
+DECIDED = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED)
+# States a reviewer still has to look at.
+OPEN = (ReviewState.NEEDS_REVIEW, ReviewState.STALE)
+MAX_COMMENT = 10_000
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be recorded; `field` names the input at fault, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ContentChanged(ReviewError):
+    """The deviation changed between the reviewer reading it and deciding."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The content and effect a reviewer was shown (from hidden form fields)."""
+
+    fingerprint: str
+    effect_hash: str
+
+
+def current_effect(deviation: Deviation) -> str:
+    """The deviation's own rendered diff at the pinned upstream commit ("" before a sync)."""
+    diff = (
+        OverlayResult.objects.filter(deviation=deviation, target=OverlayResult.Target.PIN)
+        .values_list("diff", flat=True)
+        .first()
+    )
+    return diff or ""
+
+
+def seen_now(deviation: Deviation) -> Seen:
+    return Seen(deviation.fingerprint, deviation.effect_hash)
+
+
+def _clean_comment(decision: str, comment: str) -> str:
+    comment = (comment or "").strip()
+    if decision not in Decision.values:
+        raise ReviewError(f"unknown decision {decision!r}", field="decision")
+    if decision != Decision.APPROVED and not comment:
+        raise ReviewError(
+            "Say why: a comment is required to request changes or reject.", field="comment"
+        )
+    if len(comment) > MAX_COMMENT:
+        raise ReviewError(f"The comment is longer than {MAX_COMMENT} characters.", field="comment")
+    return comment
+
+
+def _check_seen(deviation: Deviation, seen: Seen | None) -> None:
+    if seen is not None and seen != seen_now(deviation):
+        raise ContentChanged(
+            f"{deviation} changed while you were reviewing it "
+            "(a re-import or a sync); read it again and decide on what it is now."
+        )
+
+
+def _locked(ids: Sequence[int]) -> list[Deviation]:
+    # Lock in primary-key order, so two bulk reviews cannot deadlock.
+    return list(
+        Deviation.objects.select_for_update(of=("self",))
+        .select_related("component", "current_version")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _draft(deviation: Deviation, review: Review, old_state: str) -> audit.Draft:
+    version = deviation.current_version
+    return audit.Draft(
+        action=f"review.{review.decision}",
+        **audit.describe(deviation),
+        component_name=deviation.component.name,
+        before={"review_state": old_state},
+        after={
+            "review_state": review.decision,
+            "review": review.pk,
+            "comment": review.comment,
+            "version": version.number if version else None,
+            "fingerprint": review.fingerprint,
+            "effect_hash": review.effect_hash,
+        },
+    )
+
+
+def _effects(ids: Iterable[int]) -> dict[int, str]:
+    return dict(
+        OverlayResult.objects.filter(
+            deviation_id__in=list(ids), target=OverlayResult.Target.PIN
+        ).values_list("deviation_id", "diff")
+    )
+
+
+def _review(
+    deviation: Deviation,
+    user: Any,
+    decision: str,
+    comment: str,
+    now: Any,
+    effect_diff: str | None = None,
+) -> Review:
+    if deviation.current_version_id is None:
+        raise ReviewError(f"{deviation} has no recorded content to decide on.")
+    return Review(
+        deviation=deviation,
+        version_id=deviation.current_version_id,
+        decision=decision,
+        comment=comment,
+        reviewer=user,
+        fingerprint=deviation.fingerprint,
+        effect_hash=deviation.effect_hash,
+        effect_diff=current_effect(deviation) if effect_diff is None else effect_diff,
+        created_at=now,
+    )
+
+
+def decide(
+    actor: audit.Actor,
+    deviation: Deviation | int,
+    decision: str,
+    comment: str = "",
+    *,
+    seen: Seen | None = None,
+) -> Review:
+    """Record one decision by `actor.user` on `deviation`.
+
+    `seen` is what the reviewer was shown; if the deviation has changed since,
+    `ContentChanged` is raised and nothing is written.  Raises
+    PermissionDenied (no reviewer role, four eyes) or ReviewError.
+    """
+    comment = _clean_comment(decision, comment)
+    user = actor.user
+    pk = deviation if isinstance(deviation, int) else deviation.pk
+    with transaction.atomic():
+        found = _locked([pk])
+        if not found:
+            raise ReviewError(f"deviation #{pk} does not exist")
+        dev = found[0]
+        permissions.require(permissions.decision_refusal(user, dev, decision))
+        _check_seen(dev, seen)
+        now = timezone.now()
+        review = _review(dev, user, decision, comment, now)
+        review.save()
+        old_state = dev.review_state
+        Deviation.objects.filter(pk=dev.pk).update(
+            review_state=decision, review_state_changed_at=now
+        )
+        dev.review_state, dev.review_state_changed_at = decision, now
+        audit.record_many(actor, [_draft(dev, review, old_state)])
+    return review
+
+
+@dataclass(frozen=True)
+class Refused:
+    deviation_id: int
+    label: str
+    reason: str
+
+
+@dataclass
+class BulkOutcome:
+    approved: list[Review]
+    refused: list[Refused]
+
+
+def _bulk_refusal(dev: Deviation, basic: str | None, four_eyes: str | None) -> str | None:
+    if basic or four_eyes:
+        return basic or four_eyes
+    if dev.review_state == ReviewState.APPROVED:
+        return "Already approved."
+    if dev.current_version_id is None:
+        return "It has no recorded content to decide on."
+    return None
+
+
+def bulk_preview(user: Any, deviation_ids: Iterable[int]) -> list[tuple[Deviation, str | None]]:
+    """For the confirmation page: each selected deviation and why it would be refused, or None."""
+    ids = list(dict.fromkeys(int(i) for i in deviation_ids))
+    devs = list(
+        Deviation.objects.select_related("component", "current_version")
+        .filter(pk__in=ids)
+        .order_by("component__name", "position")
+    )
+    four_eyes = permissions.approval_refusals(user, devs)
+    return [
+        (
+            dev,
+            _bulk_refusal(dev, permissions.review_refusal(user, dev), four_eyes.get(dev.pk)),
+        )
+        for dev in devs
+    ]
+
+
+def approve_many(
+    actor: audit.Actor, selection: dict[int, Seen | None], comment: str = ""
+) -> BulkOutcome:
+    """Approve a selection in one transaction: one Review and one event per deviation.
+
+    Each deviation is checked on its own (role, four eyes, still the content
+    the reviewer confirmed); the ones refused are returned with the reason and
+    left untouched, the others approved.
+    """
+    comment = _clean_comment(Decision.APPROVED, comment)
+    user = actor.user
+    permissions.require(permissions.can_review(user), "Only reviewers record review decisions.")
+    with transaction.atomic():
+        devs = _locked(list(selection))
+        four_eyes = permissions.approval_refusals(user, devs)
+        effects = _effects(d.pk for d in devs)
+        now = timezone.now()
+        approved: list[tuple[Deviation, Review]] = []
+        refused = [
+            Refused(pk, f"deviation #{pk}", "It does not exist.")
+            for pk in sorted(set(selection) - {d.pk for d in devs})
+        ]
+        for dev in devs:
+            seen = selection.get(dev.pk)
+            reason = _bulk_refusal(
+                dev, permissions.review_refusal(user, dev), four_eyes.get(dev.pk)
+            )
+            if reason is None and seen is not None and seen != seen_now(dev):
+                reason = "It changed after you confirmed (a re-import or a sync); review it again."
+            if reason:
+                refused.append(Refused(dev.pk, str(dev), reason))
+                continue
+            review = _review(dev, user, Decision.APPROVED, comment, now, effects.get(dev.pk) or "")
+            approved.append((dev, review))
+        reviews = Review.objects.bulk_create([review for _, review in approved])
+        drafts = []
+        for (dev, _), review in zip(approved, reviews, strict=True):
+            drafts.append(_draft(dev, review, dev.review_state))
+            dev.review_state, dev.review_state_changed_at = Decision.APPROVED, now
+        Deviation.objects.filter(pk__in=[dev.pk for dev, _ in approved]).update(
+            review_state=Decision.APPROVED, review_state_changed_at=now
+        )
+        audit.record_many(actor, drafts)
+    return BulkOutcome(approved=reviews, refused=refused)
+
+
+# --- staleness -------------------------------------------------------------------------
+
+
+def last_reviews(deviation_ids: Iterable[int]) -> dict[int, Review]:
+    """The latest review of each deviation that has one."""
+    latest: dict[int, Review] = {}
+    ids = list(deviation_ids)
+    for start in range(0, len(ids), 2000):
+        rows = (
+            Review.objects.filter(deviation_id__in=ids[start : start + 2000])
+            .select_related("reviewer", "version")
+            .order_by("deviation_id", "-created_at", "-pk")
+        )
+        for review in rows:
+            latest.setdefault(review.deviation_id, review)
+    return latest
+
+
+def decided_label(review: Review) -> str:
+    """ "approved", "changes requested", "rejected" (the state the decision put it in)."""
+    return ReviewState(review.decision).label
+
+
+def _lapse_reason(review: Review, dev: Deviation, cause: str) -> str:
+    what = []
+    if review.fingerprint != dev.fingerprint:
+        what.append("its content changed")
+    if review.effect_hash != dev.effect_hash:
+        what.append("its rendered effect at the pinned upstream commit changed")
+    decided = f"{decided_label(review)} by {review.reviewer.get_username()}"
+    return f"{' and '.join(what).capitalize()} ({cause}) after it was decided ({decided})."
+
+
+def lapse_changed(
+    actor: audit.Actor, deviations: Iterable[Deviation | int], *, cause: str
+) -> list[Deviation]:
+    """Turn decided deviations whose content or effect moved since their decision stale.
+
+    The one staleness rule, shared by the importer (a re-import changed the
+    fingerprint) and the sync (the effect hash changed).  Call it inside the
+    caller's transaction, after saving the new fingerprint / effect hash, with
+    the deviations it touched; `cause` says what did it ("import #3", "sync
+    #7").  Deviations still bound to their decision, or never decided, are
+    left alone.  Returns the ones that went stale; each gets a
+    `review.lapsed` event whose `after.reason` says why.
+    """
+    ids = [d if isinstance(d, int) else d.pk for d in deviations]
+    if not ids:
+        return []
+    decided = []
+    for start in range(0, len(ids), 2000):
+        decided += list(
+            Deviation.objects.select_related("component")
+            .filter(pk__in=ids[start : start + 2000], review_state__in=DECIDED)
+            .order_by("pk")
+        )
+    if not decided:
+        return []
+    latest = last_reviews(d.pk for d in decided)
+    now = timezone.now()
+    stale, drafts = [], []
+    for dev in decided:
+        review = latest.get(dev.pk)
+        if review is None:
+            continue  # a decided state without a review: not ours to judge
+        if (review.fingerprint, review.effect_hash) == (dev.fingerprint, dev.effect_hash):
+            continue
+        drafts.append(
+            audit.Draft(
+                action="review.lapsed",
+                **audit.describe(dev),
+                component_name=dev.component.name,
+                before={
+                    "review_state": dev.review_state,
+                    "review": review.pk,
+                    "fingerprint": review.fingerprint,
+                    "effect_hash": review.effect_hash,
+                },
+                after={
+                    "review_state": ReviewState.STALE,
+                    "fingerprint": dev.fingerprint,
+                    "effect_hash": dev.effect_hash,
+                    "reason": _lapse_reason(review, dev, cause),
+                },
+            )
+        )
+        dev.review_state, dev.review_state_changed_at = ReviewState.STALE, now
+        stale.append(dev)
+    if stale:
+        Deviation.objects.filter(pk__in=[d.pk for d in stale]).update(
+            review_state=ReviewState.STALE, review_state_changed_at=now
+        )
+        audit.record_many(actor, drafts)
+    return stale
+
+
+# --- what changed since the last decision ----------------------------------------------------
+
+
+def _content_text(version: DeviationVersion | None) -> list[str]:
+    if version is None:
+        return []
+    shown = {
+        "content": version.content,
+        "description": version.description,
+        "metadata": version.metadata,
+        "comment": version.comment,
+        "reason": version.reason,
+    }
+    text = json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False)
+    return [line + "\n" for line in text.splitlines()]
+
+
+def _unified(old: list[str], new: list[str], old_label: str, new_label: str) -> str:
+    return "".join(difflib.unified_diff(old, new, old_label, new_label, n=3))
+
+
+@dataclass
+class SinceDecision:
+    """The difference between what was decided on and what is there now."""
+
+    review: Review
+    content_changed: bool
+    effect_changed: bool
+    content_diff: str  # unified diff of the content and justification, decided -> now
+    effect_diff: str  # unified diff of the rendered effect (a diff of diffs), decided -> now
+
+    @property
+    def changed(self) -> bool:
+        return self.content_changed or self.effect_changed
+
+    @property
+    def decided_as(self) -> str:
+        return decided_label(self.review)
+
+
+def changes_since_decision(
+    deviation: Deviation,
+    *,
+    reviews: Sequence[Review] | None = None,
+    effect: str | None = None,
+) -> SinceDecision | None:
+    """What changed since the last decision on `deviation` (None if never decided).
+
+    Pages that already hold the deviation's reviews (newest first, with
+    reviewer and version) and its current effect diff pass them in, which
+    spares the queries.
+    """
+    if reviews is None:
+        review = last_reviews([deviation.pk]).get(deviation.pk)
+    else:
+        review = reviews[0] if reviews else None
+    if review is None:
+        return None
+    current = deviation.current_version
+    old_label = (
+        f"decided: v{review.version.number}, {decided_label(review)} by "
+        f"{review.reviewer.get_username()} {review.created_at:%Y-%m-%d %H:%M} UTC"
+    )
+    now_label = f"now: v{current.number}" if current else "now"
+    content_changed = review.fingerprint != deviation.fingerprint
+    effect_changed = review.effect_hash != deviation.effect_hash
+    content_diff = ""
+    if content_changed or (current and current.pk != review.version_id):
+        content_diff = _unified(
+            _content_text(review.version), _content_text(current), old_label, now_label
+        )
+    effect_diff = ""
+    if effect_changed:
+        effect_diff = _unified(
+            review.effect_diff.splitlines(keepends=True),
+            (current_effect(deviation) if effect is None else effect).splitlines(keepends=True),
+            "effect decided on",
+            "effect now",
+        )
+    return SinceDecision(review, content_changed, effect_changed, content_diff, effect_diff)
+
+
+def history(deviation: Deviation) -> list[Review]:
+    return list(
+        Review.objects.filter(deviation=deviation)
+        .select_related("reviewer", "version")
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,263 @@
+"""Selecting an export's rows, streaming them as CSV in one snapshot, and its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from psycopg import IsolationLevel
+from psycopg.sql import SQL
+
+from deviations.domain import audit
+from deviations.reads.exports.cells import ExportError
+from deviations.reads.exports.datasets import Dataset, dataset
+
+CHUNK = 2000
+
+
+@dataclass
+class Selection:
+    """The rows of one export: the filtered queryset and the filters that chose them."""
+
+    dataset: Dataset
+    queryset: QuerySet
+    filters: dict[str, str]
+
+
+def select(name: str, params: Mapping[str, Any]) -> Selection:
+    """The rows the list page would show for `params` (its query string), in its order.
+
+    Raises ExportError naming each invalid filter (unknown parameters are
+    ignored, as on the page).
+    """
+    ds = dataset(name)
+    filterset = ds.filterset(params, queryset=ds.base())
+    if not filterset.is_valid():
+        errors = {field: [str(e) for e in errs] for field, errs in filterset.errors.items()}
+        shown = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in errors.items())
+        raise ExportError(f"invalid filter for the {name} export: {shown}", errors)
+    used = {key: str(params.get(key)) for key in filterset.filters if params.get(key)}
+    rows = filterset.qs
+    if ds.order is not None:
+        rows = ds.order(rows, params.get("sort"))
+    return Selection(ds, rows, used)
+
+
+def filename(name: str, now: dt.datetime | None = None) -> str:
+    """`azldrift-<dataset>-<YYYY-MM-DD>.csv` (the export date in UTC)."""
+    day = (now or timezone.now()).astimezone(dt.UTC).date()
+    return f"azldrift-{name}-{day.isoformat()}.csv"
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Where an export's queries run: its rows, the per-chunk reads of the datasets
+    (`fetch`), and the odd single row read again cell by cell.
+
+    This one runs everything on the Django connection, rows from a chunked cursor
+    (server-side on PostgreSQL): SQLite, where the open read statement holds the
+    snapshot for every query made while it runs, and a caller's own transaction (a
+    test, a shell), which is the snapshot then.
+    """
+
+    def __init__(self, alias: str) -> None:
+        self.db = connections[alias]
+
+    def rows(self, sql: str, params: Any, size: int) -> Iterator[list[tuple]]:
+        with self.db.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(size):
+                yield chunk
+
+    def fetch(self, sql: str, params: list[Any]) -> list[tuple]:
+        with self.db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+class _SharedSnapshot(_Reader):
+    """PostgreSQL: the rows streamed on the Django connection, the other reads on a second
+    connection that shares its snapshot (`pg_export_snapshot()`, as pg_dump's parallel
+    workers do).
+
+    A server-side cursor makes the server wait for each FETCH, so its work and Python's
+    took turns; streamed (libpq's chunked rows mode) the server goes on producing rows
+    while Python formats the last ones, and the other reads no longer need the busy
+    connection.  Both transactions are REPEATABLE READ, READ ONLY on one snapshot, so
+    everything the export reads is still one consistent state.
+    """
+
+    def __init__(self, alias: str, side: Any) -> None:
+        super().__init__(alias)
+        self.side = side
+
+    def rows(self, sql: str, params: Any, size: int) -> Iterator[list[tuple]]:
+        cursor = self.db.connection.cursor()
+        try:
+            rows = cursor.stream(sql, params, size=size)
+            while chunk := list(islice(rows, size)):
+                yield chunk
+        finally:
+            cursor.close()  # stopped early: psycopg ends the query, the connection is free
+
+    def fetch(self, sql: str, params: list[Any]) -> list[tuple]:
+        with self.side.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+@contextmanager
+def _snapshot(alias: str) -> Iterator[_Reader]:
+    """One consistent read of everything the export touches (see the module docstring)."""
+    db = connections[alias]
+    if db.vendor != "postgresql" or db.in_atomic_block:
+        yield _Reader(alias)
+        return
+    with transaction.atomic(using=alias):
+        with db.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        # A connection of its own, set up as Django sets up its connections (time zone).
+        side = db.get_new_connection(db.get_connection_params())
+        try:
+            side.isolation_level = IsolationLevel.REPEATABLE_READ
+            side.read_only = True
+            side.execute(SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
+            yield _SharedSnapshot(alias, side)
+        finally:
+            side.close()
+
+
+@dataclass
+class Progress:
+    rows: int = 0
+    complete: bool = False
+
+
+def csv_chunks(selection: Selection, progress: Progress, chunk_size: int = CHUNK) -> Iterator[str]:
+    """The CSV text in pieces of about `chunk_size` rows; `progress.rows` counts data rows."""
+    ds = selection.dataset
+    layout = ds.layout
+    yield layout.header
+    with _snapshot(selection.queryset.db) as reader:
+        values = ("pk", layout.text, *ds.values)
+        for chunk in _chunks(reader, selection.queryset, values, chunk_size):
+            lines = []
+            for row, cells in zip(chunk, ds.cells(chunk, reader.fetch), strict=True):
+                runs = layout.split(row[1])
+                if runs is None:  # a cell holds a separator character: read it cell by cell
+                    runs = layout.cells(_sql_cells(reader, selection, row[0]))
+                lines.append(layout.template.format(*runs, *cells))
+            progress.rows += len(chunk)
+            yield "".join(lines)
+    progress.complete = True
+
+
+def _sql(queryset: QuerySet, values: tuple[Any, ...]) -> tuple[str, Any] | None:
+    """The SQL Django compiles for `queryset.values_list(*values)`, None if it selects nothing."""
+    rows = queryset.prefetch_related(None).values_list(*values)
+    try:
+        return rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
+def _sql_cells(reader: _Reader, selection: Selection, pk: Any) -> tuple[str, ...]:
+    """One row's SQL cells as separate values (in the export's snapshot)."""
+    compiled = _sql(selection.queryset.order_by().filter(pk=pk), selection.dataset.layout.sql)
+    assert compiled is not None  # a row of this very selection
+    (row,) = reader.fetch(*compiled)
+    return row
+
+
+def _chunks(
+    reader: _Reader, queryset: QuerySet, values: tuple[Any, ...], size: int
+) -> Iterator[list[tuple]]:
+    """The queryset's rows as the driver returns them, `size` at a time.
+
+    The SQL is the one Django compiles for `queryset.values_list(*values)` --
+    the FilterSet's filters and order, exactly -- without the ORM's per-row
+    conversions.
+    """
+    compiled = _sql(queryset, values)
+    if compiled is None:
+        return
+    width = len(values)
+    for chunk in reader.rows(*compiled, size):
+        if len(chunk[0]) != width:  # columns the ORDER BY needed, after ours
+            chunk = [row[:width] for row in chunk]
+        yield chunk
+
+
+def _record(actor: audit.Actor, selection: Selection, name: str, progress: Progress) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor,
+            f"export.{selection.dataset.name}",
+            object_type="export",
+            object_id=selection.dataset.name,
+            object_repr=f"{selection.dataset.title} CSV ({progress.rows} rows)",
+            after={
+                "dataset": selection.dataset.name,
+                "format": "csv",
+                "file": name,
+                "filters": selection.filters,
+                "rows": progress.rows,
+                "complete": progress.complete,
+            },
+        )
+
+
+def stream(
+    actor: audit.Actor,
+    selection: Selection,
+    name: str,
+    chunk_size: int = CHUNK,
+    progress: Progress | None = None,
+) -> Iterator[bytes]:
+    """The export as UTF-8 bytes; records its audit event when the stream ends, however."""
+    progress = progress or Progress()
+    # closing(): the read snapshot must end before the event is written, also when the
+    # client goes away mid-download (GeneratorExit here leaves the inner generator open).
+    try:
+        with closing(csv_chunks(selection, progress, chunk_size)) as chunks:
+            for text in chunks:
+                yield text.encode()
+    finally:
+        _record(actor, selection, name, progress)
+
+
+def response(actor: audit.Actor, name: str, params: Mapping[str, Any]) -> StreamingHttpResponse:
+    """A streamed download of export `name` filtered by `params` (raises ExportError)."""
+    selection = select(name, params)
+    file = filename(name)
+    out = StreamingHttpResponse(
+        stream(actor, selection, file), content_type="text/csv; charset=utf-8; header=present"
+    )
+    out["Content-Disposition"] = f'attachment; filename="{file}"'
+    out["Cache-Control"] = "no-store"
+    out["X-Content-Type-Options"] = "nosniff"
+    return out
+
+
+def write(actor: audit.Actor, name: str, params: Mapping[str, Any], out: Any) -> int:
+    """Write export `name` to the binary file `out`; the number of data rows."""
+    selection = select(name, params)
+    progress = Progress()
+    file = getattr(out, "name", "") or filename(name)
+    with closing(stream(actor, selection, file, progress=progress)) as pieces:
+        for data in pieces:
+            out.write(data)
+    return progress.rows

@@ -1,0 +1,415 @@
+"""Read models for the pages (and the API and exports): one function per question.
+
+Each function issues a fixed number of queries, whatever the number of rows,
+so the pages stay fast at full size (7,583 components, ~8,000 deviations).
+Big text columns (rendered diffs) are loaded only where they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from deviations.domain.reviews import OPEN
+from deviations.models import (
+    AuditChainHead,
+    AuditEvent,
+    Component,
+    ComponentSync,
+    ConfigCommit,
+    Deviation,
+    DeviationKind,
+    DeviationVersion,
+    DriftCommit,
+    ImportRun,
+    JustificationNote,
+    NoteVersion,
+    OverlayResult,
+    Review,
+    ReviewState,
+    SyncRun,
+    SyncRunIssue,
+    Verdict,
+)
+from deviations.reads.filters import BEHIND_RANGES, behind_q
+
+# Columns of ComponentSync that lists never show (large text).
+_SYNC_HEAVY = ("sync__rendered_diff",)
+# How much of a long history a detail page shows before linking to the full list.
+TRAIL_LIMIT = 25
+DRIFT_LIMIT = 200
+_COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
+
+
+# --- lists -----------------------------------------------------------------
+
+
+def component_rows() -> QuerySet[Component]:
+    """Components with their sync state and current deviations' kinds/states (2 queries)."""
+    # Explicit order: the model's default (component__name) would join components again.
+    current = (
+        Deviation.objects.filter(removed=False)
+        .only("id", "component_id", "kind", "review_state", "position")
+        .order_by("position")
+    )
+    return (
+        Component.objects.select_related("sync")
+        .defer(*_SYNC_HEAVY)
+        .prefetch_related(Prefetch("deviations", queryset=current, to_attr="current_deviations"))
+    )
+
+
+@dataclass
+class RowSummary:
+    kinds: list[tuple[str, str, int]]  # (kind, label, count)
+    needs_review: int
+    approved: int
+
+
+def summarize_rows(components: Iterable[Component]) -> None:
+    """Attach `row_summary` to each component of a page (no queries: uses the prefetch)."""
+    labels = dict(DeviationKind.choices)
+    for component in components:
+        deviations = getattr(component, "current_deviations", [])
+        kinds = Counter(d.kind for d in deviations)
+        states = Counter(d.review_state for d in deviations)
+        component.row_summary = RowSummary(
+            kinds=[(kind, labels.get(kind, kind), n) for kind, n in sorted(kinds.items())],
+            needs_review=states[ReviewState.NEEDS_REVIEW] + states[ReviewState.STALE],
+            approved=states[ReviewState.APPROVED],
+        )
+
+
+def deviation_rows() -> QuerySet[Deviation]:
+    return Deviation.objects.select_related(
+        "component", "introduced_commit", "changed_commit"
+    ).defer("obsolete_reason")
+
+
+def queue_rows() -> QuerySet[Deviation]:
+    """The review queue: open deviations, each with the moment it started waiting."""
+    return (
+        deviation_rows()
+        .filter(review_state__in=OPEN)
+        .annotate(waiting_since=Coalesce("review_state_changed_at", "created_at"))
+    )
+
+
+def queue_order(rows: QuerySet[Deviation], sort: str | None) -> QuerySet[Deviation]:
+    """Oldest first (waiting longest for a decision), unless the filters chose a sort."""
+    return rows if sort else rows.order_by(F("waiting_since").asc(), "id")
+
+
+def audit_rows() -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.select_related("actor")
+
+
+def audit_list_rows() -> QuerySet[AuditEvent]:
+    """What event tables show; before/after (large JSON) are on each event's own page."""
+    return AuditEvent.objects.defer("before", "after")
+
+
+def audit_event(seq: int) -> AuditEvent:
+    event = audit_rows().filter(seq=seq).first()
+    if event is None:
+        raise Http404(f"no audit event #{seq}")
+    return event
+
+
+def review_rows() -> QuerySet[Review]:
+    """The review history: every decision with its deviation, reviewer and version."""
+    return Review.objects.select_related("deviation__component", "reviewer", "version").defer(
+        "effect_diff"
+    )
+
+
+# --- overview --------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    components: dict[str, int]
+    deviations_total: int
+    by_kind: list[tuple[str, str, int]]  # (kind, label, count)
+    by_category: list[tuple[str, int]]
+    by_upstream_status: list[tuple[str, int]]
+    by_review_state: list[tuple[str, str, int]]
+    drift: dict[str, int]
+    behind_buckets: list[tuple[str, str, int]]  # (bucket key, label, components)
+    failing_at_tip: list[Deviation]
+    obsolete: list[Deviation]
+    verdicts: dict[str, int]
+    last_sync: SyncRun | None
+    last_sync_issues: list[SyncRunIssue]
+    last_import: ImportRun | None
+
+
+# The overview's totals are a function of the records, and every change to them is an
+# audit event in the same transaction (import, sync, reviews), so the chain head (seq and
+# hash) identifies them; the timeout bounds staleness from anything written outside that rule.
+OVERVIEW_CACHE_SECONDS = 300
+
+
+def overview() -> Overview:
+    """Totals and drift at a glance, plus the latest sync and import (read live).
+
+    Cold: 12 queries, each one aggregate or a short list; warm: 4 (totals cached per
+    audit chain head).
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
+    key = "azldrift:overview:{}:{}".format(*head)
+    totals = cache.get(key)
+    if totals is None:
+        totals = _record_totals()
+        cache.set(key, totals, OVERVIEW_CACHE_SECONDS)
+    last_sync = SyncRun.objects.order_by("-created_at").first()
+    issues = list(last_sync.issues.order_by("component_name")[:10]) if last_sync else []
+    return Overview(
+        **totals,
+        last_sync=last_sync,
+        last_sync_issues=issues,
+        last_import=ImportRun.objects.select_related("commit").order_by("-started_at").first(),
+    )
+
+
+def _record_totals() -> dict[str, Any]:
+    """Counts of components, deviations, overlays, reviews and drift (8 queries)."""
+    live = Q(removed=False)
+    components = Component.objects.filter(live).aggregate(
+        total=Count("id"),
+        customized=Count("id", filter=Q(deviation_count__gt=0)),
+        local=Count("id", filter=Q(spec_type="local")),
+    )
+    deviations = Deviation.objects.filter(live)
+    kind_labels = dict(DeviationKind.choices)
+    by_kind = sorted(
+        (
+            (row["kind"], kind_labels.get(row["kind"], row["kind"]), row["n"])
+            for row in deviations.values("kind").annotate(n=Count("id")).order_by()
+        ),
+        key=lambda item: (-item[2], item[0]),
+    )
+    categories: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    for row in (
+        deviations.filter(kind=DeviationKind.OVERLAY)
+        .values("category", "upstream_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        categories[row["category"] or "(none)"] += row["n"]
+        statuses[row["upstream_status"] or "(none)"] += row["n"]
+    state_counts = dict(deviations.values_list("review_state").annotate(n=Count("id")).order_by())
+    by_review_state = [
+        (state, label, state_counts.get(state, 0)) for state, label in ReviewState.choices
+    ]
+    verdicts = deviations.aggregate(
+        failing_at_pin=Count("id", filter=Q(verdict_at_pin=Verdict.FAILED)),
+        failing_at_tip=Count("id", filter=Q(verdict_at_tip=Verdict.FAILED)),
+        noop_at_tip=Count("id", filter=Q(verdict_at_tip=Verdict.NOOP)),
+        obsolete=Count("id", filter=Q(obsolete=True)),
+    )
+    bucket_counts = {
+        f"bucket_{key}": Count("component_id", filter=behind_q(key, prefix=""))
+        for key in BEHIND_RANGES
+    }
+    drift = ComponentSync.objects.filter(component__removed=False).aggregate(
+        synced=Count("component_id"),
+        behind=Count("component_id", filter=Q(commits_behind__gte=1)),
+        total_behind=Sum("commits_behind", default=0),
+        max_behind=Max("commits_behind", default=0),
+        errors=Count("component_id", filter=~Q(error_kind="")),
+        rebase_risk=Count("component_id", filter=Q(failing_at_tip__gt=0)),
+        obsolete_components=Count("component_id", filter=Q(obsolete_count__gt=0)),
+        **bucket_counts,
+    )
+    behind_buckets = [
+        (key, label, drift.pop(f"bucket_{key}")) for key, (label, _, _) in BEHIND_RANGES.items()
+    ]
+    failing_at_tip = list(
+        deviations.filter(verdict_at_tip=Verdict.FAILED)
+        .select_related("component")
+        .order_by("component__name", "position")[:10]
+    )
+    obsolete = list(
+        deviations.filter(obsolete=True)
+        .select_related("component")
+        .order_by("component__name", "position")[:10]
+    )
+    return dict(
+        components=components,
+        deviations_total=sum(n for _, _, n in by_kind),
+        by_kind=by_kind,
+        by_category=categories.most_common(),
+        by_upstream_status=statuses.most_common(),
+        by_review_state=by_review_state,
+        drift=drift,
+        behind_buckets=behind_buckets,
+        failing_at_tip=failing_at_tip,
+        obsolete=obsolete,
+        verdicts=verdicts,
+    )
+
+
+# --- one component ---------------------------------------------------------
+
+
+@dataclass
+class ComponentPage:
+    component: Component
+    sync: ComponentSync | None
+    deviations: list[Deviation]
+    removed_deviations: list[Deviation]
+    drift_commits: list[DriftCommit]
+    drift_total: int
+    trail: list[AuditEvent]
+
+
+def _provenance(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
+    return queryset.select_related("current_version", "introduced_commit", "changed_commit")
+
+
+def component_page(name: str) -> ComponentPage:
+    """Everything the component page shows (6 queries)."""
+    component = Component.objects.filter(name=name).first()
+    if component is None:
+        raise Http404(f"no component named {name!r}")
+    sync = ComponentSync.objects.filter(component=component).select_related("run").first()
+    deviations = list(_provenance(component.deviations.order_by("removed", "position")))
+    results: dict[int, dict[str, OverlayResult]] = {}
+    for result in OverlayResult.objects.filter(deviation__component=component):
+        results.setdefault(result.deviation_id, {})[result.target] = result
+    for deviation in deviations:
+        deviation.result_at = results.get(deviation.pk, {})
+    drift = list(component.drift_commits.order_by("position")[: DRIFT_LIMIT + 1])
+    return ComponentPage(
+        component=component,
+        sync=sync,
+        deviations=[d for d in deviations if not d.removed],
+        removed_deviations=[d for d in deviations if d.removed],
+        drift_commits=drift[:DRIFT_LIMIT],
+        drift_total=(sync.commits_behind or 0) if sync else len(drift),
+        trail=list(
+            audit_list_rows().filter(component_name=component.name).order_by("-seq")[:TRAIL_LIMIT]
+        ),
+    )
+
+
+# --- one deviation ---------------------------------------------------------
+
+
+@dataclass
+class DeviationPage:
+    deviation: Deviation
+    sync: ComponentSync | None
+    versions: list[DeviationVersion]
+    results: dict[str, OverlayResult]
+    reviews: list[Review]
+    notes: list[JustificationNote]
+    trail: list[AuditEvent]
+
+
+def deviation_page(pk: int) -> DeviationPage:
+    """Everything the deviation page shows (8 queries)."""
+    deviation = _provenance(Deviation.objects.select_related("component")).filter(pk=pk).first()
+    if deviation is None:
+        raise Http404(f"no deviation #{pk}")
+    sync = (
+        ComponentSync.objects.filter(component_id=deviation.component_id)
+        .defer("rendered_diff")
+        .first()
+    )
+    versions = list(deviation.versions.select_related("commit", "import_run").order_by("-number"))
+    results = {r.target: r for r in deviation.results.all()}
+    reviews = list(deviation.reviews.select_related("reviewer", "version").order_by("-created_at"))
+    notes = list(
+        deviation.notes.select_related("author").prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=NoteVersion.objects.select_related("author").order_by("-number"),
+            )
+        )
+    )
+    trail = list(
+        audit_list_rows()
+        .filter(object_type="deviation", object_id=str(pk))
+        .order_by("-seq")[:TRAIL_LIMIT]
+    )
+    return DeviationPage(deviation, sync, versions, results, reviews, notes, trail)
+
+
+# --- one config commit -----------------------------------------------------
+
+
+def config_commit(sha: str) -> ConfigCommit:
+    """The commit with this full id, or the only one starting with this prefix (7+ hex)."""
+    sha = sha.lower()
+    if not _COMMIT_ID.fullmatch(sha):
+        raise Http404("a commit id is 7 to 40 hexadecimal digits")
+    commit = ConfigCommit.objects.filter(sha=sha).first()
+    if commit is None and len(sha) < 40:
+        matches = list(ConfigCommit.objects.filter(sha__startswith=sha)[:2])
+        commit = matches[0] if len(matches) == 1 else None
+    if commit is None:
+        raise Http404(f"no config commit {sha}")
+    return commit
+
+
+def introduced_in(commit: ConfigCommit) -> QuerySet[Deviation]:
+    return (
+        Deviation.objects.filter(introduced_commit=commit)
+        .select_related("component")
+        .order_by("component__name", "position")
+    )
+
+
+def changed_in(commit: ConfigCommit) -> QuerySet[Deviation]:
+    """Deviations whose latest change is this commit (and were introduced earlier)."""
+    return (
+        Deviation.objects.filter(changed_commit=commit)
+        .exclude(introduced_commit=commit)
+        .select_related("component", "introduced_commit")
+        .order_by("component__name", "position")
+    )
+
+
+def versions_recorded_at(commit: ConfigCommit) -> QuerySet[DeviationVersion]:
+    return (
+        DeviationVersion.objects.filter(commit=commit)
+        .select_related("deviation__component")
+        .order_by("deviation__component__name", "deviation__position", "number")
+    )
+
+
+# --- sync runs -------------------------------------------------------------
+
+
+def sync_runs() -> QuerySet[SyncRun]:
+    return SyncRun.objects.select_related("triggered_by").order_by("-created_at")
+
+
+def active_sync() -> SyncRun | None:
+    return (
+        SyncRun.objects.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING])
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def sync_run(pk: int) -> SyncRun:
+    run = SyncRun.objects.select_related("triggered_by").filter(pk=pk).first()
+    if run is None:
+        raise Http404(f"no sync run #{pk}")
+    return run
+
+
+def run_issues(run: SyncRun) -> QuerySet[SyncRunIssue]:
+    return run.issues.order_by("component_name", "id")

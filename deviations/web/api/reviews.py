@@ -1,0 +1,112 @@
+"""Review decisions: the history (`/api/reviews/`) and recording one on a deviation.
+
+`POST /api/deviations/{id}/reviews/` calls `reviews.decide`, which checks the
+reviewer role and four eyes (deviations.domain.permissions) exactly as the review
+page does.  Send the `fingerprint` and `effect_hash` you read (from
+`GET /api/deviations/{id}/`): if the deviation changed since, the decision is
+refused with 409 and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from deviations.domain import permissions, reviews
+from deviations.models import Decision, Review
+from deviations.reads import queries
+from deviations.reads.filters import ReviewFilter
+from deviations.web.api.base import (
+    ApiView,
+    Conflict,
+    ReadViewSet,
+    actor_for,
+    deviation_or_404,
+    field_error,
+    validated,
+    write_schema,
+)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    deviation = serializers.IntegerField(source="deviation_id", read_only=True)
+    component = serializers.CharField(source="deviation.component.name", read_only=True)
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "deviation",
+            "component",
+            "decision",
+            "comment",
+            "reviewer",
+            "version",
+            "fingerprint",
+            "effect_hash",
+            "created_at",
+        ]
+
+
+class ReviewViewSet(ReadViewSet):
+    """Every decision, newest first, filtered like the review history export."""
+
+    serializer_class = ReviewSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReviewFilter
+
+    def get_queryset(self):
+        return queries.review_rows()
+
+
+class DecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=reviews.MAX_COMMENT,
+        help_text="Required to request changes or reject.",
+    )
+    fingerprint = serializers.CharField(
+        required=False, max_length=64, help_text="The deviation's fingerprint you reviewed."
+    )
+    effect_hash = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The deviation's effect hash you reviewed (with `fingerprint`).",
+    )
+
+
+class DecisionView(ApiView):
+    """Record a review decision on one deviation (reviewers; four eyes apply)."""
+
+    @write_schema(
+        DecisionInput,
+        ReviewSerializer,
+        refused="not a reviewer, or four eyes",
+        missing="no such deviation",
+        conflict="the deviation changed since you read it",
+    )
+    def post(self, request, pk: int):
+        deviation = deviation_or_404(pk)
+        # The role first: a viewer is refused whatever they send.
+        permissions.require(permissions.review_refusal(request.user, deviation))
+        data = validated(DecisionInput, request)
+        seen = None
+        if "fingerprint" in data:
+            seen = reviews.Seen(data["fingerprint"], data.get("effect_hash", ""))
+        try:
+            review = reviews.decide(
+                actor_for(request), deviation, data["decision"], data["comment"], seen=seen
+            )
+        except reviews.ContentChanged as error:
+            raise Conflict(str(error)) from None
+        except reviews.ReviewError as error:
+            raise field_error(str(error), error.field) from None
+        review = queries.review_rows().get(pk=review.pk)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

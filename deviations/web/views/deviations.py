@@ -1,0 +1,20 @@
+"""The deviation list: every deviation, filterable like the API and the CSV export."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from deviations.reads import queries
+from deviations.reads.filters import DeviationFilter
+from deviations.web.views.pages import paginate, render_page
+
+PER_PAGE = 50
+
+
+@require_GET
+def deviation_list(request: HttpRequest) -> HttpResponse:
+    filterset = DeviationFilter(request.GET, queryset=queries.deviation_rows())
+    page = paginate(request, filterset.qs, PER_PAGE)
+    context = {"section": "deviations", "filter": filterset, "page": page}
+    return render_page(request, "deviations/list.html", context, fragments={"results": "results"})

@@ -1,0 +1,34 @@
+"""CSV downloads from the list pages: `/exports/<dataset>.csv?<the page's filters>`.
+
+Each list page (components, deviations, review queue, audit log) links here
+with its own query string, so the file holds exactly the rows the page
+shows (deviations.reads.exports selects them with the page's FilterSet).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from deviations.domain import audit, permissions
+from deviations.models import Origin
+from deviations.reads import exports
+
+
+@require_GET
+def export(request: HttpRequest, dataset: str) -> HttpResponse:
+    permissions.require(permissions.can_export(request.user), "You may not export the record.")
+    try:
+        return exports.response(
+            audit.Actor.for_user(request.user, Origin.WEB), dataset, request.GET
+        )
+    except exports.ExportError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
+
+# One route per dataset, named `export_<dataset>` (e.g. /exports/deviations.csv).
+urlpatterns = [
+    path(f"exports/{name}.csv", export, {"dataset": name}, name=f"export_{name}")
+    for name in exports.DATASETS
+]

@@ -1,0 +1,205 @@
+"""Review decisions on one deviation: the decision form, and what changed since the last one.
+
+GET shows the review page (the deviation's summary, what changed since the
+last decision, the form); POST records the decision.  The deviation page
+embeds the same panel (templates/deviations/_review.html).  Bulk approval
+from the queue: `bulk`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from deviations.domain import audit, notes, permissions, reviews
+from deviations.models import Decision, Deviation, Origin, OverlayResult, ReviewState
+from deviations.web.views.pages import render_page
+
+BULK_LIMIT = 500
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        required=False,
+        max_length=reviews.MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to request changes or reject.",
+    )
+    # What the reviewer was shown: the decision is refused if it changed meanwhile.
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    effect_hash = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+
+@dataclass
+class Panel:
+    """Everything the review panel shows for one user and deviation."""
+
+    deviation: Deviation
+    since: reviews.SinceDecision | None
+    can_review: bool
+    approval_refusal: str | None
+    note_refusal: str | None
+    form: DecisionForm | None
+
+
+def panel(
+    user: Any,
+    deviation: Deviation,
+    *,
+    past: list | None = None,
+    effect: str | None = None,
+    form: DecisionForm | None = None,
+) -> Panel:
+    """The panel's data; `past` (reviews, newest first) and `effect` spare queries."""
+    since = None
+    if past or (past is None and deviation.review_state != ReviewState.NEEDS_REVIEW):
+        since = reviews.changes_since_decision(deviation, reviews=past, effect=effect)
+    can_review = permissions.review_refusal(user, deviation) is None
+    refusal = permissions.approval_refusal(user, deviation) if can_review else None
+    if can_review and form is None:
+        form = DecisionForm(
+            initial={
+                "fingerprint": deviation.fingerprint,
+                "effect_hash": deviation.effect_hash,
+                "decision": None if refusal else Decision.APPROVED,
+            }
+        )
+    return Panel(
+        deviation=deviation,
+        since=since,
+        can_review=can_review,
+        approval_refusal=refusal,
+        note_refusal=permissions.note_refusal(user, deviation),
+        form=form,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page of one deviation; POST records a decision."""
+    deviation = get_object_or_404(
+        Deviation.objects.select_related("component", "current_version"), pk=pk
+    )
+    form, status = None, 200
+    if request.method == "POST":
+        permissions.require(permissions.review_refusal(request.user, deviation))
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                reviews.decide(
+                    audit.Actor.for_user(request.user, Origin.WEB),
+                    deviation,
+                    data["decision"],
+                    data["comment"],
+                    seen=reviews.Seen(data["fingerprint"], data["effect_hash"]),
+                )
+            except reviews.ContentChanged as error:
+                form.add_error(None, str(error))
+                status = 409
+                deviation.refresh_from_db()
+                form = _fresh_form(form, deviation)
+            except reviews.ReviewError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+                status = 400
+            else:
+                label = ReviewState(data["decision"]).label
+                messages.success(request, f"Recorded: {label}. {deviation}")
+                return redirect(reverse("deviation", args=[pk]) + "#review")
+        else:
+            status = 400
+    past = reviews.history(deviation)
+    results = {r.target: r for r in deviation.results.all()}
+    pin = results.get(OverlayResult.Target.PIN)
+    context = {
+        "section": "reviews",
+        "d": deviation,
+        "past": past,
+        "pin": pin,
+        "panel": panel(
+            request.user, deviation, past=past, effect=pin.diff if pin else "", form=form
+        ),
+        "notes_raw": notes.notes_of(deviation),
+    }
+    return render_page(request, "reviews/decide.html", context, status=status)
+
+
+def _fresh_form(old: DecisionForm, deviation: Deviation) -> DecisionForm:
+    """The same answers bound to what the deviation is now, keeping the errors shown."""
+    data = old.data.copy()
+    data["fingerprint"], data["effect_hash"] = deviation.fingerprint, deviation.effect_hash
+    form = DecisionForm(data)
+    form.is_valid()
+    for error in old.non_field_errors():
+        form.add_error(None, error)
+    return form
+
+
+# --- bulk approval -----------------------------------------------------------------------
+
+
+def _selection(values: list[str]) -> dict[int, reviews.Seen | None]:
+    """`d` values: "<pk>" (from the queue) or "<pk>:<fingerprint>:<effect hash>" (confirmed)."""
+    selection: dict[int, reviews.Seen | None] = {}
+    for value in values[:BULK_LIMIT]:
+        pk, _, rest = value.partition(":")
+        if not pk.isdigit():
+            continue
+        fingerprint, _, effect_hash = rest.partition(":")
+        selection[int(pk)] = reviews.Seen(fingerprint, effect_hash) if rest else None
+    return selection
+
+
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest) -> HttpResponse:
+    """GET: the one confirmation page for a selection; POST: approve it, each on its own."""
+    if request.method == "POST":
+        permissions.require(
+            permissions.can_review(request.user), "Only reviewers record review decisions."
+        )
+        selection = _selection(request.POST.getlist("d"))
+        if not selection:
+            messages.error(request, "Nothing was selected.")
+            return redirect("review_queue")
+        try:
+            outcome = reviews.approve_many(
+                audit.Actor.for_user(request.user, Origin.WEB),
+                selection,
+                request.POST.get("comment", ""),
+            )
+        except reviews.ReviewError as error:
+            messages.error(request, str(error))
+            return redirect("review_queue")
+        if outcome.approved:
+            n = len(outcome.approved)
+            messages.success(request, f"Approved {n} deviation{'s' if n != 1 else ''}.")
+        for refused in outcome.refused:
+            messages.warning(request, f"Not approved: {refused.label}: {refused.reason}")
+        return redirect(request.POST.get("next") or reverse("review_queue"))
+
+    selection = _selection(request.GET.getlist("d"))
+    rows = reviews.bulk_preview(request.user, selection)
+    context = {
+        "section": "reviews",
+        "rows": rows,
+        "approvable": [d for d, reason in rows if reason is None],
+        "can_review": permissions.can_review(request.user),
+        "next": _safe_next(request.GET.get("next", "")),
+        "truncated": len(request.GET.getlist("d")) > BULK_LIMIT,
+        "limit": BULK_LIMIT,
+    }
+    return render_page(request, "reviews/bulk.html", context)
+
+
+def _safe_next(url: str) -> str:
+    # Only back to the queue (with its filters), never elsewhere.
+    queue = reverse("review_queue")
+    return url if url.startswith(queue) and "//" not in url else queue

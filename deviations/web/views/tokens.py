@@ -1,0 +1,40 @@
+"""The API token page: see whether you have a token, get a new one (password asked again).
+
+A key is shown once, right after it is made; afterwards only its creation
+time.  Asking for your password again means a forgotten open session cannot
+be turned into a long-lived credential.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from deviations.domain import audit, tokens
+from deviations.models import Origin
+from deviations.web.views.pages import render_page
+
+
+class TokenForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+        help_text="Asked again before a new API credential is made.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    form, key, status = TokenForm(), None, 200
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
+            token = tokens.issue(audit.Actor.for_user(request.user, Origin.WEB), request.user)
+            key, form = token.key, TokenForm()
+        else:
+            if form.is_valid():
+                form.add_error("password", "That is not your password.")
+            status = 400
+    context = {"section": "api", "form": form, "key": key, "token": tokens.current(request.user)}
+    return render_page(request, "api/token.html", context, status=status)
