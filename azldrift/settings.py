@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     # Reading needs a role; deviations.web.access refuses an API view that drops this.
-    "DEFAULT_PERMISSION_CLASSES": ["deviations.web.api.permissions.CanView"],
+    "DEFAULT_PERMISSION_CLASSES": ["deviations.web.roles.CanView"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

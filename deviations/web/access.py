@@ -34,7 +34,7 @@ from django.utils.deprecation import MiddlewareMixin
 from rest_framework.views import APIView
 
 from deviations.domain import permissions
-from deviations.web.api.permissions import CanView
+from deviations.web.roles import CanView
 
 
 def role_not_required(view: Callable) -> Callable:

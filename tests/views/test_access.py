@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from deviations.domain.permissions import VIEWER
 from deviations.web.access import RoleRequiredMiddleware, role_not_required
 from deviations.web.api.base import ApiView
-from deviations.web.api.permissions import CanView
+from deviations.web.roles import CanView
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from deviations.core.distgit import CommitFiles
+from deviations.core.overlays import (
+    APPLIED,
+    ENGINE_VERSION,
+    PathError,
+    RenderOptions,
+    SourceTree,
+    modifies_archive,
+)
+from deviations.core.overlays import render as engine_render
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
 
 
@@ -25,8 +34,6 @@ class SourceChanged(Exception):
 
 
 def engine_version() -> str:
-    from deviations.core.overlays import ENGINE_VERSION
-
     return ENGINE_VERSION
 
 
@@ -65,15 +72,6 @@ class Rendered:
 
 def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> Rendered:
     """The component's overlays applied to the files of one upstream commit."""
-    from deviations.core.overlays import (
-        APPLIED,
-        PathError,
-        RenderOptions,
-        SourceTree,
-        modifies_archive,
-    )
-    from deviations.core.overlays import render as engine_render
-
     contents, modes = dict(files.files), dict(files.modes)
     # As azldev does after fetching: the spec takes the component's name.
     spec_name = f"{job.name}.spec"

@@ -21,12 +21,15 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
+from django.tasks import task_backends
+from django.tasks.backends.immediate import ImmediateBackend
 
 from deviations.core.distgit import DistGitError
 from deviations.core.distgit.remotes import expand_base_uri
 from deviations.core.lookaside import LookasideError, check_template
-from deviations.domain.sync import runs
+from deviations.domain.sync import runs, tasks
 from deviations.domain.sync.jobs import component_ids
+from deviations.domain.sync.render import engine_version
 from deviations.domain.sync.runs import SyncAlreadyRunning
 from deviations.models import Origin, SyncRun
 
@@ -65,9 +68,6 @@ class SyncRequest:
 
 def inline_backend() -> bool:
     """True when tasks run in the caller (the immediate backend)."""
-    from django.tasks import task_backends
-    from django.tasks.backends.immediate import ImmediateBackend
-
     return isinstance(task_backends["default"], ImmediateBackend)
 
 
@@ -97,19 +97,8 @@ def _check_lookaside_uri(template: str | None) -> None:
         raise SyncError(f"--lookaside-base-uri: {exc}") from None
 
 
-def _engine_version() -> str:
-    from deviations.domain.sync.render import engine_version
-
-    try:
-        return engine_version()
-    except ImportError:
-        return ""
-
-
 def start_sync(request: SyncRequest) -> SyncRun:
     """Create the run (the lock) and enqueue its batches; SyncAlreadyRunning if one is on."""
-    from deviations.domain.sync import tasks
-
     _check_base_uri(request.base_uri)
     _check_lookaside_uri(request.lookaside_base_uri)
     ids, unknown = component_ids(request.components)
@@ -128,7 +117,7 @@ def start_sync(request: SyncRequest) -> SyncRun:
     run = runs.start(
         runs.RunRequest(request.trigger, request.user, options, inline),
         total=len(ids),
-        engine_version=_engine_version(),
+        engine_version=engine_version(),
     )
     size = batch_size(len(ids), request.batch_size)
     for start in range(0, len(ids), size):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from deviations.domain.sync import runs
+from deviations.domain.sync.batch import run_batch
 from deviations.models import Origin
 
 
@@ -22,9 +24,6 @@ def sync_batch(
     origin: str = Origin.TASK,
 ) -> dict:
     """Sync a batch of components of run `run_id`; the last batch closes the run."""
-    from deviations.domain.sync import runs
-    from deviations.domain.sync.batch import run_batch
-
     try:
         result = run_batch(run_id, component_ids, base_uri=base_uri, workers=workers, origin=origin)
     except BaseException as exc:

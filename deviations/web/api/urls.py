@@ -16,9 +16,9 @@ from deviations.web.api.components import ComponentViewSet, DriftViewSet
 from deviations.web.api.deviations import DeviationViewSet
 from deviations.web.api.exports import urlpatterns as export_urls
 from deviations.web.api.notes import DeviationNotesView, NoteVersionsView
-from deviations.web.api.permissions import CanView
 from deviations.web.api.reviews import DecisionView, ReviewViewSet
 from deviations.web.api.sync import SyncRunViewSet
+from deviations.web.roles import CanView
 
 LIST, DETAIL = {"get": "list"}, {"get": "retrieve"}
 

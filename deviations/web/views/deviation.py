@@ -7,10 +7,23 @@ from django.views.decorators.http import require_GET
 
 from deviations.reads import queries
 from deviations.web.views.pages import render_page
+from deviations.web.views.reviews import panel
 
 
 @require_GET
 def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = queries.deviation_page(pk)
-    context = {"section": "deviations", "d": data.deviation, "page_data": data}
+    pin = data.results.get("pin")
+    # The review panel for this user, built here (not by a template tag during rendering),
+    # reusing the page's reviews and diff so it costs no queries of its own.
+    review_panel = panel(
+        request.user, data.deviation, past=data.reviews, effect=pin.diff if pin else ""
+    )
+    context = {
+        "section": "deviations",
+        "d": data.deviation,
+        "page_data": data,
+        "rv": review_panel,
+        "note_refusal": review_panel.note_refusal,
+    }
     return render_page(request, "deviations/detail.html", context)

@@ -1,7 +1,9 @@
-"""The API's read permission, DRF's default for every API view (settings.REST_FRAMEWORK).
+"""Reading needs a role, as DRF asks it: the default permission of every API view.
 
-Its own module, importing no DRF view: DRF resolves its default permission
-classes while `rest_framework.views` is still being imported.
+settings.REST_FRAMEWORK names `CanView`; the role middleware (web.access) checks
+that no API view drops it.  Its own module, below both the middleware and the API,
+importing no DRF view: DRF resolves its default permission classes while
+`rest_framework.views` is still being imported.
 """
 
 from __future__ import annotations
