@@ -213,19 +213,19 @@ SECURE_CSP = {
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: without credentials the answer is 401 with `WWW-Authenticate: Token`
+    # (DRF challenges with the first class).  Browsers use their session (with CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Reading needs a role; deviations.web.access refuses an API view that drops this.
     "DEFAULT_PERMISSION_CLASSES": ["deviations.web.roles.CanView"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Lists filter and order (`sort`) through the list pages' FilterSets, nothing else.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "deviations.web.api.paging.Pages",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "deviations.web.api.schema.ApiSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "azldrift API",
@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     "drift, reviews and the audit trail.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs views are API views too: reading them needs a role (the default
+    # here would be AllowAny).  Their authentication is REST_FRAMEWORK's.
+    "SERVE_PERMISSIONS": ["deviations.web.roles.CanView"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

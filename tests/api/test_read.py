@@ -155,7 +155,7 @@ def test_list_query_counts_do_not_grow_with_rows(world, viewer, url, django_asse
 DETAILS = {
     "/api/components/curl/": 5,
     "/api/drift/curl/": 4,
-    "/api/deviations/{dev}/": 11,
+    "/api/deviations/{dev}/": 8,
     "/api/deviations/{dev}/notes/": 5,
     "/api/sync-runs/{run}/": 5,
 }
@@ -183,3 +183,22 @@ def test_a_removed_component_is_still_found_by_name(world, as_viewer):
     jq.save()
     assert "jq" not in [c["name"] for c in as_viewer.get("/api/components/").json()["results"]]
     assert as_viewer.get("/api/components/jq/").json()["removed"] is True
+
+
+def _sorts(filterset) -> list[str]:
+    return [key for key, _ in filterset.base_filters["sort"].extra["choices"]]
+
+
+@pytest.mark.parametrize("sort", _sorts(DeviationFilter))
+def test_every_declared_deviation_sort_orders_like_the_filterset(world, as_viewer, sort):
+    expected = [d.pk for d in DeviationFilter({"sort": sort}).qs][:50]
+    assert ids(as_viewer.get(f"/api/deviations/?sort={sort}")) == expected
+
+
+@pytest.mark.parametrize("sort", _sorts(ComponentFilter))
+def test_every_declared_component_sort_orders_like_the_filterset(world, as_viewer, sort):
+    listed = as_viewer.get(f"/api/components/?sort={sort}").json()["results"]
+    assert [c["name"] for c in listed] == [c.name for c in ComponentFilter({"sort": sort}).qs]
+    drift = as_viewer.get(f"/api/drift/?sort={sort}").json()["results"]
+    synced = ComponentFilter({"sort": sort}).qs.filter(sync__isnull=False)
+    assert [d["component"] for d in drift] == [c.name for c in synced]

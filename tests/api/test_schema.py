@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from deviations.domain import audit, notes
 from deviations.domain.permissions import REVIEWER
+from deviations.reads.filters import ComponentFilter, DeviationFilter
 from tests import factories
 from tests.reviews import factories as people
 
@@ -162,3 +163,32 @@ def test_writes_conform_to_the_schema(api_world):
 def test_fuzzing_finds_no_server_error(case, api_world):
     _, headers = api_world
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def _query_parameters(path: str) -> dict[str, dict]:
+    return {p["name"]: p for p in RAW["paths"][path]["get"].get("parameters", [])}
+
+
+def test_sort_is_declared_where_it_is_taken_and_nothing_else_orders():
+    """Lists order by their FilterSet's `sort` (the list pages' menu); DRF's `ordering` is off."""
+    sorted_by = {path for path in RAW["paths"] if "get" in RAW["paths"][path]}
+    sorted_by = {path for path in sorted_by if "sort" in _query_parameters(path)}
+    assert sorted_by == {
+        "/api/components/",
+        "/api/drift/",
+        "/api/deviations/",
+    }
+    assert not any(
+        "ordering" in _query_parameters(path)
+        for path in RAW["paths"]
+        if "get" in RAW["paths"][path]
+    )
+    # The schema's choices are the FilterSets' (their default order is the empty choice).
+    for path, filterset in [
+        ("/api/components/", ComponentFilter),
+        ("/api/drift/", ComponentFilter),
+        ("/api/deviations/", DeviationFilter),
+    ]:
+        declared = _query_parameters(path)["sort"]["schema"]["enum"]
+        accepted = [key for key, _ in filterset.base_filters["sort"].extra["choices"]]
+        assert sorted(declared) == sorted(accepted), path

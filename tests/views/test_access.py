@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from deviations.domain.permissions import VIEWER
 from deviations.web.access import RoleRequiredMiddleware, role_not_required
-from deviations.web.api.base import ApiView
+from deviations.web.api.deviations import DeviationViewSet
 from deviations.web.roles import CanView
 from tests import factories
 
@@ -42,7 +42,7 @@ def test_api_views_are_left_to_drf_which_applies_can_view_by_default():
         pass
 
     assert Reads.permission_classes == [CanView]
-    assert ApiView.permission_classes == [CanView]
+    assert DeviationViewSet.permission_classes == [CanView]
     assert gate(factories.user("nora"), Reads.as_view()) is None  # DRF answers 403 itself
 
 

@@ -189,7 +189,7 @@ def test_an_account_without_a_role_reads_nothing(client, world):
         if is_api_view(pattern.callback):
             # Tools use tokens, which DRF checks inside the view: refused there too.  (The
             # docs are a browser page: without a session, the login page.)
-            expected = 302 if name == "api_docs" else 403
+            expected = 302 if name == "api:docs" else 403
             assert token.get(url).status_code == expected, f"{url} ({name}) with a token"
         else:
             assert "has no role in azldrift; ask an admin" in response.content.decode(), url
@@ -201,12 +201,12 @@ def test_an_account_without_a_role_reads_nothing(client, world):
         "people",
         "api_token",
         "export_deviations",
-        "api_deviations",
-        "api_export_audit",
-        "api_schema",
-        "api_docs",
+        "api:deviation-list",
+        "api:export-audit",
+        "api:schema",
+        "api:docs",
     } <= {name for name, status in answered.items() if status == 403}
-    assert client.get(reverse("api_docs") + "?script=").status_code == 403
+    assert client.get(reverse("api:docs") + "?script=").status_code == 403
     assert client.get(reverse("admin:index")).status_code == 403
     assert client.get(reverse("health")).json() == {"status": "ok"}
     assert not AuditEvent.objects.filter(action__startswith="export.").exists()
@@ -215,5 +215,5 @@ def test_an_account_without_a_role_reads_nothing(client, world):
 def test_any_role_reads_every_page(client, world):
     for role in (VIEWER, REVIEWER, ADMIN):
         client.force_login(factories.user(f"someone-{role}", role))
-        for name in ("overview", "deviations", "review_queue", "people", "api_deviations"):
+        for name in ("overview", "deviations", "review_queue", "people", "api:deviation-list"):
             assert client.get(reverse(name)).status_code == 200, (role, name)

@@ -6,7 +6,7 @@ chain (see deviations.domain.audit for the canonical form the hash covers).
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from deviations.domain import audit
@@ -23,11 +23,13 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventViewSet(ReadViewSet):
+    """Every audit event, newest first, filtered like the audit log page."""
+
     serializer_class = AuditEventSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = AuditEventFilter
     lookup_field = "seq"
     lookup_url_kwarg = "pk"  # the URL's id is the event's place in the chain
+    lookup_value_converter = "int"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[AuditEvent]:
         return queries.audit_rows()

@@ -1,65 +1,48 @@
-"""What every API view shares: authentication, the read permission, paging, errors.
+"""What the API's views share beyond settings.REST_FRAMEWORK: reading records, writing, errors.
 
-- Authentication: a per-user token (`Authorization: Token <key>`) or the
-  browser session (with its CSRF check on writes).  Token comes first so an
-  unauthenticated request gets 401 with `WWW-Authenticate: Token`.
-- The project's LoginRequiredMiddleware would redirect API clients to the
-  login page; API views are exempt from it and DRF answers for itself.
-- Reading needs a role (`permissions.can_view`); a user without one gets 403.
-  `CanView` is DRF's default permission class (settings.REST_FRAMEWORK), and
-  deviations.web.access refuses any API view that drops it.
+settings.REST_FRAMEWORK holds the rest, for every API view alike:
+- authentication: a per-user token (`Authorization: Token <key>`) or the browser
+  session (with its CSRF check on writes).  Token comes first so an
+  unauthenticated request gets 401 with `WWW-Authenticate: Token`;
+- the read permission `CanView` (reading needs a role: 403 without one);
+  deviations.web.access refuses any API view that drops it;
+- filtering and ordering through the list pages' FilterSets (django-filter);
+- paging (`page`, `page_size` up to 500: deviations.web.api.paging);
+- the schema class documenting the error answers (deviations.web.api.schema).
+
+DRF exempts its views from the project's LoginRequiredMiddleware (which would
+redirect API clients to the login page) and answers 401 itself; tests/api pins it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import pagination, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.views import APIView
+from rest_framework.request import Request
 
 from deviations.domain import audit
-from deviations.models import Deviation, Origin
-from deviations.web.api.schema import ApiSchema
-
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+from deviations.models import Origin
 
 
-class Pages(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
+class ReadViewSet(viewsets.ReadOnlyModelViewSet):
+    """A list filtered by its FilterSet, and each record at its own URL.
+
+    A record's URL finds it whatever the list's filters would hide (a removed
+    component or deviation, say); query parameters do not apply to it.
+    """
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset if self.detail else super().filter_queryset(queryset)
 
 
 class Conflict(APIException):
     status_code = 409
     default_detail = "The record changed meanwhile."
     default_code = "conflict"
-
-
-def object_id(value: Any) -> int:
-    """A primary key from the URL; one beyond the database's range is simply not found."""
-    number = int(value)
-    if not 0 < number < 2**63:
-        raise Http404("no such record")
-    return number
-
-
-def deviation_or_404(pk: Any) -> Deviation:
-    """The deviation a write is about, with its component; 404 if there is none."""
-    return get_object_or_404(Deviation.objects.select_related("component"), pk=object_id(pk))
-
-
-def validated(input_class: type[serializers.Serializer], request) -> dict[str, Any]:
-    """The request's body checked by `input_class`: its data, or 400 with field errors."""
-    form = input_class(data=request.data)
-    form.is_valid(raise_exception=True)
-    return form.validated_data
 
 
 def write_schema(
@@ -70,6 +53,7 @@ def write_schema(
     missing: str,
     invalid: str = "invalid input (field errors)",
     conflict: str = "",
+    **kwargs: Any,
 ):
     """The OpenAPI description of a write that creates: 201 with `created`, or why not."""
     responses = {
@@ -80,7 +64,7 @@ def write_schema(
     }
     if conflict:
         responses[409] = OpenApiResponse(description=conflict)
-    return extend_schema(request=request, responses=responses)
+    return extend_schema(request=request, responses=responses, **kwargs)
 
 
 def field_error(message: str, field: str | None) -> ValidationError:
@@ -88,29 +72,6 @@ def field_error(message: str, field: str | None) -> ValidationError:
     return ValidationError({field or "non_field_errors": [message]})
 
 
-def actor_for(request) -> audit.Actor:
+def actor_for(request: Request) -> audit.Actor:
     """The request's user as the actor of a change made through the API."""
     return audit.Actor.for_user(request.user, Origin.API)
-
-
-class _NoLoginRedirect:
-    """API views answer 401 themselves instead of the login-page redirect.
-
-    (DRF's own `as_view` does this too on recent versions; kept explicit so it
-    never depends on that.)
-    """
-
-    @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any):
-        return login_not_required(super().as_view(*args, **kwargs))
-
-
-class ApiView(_NoLoginRedirect, APIView):
-    schema = ApiSchema()
-    authentication_classes = AUTHENTICATION
-
-
-class ReadViewSet(_NoLoginRedirect, viewsets.ReadOnlyModelViewSet):
-    schema = ApiSchema()
-    authentication_classes = AUTHENTICATION
-    pagination_class = Pages

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
-from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
+from django.db.models import Prefetch, QuerySet
+from django.urls.converters import StringConverter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from deviations.models import Component, ComponentSync, DriftCommit
 from deviations.reads import queries
 from deviations.reads.filters import ComponentFilter
 from deviations.web.api.base import ReadViewSet
+
+
+class ComponentName(StringConverter):
+    """A component's name in a URL (`<component_name:name>`): anything but '/' and NUL.
+
+    No name holds a NUL byte, and PostgreSQL refuses one in a query: such a URL
+    matches no route (a 404) rather than failing in the database.
+    """
+
+    regex = r"[^/\x00]+"
 
 
 class SyncStateSerializer(serializers.ModelSerializer):
@@ -33,7 +44,7 @@ class SyncStateSerializer(serializers.ModelSerializer):
 
 
 class ComponentSerializer(serializers.ModelSerializer):
-    sync = serializers.SerializerMethodField()
+    sync = SyncStateSerializer(read_only=True, allow_null=True)
     deviations_by_kind = serializers.SerializerMethodField()
     review_states = serializers.SerializerMethodField()
 
@@ -64,56 +75,26 @@ class ComponentSerializer(serializers.ModelSerializer):
             "sync",
         ]
 
-    @extend_schema_field(SyncStateSerializer(allow_null=True))
-    def get_sync(self, component: Component):
-        try:
-            state = component.sync
-        except ComponentSync.DoesNotExist:
-            return None
-        return SyncStateSerializer(state).data
-
+    # `current_deviations` is queries.component_rows()'s prefetch (no query per component).
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_deviations_by_kind(self, component: Component) -> dict[str, int]:
-        current = getattr(component, "current_deviations", None)
-        if current is None:
-            current = component.deviations.filter(removed=False).only("kind", "review_state")
-        return dict(sorted(Counter(d.kind for d in current).items()))
+        return dict(sorted(Counter(d.kind for d in component.current_deviations).items()))
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_review_states(self, component: Component) -> dict[str, int]:
-        current = getattr(component, "current_deviations", None)
-        if current is None:
-            current = component.deviations.filter(removed=False).only("kind", "review_state")
-        return dict(sorted(Counter(d.review_state for d in current).items()))
-
-
-def _component(name: str) -> str:
-    # A NUL byte cannot be in a name, and PostgreSQL refuses it in a query: 404, not 500.
-    if "\x00" in name:
-        raise Http404("no such component")
-    return name
+        return dict(sorted(Counter(d.review_state for d in component.current_deviations).items()))
 
 
 class ComponentViewSet(ReadViewSet):
     """Components as the component list shows them, filtered with its filters."""
 
     serializer_class = ComponentSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ComponentFilter
     lookup_field = "name"
-    lookup_url_kwarg = "name"
+    lookup_value_converter = "component_name"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Component]:
         return queries.component_rows()
-
-    def get_object(self):
-        # One component by name, removed or not (the list's filters hide removed ones).
-        name = _component(self.kwargs["name"])
-        component = self.get_queryset().filter(name=name).first()
-        if component is None:
-            raise Http404(f"no component named {name!r}")
-        self.check_object_permissions(self.request, component)
-        return component
 
 
 # --- drift ---------------------------------------------------------------------------------
@@ -125,6 +106,14 @@ class DriftCommitSerializer(serializers.ModelSerializer):
         fields = ["position", "sha", "committed_at", "author", "subject"]
 
 
+class SyncsOfComponents(serializers.ListSerializer):
+    """The drift list's rows are components (the component list's FilterSet filters and
+    orders them); each row shows the component's sync, loaded with it."""
+
+    def to_representation(self, data: Iterable[Component]) -> list[Any]:
+        return super().to_representation([component.sync for component in data])
+
+
 class DriftSerializer(serializers.ModelSerializer):
     """A component's drift: how far its branch moved past the pin, and what that breaks."""
 
@@ -133,21 +122,18 @@ class DriftSerializer(serializers.ModelSerializer):
     class Meta:
         model = ComponentSync
         fields = ["component", *SyncStateSerializer.Meta.fields]
+        list_serializer_class = SyncsOfComponents
 
 
 class DriftDetailSerializer(DriftSerializer):
-    commits = serializers.SerializerMethodField()
+    commits = DriftCommitSerializer(many=True, read_only=True, source="component.drift_shown")
     commits_shown = serializers.SerializerMethodField()
 
     class Meta(DriftSerializer.Meta):
         fields = [*DriftSerializer.Meta.fields, "commits_shown", "commits"]
 
-    @extend_schema_field(DriftCommitSerializer(many=True))
-    def get_commits(self, state: ComponentSync):
-        return DriftCommitSerializer(self.context["commits"], many=True).data
-
     def get_commits_shown(self, state: ComponentSync) -> int:
-        return len(self.context["commits"])
+        return len(state.component.drift_shown)
 
 
 class DriftViewSet(ReadViewSet):
@@ -157,39 +143,23 @@ class DriftViewSet(ReadViewSet):
     `queries.DRIFT_LIMIT`, like the component page).
     """
 
-    serializer_class = DriftSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ComponentFilter
-    lookup_field = "name"
+    lookup_field = "component__name"
     lookup_url_kwarg = "name"
+    lookup_value_converter = "component_name"
 
-    def get_queryset(self):
-        # The component list's rows, limited to synced ones; the serializer reads the syncs.
-        return queries.component_rows().filter(sync__isnull=False)
+    def get_queryset(self) -> QuerySet:
+        if self.detail:
+            shown = DriftCommit.objects.order_by("position")[: queries.DRIFT_LIMIT]
+            return (
+                ComponentSync.objects.select_related("component")
+                .defer("rendered_diff")
+                .prefetch_related(
+                    Prefetch("component__drift_commits", queryset=shown, to_attr="drift_shown")
+                )
+            )
+        # The component list's rows (their syncs joined), limited to synced ones.
+        return queries.component_rows().filter(sync__isnull=False).prefetch_related(None)
 
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(queryset)
-        states = [component.sync for component in page]
-        return self.get_paginated_response(self.get_serializer(states, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        name = _component(self.kwargs["name"])
-        state = (
-            ComponentSync.objects.select_related("component")
-            .defer("rendered_diff")
-            .filter(component__name=name)
-            .first()
-        )
-        if state is None:
-            raise Http404(f"no synced component named {name!r}")
-        commits = list(
-            DriftCommit.objects.filter(component_id=state.component_id).order_by("position")[
-                : queries.DRIFT_LIMIT
-            ]
-        )
-        serializer = DriftDetailSerializer(state, context={"commits": commits})
-        return Response(serializer.data)
-
-    def get_serializer_class(self):
-        return DriftDetailSerializer if self.action == "retrieve" else DriftSerializer
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return DriftDetailSerializer if self.detail else DriftSerializer

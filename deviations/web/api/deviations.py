@@ -1,18 +1,28 @@
-"""Deviations with their verdicts, and (one at a time) their content, diffs and history."""
+"""Deviations with their verdicts, and (one at a time) their content, diffs and history.
+
+A deviation's reviews and notes are its sub-resources: `POST .../{id}/reviews/`
+(deviations.web.api.reviews) and `.../{id}/notes/` (deviations.web.api.notes).
+"""
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers
-from rest_framework.response import Response
 
-from deviations.models import ConfigCommit, Deviation, DeviationVersion, OverlayResult
+from deviations.models import (
+    ConfigCommit,
+    Deviation,
+    DeviationVersion,
+    JustificationNote,
+    NoteVersion,
+    OverlayResult,
+    Review,
+)
 from deviations.reads import queries
 from deviations.reads.filters import DeviationFilter
-from deviations.web.api.base import ReadViewSet, object_id
-from deviations.web.api.notes import NoteSerializer
-from deviations.web.api.reviews import ReviewSerializer
+from deviations.web.api.base import ReadViewSet
+from deviations.web.api.notes import DeviationNotes, NoteSerializer
+from deviations.web.api.reviews import DecideOnDeviation, ReviewSerializer
 
 
 class CommitSerializer(serializers.ModelSerializer):
@@ -94,12 +104,13 @@ class ResultSerializer(serializers.ModelSerializer):
 class DeviationDetailSerializer(DeviationSerializer):
     """One deviation: its current content, verdicts and own diffs at pin and tip, history."""
 
+    # Every field reads DeviationViewSet's detail queryset (joins and prefetches).
     obsolete_reason = serializers.CharField()
-    version = serializers.SerializerMethodField()
-    results = serializers.SerializerMethodField()
-    versions = serializers.SerializerMethodField()
-    reviews = serializers.SerializerMethodField()
-    notes = serializers.SerializerMethodField()
+    version = VersionSerializer(source="current_version", read_only=True, allow_null=True)
+    results = ResultSerializer(many=True, read_only=True)
+    versions = VersionSerializer(many=True, read_only=True)
+    reviews = ReviewSerializer(many=True, read_only=True)
+    notes = NoteSerializer(many=True, read_only=True)
 
     class Meta(DeviationSerializer.Meta):
         fields = [
@@ -112,42 +123,42 @@ class DeviationDetailSerializer(DeviationSerializer):
             "notes",
         ]
 
-    @extend_schema_field(VersionSerializer(allow_null=True))
-    def get_version(self, deviation):
-        # From the page's versions (their commits are loaded), not another query.
-        current = [v for v in self.context["page"].versions if v.pk == deviation.current_version_id]
-        return VersionSerializer(current[0]).data if current else None
 
-    @extend_schema_field(ResultSerializer(many=True))
-    def get_results(self, deviation):
-        page = self.context["page"]
-        return ResultSerializer(list(page.results.values()), many=True).data
+def _one_deviation() -> QuerySet[Deviation]:
+    """A deviation with all its detail shows: 6 queries, however long its history."""
+    note_versions = NoteVersion.objects.select_related("author").order_by("-number")
+    return Deviation.objects.select_related(
+        "component", "introduced_commit", "changed_commit", "current_version__commit"
+    ).prefetch_related(
+        Prefetch("results", queryset=OverlayResult.objects.order_by("target")),
+        Prefetch(
+            "versions",
+            queryset=DeviationVersion.objects.select_related("commit").order_by("-number"),
+        ),
+        Prefetch(
+            "reviews",
+            queryset=Review.objects.select_related("reviewer", "version")
+            .defer("effect_diff")
+            .order_by("-created_at"),
+        ),
+        Prefetch(
+            "notes",
+            queryset=JustificationNote.objects.select_related("author")
+            .prefetch_related(Prefetch("versions", queryset=note_versions))
+            .order_by("created_at", "pk"),
+        ),
+    )
 
-    @extend_schema_field(VersionSerializer(many=True))
-    def get_versions(self, deviation) -> list:
-        return VersionSerializer(self.context["page"].versions, many=True).data
 
-    @extend_schema_field(ReviewSerializer(many=True))
-    def get_reviews(self, deviation) -> list:
-        return ReviewSerializer(self.context["page"].reviews, many=True).data
-
-    @extend_schema_field(NoteSerializer(many=True))
-    def get_notes(self, deviation) -> list:
-        return NoteSerializer(self.context["page"].notes, many=True).data
-
-
-class DeviationViewSet(ReadViewSet):
+class DeviationViewSet(DecideOnDeviation, DeviationNotes, ReadViewSet):
     """Deviations as the deviation list shows them, filtered with its filters (`sort` orders)."""
 
-    serializer_class = DeviationSerializer
-    filter_backends = [DjangoFilterBackend]
+    serializer_class = DeviationSerializer  # the list's; actions name their own input
     filterset_class = DeviationFilter
+    lookup_value_converter = "int"
 
-    def get_queryset(self):
-        return queries.deviation_rows()
+    def get_queryset(self) -> QuerySet[Deviation]:
+        return _one_deviation() if self.action == "retrieve" else queries.deviation_rows()
 
-    @extend_schema(responses=DeviationDetailSerializer)
-    def retrieve(self, request, *args, **kwargs):
-        page = queries.deviation_page(object_id(self.kwargs["pk"]))
-        serializer = DeviationDetailSerializer(page.deviation, context={"page": page})
-        return Response(serializer.data)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return DeviationDetailSerializer if self.action == "retrieve" else self.serializer_class

@@ -11,10 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.views import APIView
 
 from deviations.domain import permissions
 from deviations.reads import exports
-from deviations.web.api.base import ApiView, actor_for
+from deviations.web.api.base import actor_for
 
 
 class CsvRenderer(BaseRenderer):
@@ -28,7 +29,7 @@ class CsvRenderer(BaseRenderer):
         return JSONRenderer().render(data)
 
 
-class ExportView(ApiView):
+class ExportView(APIView):
     dataset = ""
     renderer_classes = [JSONRenderer, CsvRenderer]
 
@@ -58,5 +59,5 @@ def _view(name: str):
 
 
 urlpatterns = [
-    path(f"exports/{name}.csv", _view(name), name=f"api_export_{name}") for name in exports.DATASETS
+    path(f"exports/{name}.csv", _view(name), name=f"export-{name}") for name in exports.DATASETS
 ]

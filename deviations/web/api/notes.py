@@ -8,23 +8,17 @@ deviation's authors), exactly as the note pages do.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import notes, permissions
-from deviations.models import Deviation, JustificationNote, NoteVersion
-from deviations.web.api.base import (
-    ApiView,
-    actor_for,
-    deviation_or_404,
-    field_error,
-    object_id,
-    validated,
-    write_schema,
-)
+from deviations.models import JustificationNote, NoteVersion
+from deviations.web.api.base import actor_for, field_error, write_schema
 
 WRITERS = "only reviewers and the deviation's authors"
 
@@ -61,19 +55,30 @@ class RevisionInput(serializers.Serializer):
     )
 
 
-class DeviationNotesView(ApiView):
-    """A deviation's justification notes (GET), or a new one (POST)."""
+class DeviationNotes:
+    """`/api/deviations/{id}/notes/`: an action of the deviations' viewset."""
 
-    @extend_schema(responses={200: NoteSerializer(many=True)})
-    def get(self, request, pk: int):
-        deviation = get_object_or_404(Deviation, pk=object_id(pk))
-        return Response(NoteSerializer(notes.notes_of(deviation), many=True).data)
-
-    @write_schema(NoteInput, NoteSerializer, refused=WRITERS, missing="no such deviation")
-    def post(self, request, pk: int):
-        deviation = deviation_or_404(pk)
+    @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})
+    @write_schema(
+        NoteInput, NoteSerializer, refused=WRITERS, missing="no such deviation", methods=["POST"]
+    )
+    # All of a deviation's notes in one answer: neither paged nor filtered like the list.
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=NoteInput,
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def notes(self, request: Request, pk: int) -> Response:
+        """A deviation's justification notes (GET), or a new one (POST)."""
+        deviation = self.get_object()
+        if request.method == "GET":
+            return Response(NoteSerializer(notes.notes_of(deviation), many=True).data)
         permissions.require(permissions.note_refusal(request.user, deviation))
-        text = validated(NoteInput, request)["text"]
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        text = form.validated_data["text"]
         try:
             note = notes.add_note(actor_for(request), deviation, text)
         except notes.NoteError as error:
@@ -82,8 +87,13 @@ class DeviationNotesView(ApiView):
         return Response(NoteSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
-class NoteVersionsView(ApiView):
-    """Add a version to a note (its new text)."""
+class NoteViewSet(viewsets.GenericViewSet):
+    """Justification notes: a new version of one (`POST /api/notes/{id}/versions/`)."""
+
+    lookup_value_converter = "int"
+
+    def get_queryset(self) -> QuerySet[JustificationNote]:
+        return JustificationNote.objects.select_related("deviation__component")
 
     @write_schema(
         RevisionInput,
@@ -92,19 +102,22 @@ class NoteVersionsView(ApiView):
         missing="no such note",
         invalid="invalid input, unchanged text or a newer version",
     )
-    def post(self, request, pk: int):
-        note = (
-            JustificationNote.objects.select_related("deviation__component")
-            .filter(pk=object_id(pk))
-            .first()
-        )
-        if note is None:
+    @action(detail=True, methods=["post"], serializer_class=RevisionInput)
+    def versions(self, request: Request, pk: int) -> Response:
+        """Add a version to a note (its new text)."""
+        try:
+            note = self.get_object()
+        except Http404:
             # Say "not found" only to someone who could write notes at all.
             if not permissions.can_review(request.user):
-                raise PermissionDenied("Only reviewers and the deviation's authors write notes.")
-            raise Http404("no such note")
+                raise PermissionDenied(
+                    "Only reviewers and the deviation's authors write notes."
+                ) from None
+            raise
         permissions.require(permissions.note_refusal(request.user, note.deviation))
-        data = validated(RevisionInput, request)
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
         try:
             version = notes.revise_note(
                 actor_for(request), note, data["text"], based_on=data.get("based_on")

@@ -9,8 +9,10 @@ refused with 409 and nothing is recorded.
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
+from django.db.models import QuerySet
 from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import permissions, reviews
@@ -18,13 +20,10 @@ from deviations.models import Decision, Review
 from deviations.reads import queries
 from deviations.reads.filters import ReviewFilter
 from deviations.web.api.base import (
-    ApiView,
     Conflict,
     ReadViewSet,
     actor_for,
-    deviation_or_404,
     field_error,
-    validated,
     write_schema,
 )
 
@@ -55,10 +54,10 @@ class ReviewViewSet(ReadViewSet):
     """Every decision, newest first, filtered like the review history export."""
 
     serializer_class = ReviewSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ReviewFilter
+    lookup_value_converter = "int"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Review]:
         return queries.review_rows()
 
 
@@ -82,8 +81,8 @@ class DecisionInput(serializers.Serializer):
     )
 
 
-class DecisionView(ApiView):
-    """Record a review decision on one deviation (reviewers; four eyes apply)."""
+class DecideOnDeviation:
+    """`POST /api/deviations/{id}/reviews/`: an action of the deviations' viewset."""
 
     @write_schema(
         DecisionInput,
@@ -92,11 +91,15 @@ class DecisionView(ApiView):
         missing="no such deviation",
         conflict="the deviation changed since you read it",
     )
-    def post(self, request, pk: int):
-        deviation = deviation_or_404(pk)
+    @action(detail=True, methods=["post"], url_path="reviews", serializer_class=DecisionInput)
+    def decide(self, request: Request, pk: int) -> Response:
+        """Record a review decision on one deviation (reviewers; four eyes apply)."""
+        deviation = self.get_object()
         # The role first: a viewer is refused whatever they send.
         permissions.require(permissions.review_refusal(request.user, deviation))
-        data = validated(DecisionInput, request)
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
         seen = None
         if "fingerprint" in data:
             seen = reviews.Seen(data["fingerprint"], data.get("effect_hash", ""))

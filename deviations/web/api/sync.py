@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import permissions
@@ -16,7 +18,7 @@ from deviations.domain.sync.service import (
 )
 from deviations.models import Origin, SyncRun, SyncRunIssue
 from deviations.reads import queries
-from deviations.web.api.base import Conflict, ReadViewSet, actor_for, field_error, validated
+from deviations.web.api.base import Conflict, ReadViewSet, actor_for, field_error
 
 ISSUES_SHOWN = 100
 
@@ -55,14 +57,10 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class SyncRunDetailSerializer(SyncRunSerializer):
-    issues = serializers.SerializerMethodField()
+    issues = IssueSerializer(many=True, read_only=True, source="issues_shown")
 
     class Meta(SyncRunSerializer.Meta):
         fields = [*SyncRunSerializer.Meta.fields, "issues"]
-
-    def get_issues(self, run: SyncRun) -> list[dict]:
-        shown = queries.run_issues(run)[:ISSUES_SHOWN]
-        return IssueSerializer(shown, many=True).data
 
 
 class SyncRunFilter(filters.FilterSet):
@@ -85,17 +83,22 @@ class StartInput(serializers.Serializer):
 class SyncRunViewSet(ReadViewSet):
     """Every sync run, newest first; the detail has its first per-component errors."""
 
-    serializer_class = SyncRunSerializer
-    filter_backends = [filters.DjangoFilterBackend]
     filterset_class = SyncRunFilter
+    lookup_value_converter = "int"
 
-    def get_queryset(self):
-        return queries.sync_runs()
+    def get_queryset(self) -> QuerySet[SyncRun]:
+        if not self.detail:
+            return queries.sync_runs()
+        # The first issues in queries.run_issues' order.
+        shown = SyncRunIssue.objects.order_by("component_name", "id")[:ISSUES_SHOWN]
+        return queries.sync_runs().prefetch_related(
+            Prefetch("issues", queryset=shown, to_attr="issues_shown")
+        )
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
             return StartInput
-        return SyncRunDetailSerializer if self.action == "retrieve" else SyncRunSerializer
+        return SyncRunDetailSerializer if self.detail else SyncRunSerializer
 
     @extend_schema(
         request=StartInput,
@@ -107,9 +110,11 @@ class SyncRunViewSet(ReadViewSet):
         },
         summary="Start a sync (admins); answers as soon as its run exists",
     )
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
-        names = validated(StartInput, request).get("components", [])
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        names = form.validated_data.get("components", [])
         sync_request = requested(
             names, trigger="api", origin=Origin.API, user=actor_for(request).user
         )
