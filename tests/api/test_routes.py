@@ -196,3 +196,22 @@ def test_a_sync_runs_detail_shows_its_first_issues_in_order(world, as_viewer):
     )
     assert [i["component_name"] for i in issues] == expected
     assert len(expected) == ISSUES_SHOWN and "aaa" not in expected
+
+
+CSV_CLIENTS = {"accept": ({}, {"HTTP_ACCEPT": "text/csv"}), "format": ({"format": "csv"}, {})}
+
+
+@pytest.mark.parametrize("how", sorted(CSV_CLIENTS))
+def test_an_export_answers_errors_in_json_even_to_a_csv_client(world, as_viewer, nobody, how):
+    """(Before, an export's 400 to a client asking for CSV was JSON labelled text/csv.)"""
+    query, headers = CSV_CLIENTS[how]
+    url = "/api/exports/audit.csv"
+    response = as_viewer.get(url, {**query, "until": "never"}, **headers)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"until": ["Enter a valid date."]}
+    for client, status in ((client_for(nobody), 403), (APIClient(), 401)):
+        refused = client.get(url, query, **headers)
+        assert (refused.status_code, refused["Content-Type"]) == (status, "application/json")
+    file = as_viewer.get(url, query, **headers)
+    assert file.status_code == 200 and file["Content-Type"].startswith("text/csv")

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from deviations.domain import audit, notes
 from deviations.domain.permissions import REVIEWER
+from deviations.reads.exports import DATASETS
 from deviations.reads.filters import ComponentFilter, DeviationFilter
 from tests import factories
 from tests.reviews import factories as people
@@ -177,6 +178,9 @@ def test_sort_is_declared_where_it_is_taken_and_nothing_else_orders():
         "/api/components/",
         "/api/drift/",
         "/api/deviations/",
+        "/api/exports/components.csv",
+        "/api/exports/deviations.csv",
+        "/api/exports/queue.csv",
     }
     assert not any(
         "ordering" in _query_parameters(path)
@@ -188,7 +192,14 @@ def test_sort_is_declared_where_it_is_taken_and_nothing_else_orders():
         ("/api/components/", ComponentFilter),
         ("/api/drift/", ComponentFilter),
         ("/api/deviations/", DeviationFilter),
+        ("/api/exports/queue.csv", DeviationFilter),
     ]:
         declared = _query_parameters(path)["sort"]["schema"]["enum"]
         accepted = [key for key, _ in filterset.base_filters["sort"].extra["choices"]]
         assert sorted(declared) == sorted(accepted), path
+
+
+def test_the_exports_declare_their_lists_filters():
+    for name, dataset in DATASETS.items():
+        declared = set(_query_parameters(f"/api/exports/{name}.csv")) - {"format"}
+        assert declared == set(dataset.filterset.base_filters), name

@@ -6,20 +6,29 @@ with origin "api".
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deviations.domain import permissions
 from deviations.reads import exports
 from deviations.web.api.base import actor_for
+from deviations.web.api.schema import ApiSchema
 
 
 class CsvRenderer(BaseRenderer):
-    """Lets clients ask for text/csv; the file itself is streamed, errors come as JSON text."""
+    """Lets clients ask for text/csv (`Accept`, `?format=csv`); the file itself is streamed,
+    and errors are JSON (ExportView.finalize_response), so this renders nothing of its own."""
 
     media_type = "text/csv"
     format = "csv"
@@ -29,9 +38,19 @@ class CsvRenderer(BaseRenderer):
         return JSONRenderer().render(data)
 
 
+class ExportSchema(ApiSchema):
+    """An export is its list as a file: the list's filters (`sort` too) are its parameters."""
+
+    def get_filter_backends(self) -> list[type]:
+        return [DjangoFilterBackend]
+
+
 class ExportView(APIView):
     dataset = ""
     renderer_classes = [JSONRenderer, CsvRenderer]
+    schema = ExportSchema()
+    # For the schema only (the filters' model); the export reads its dataset's own query.
+    queryset: QuerySet | None = None
 
     @extend_schema(
         responses={
@@ -40,12 +59,22 @@ class ExportView(APIView):
         },
         summary="Download a CSV export (the list page's filters apply)",
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponseBase:
         permissions.require(permissions.can_export(request.user), "You may not export.")
         try:
             return exports.response(actor_for(request), self.dataset, request.query_params)
         except exports.ExportError as error:
             raise ValidationError(error.errors or {"non_field_errors": [str(error)]}) from None
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        # Errors (a Response; the file is a StreamingHttpResponse) are JSON, as everywhere
+        # under /api/, even to a client that asked for CSV.
+        if isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _view(name: str):
@@ -53,7 +82,12 @@ def _view(name: str):
     view = type(
         f"{name.title()}ExportView",
         (ExportView,),
-        {"dataset": name, "filterset_class": ds.filterset, "__doc__": f"{ds.title} as CSV."},
+        {
+            "dataset": name,
+            "filterset_class": ds.filterset,
+            "queryset": ds.base().none(),
+            "__doc__": f"{ds.title} as CSV.",
+        },
     )
     return view.as_view()
 
