@@ -7,14 +7,14 @@
 Prints, each beside a baseline measured in the same run:
 
 - loading the tree (parse, validate, resolve 7,583 components, list the deviations);
-  baseline: a bare tomllib parse of every TOML file of the tree;
+  baseline: a bare tomli parse of every TOML file of the tree;
 - a cold import (empty database) and a no-op re-import, with wall time and peak Python
   memory (tracemalloc, measured in a second run so it does not slow the timed one), on
   SQLite (a scratch file) and PostgreSQL (a scratch database `azldrift_bench_import`
   on BENCH_DATABASE_SERVER, default postgres://postgres@127.0.0.1:5432, created and
   dropped here).  Targets on 2 cores: cold under 5 s, no-op under 2 s;
 - provenance from the history bundle: a full first-parent walk, and a walk resumed from
-  a checkpoint; baseline: `git log --raw` plus a bare tomllib parse of every TOML blob
+  a checkpoint; baseline: `git log --raw` plus a bare tomli parse of every TOML blob
   version in the history (what any walk has to read at least).
 
 Each database run happens in a child process, so settings and memory start clean.
@@ -31,9 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import tracemalloc
 from pathlib import Path
+
+import tomli
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -160,14 +161,14 @@ def bench_load(config: Path) -> None:
 
     files = sorted(config.rglob("*.toml"))
     texts = [f.read_text() for f in files]
-    base, _ = timed(lambda: [tomllib.loads(t) for t in texts])
+    base, _ = timed(lambda: [tomli.loads(t) for t in texts])
     load_time, loaded = timed(lambda: load_config(config))
     peak = traced(lambda: load_config(config))
     devs = sum(len(d) for d in loaded.deviations.values())
     print(
         f"tree: {len(files)} TOML files, {len(loaded.components):,} components, {devs} deviations"
     )
-    print(f"  baseline: tomllib parse of every file     {base:6.2f} s")
+    print(f"  baseline: tomli parse of every file       {base:6.2f} s")
     ratio = load_time / base
     print(
         f"  load (parse, validate, resolve, extract)  {load_time:6.2f} s   ({ratio:4.1f}x)"
@@ -196,8 +197,8 @@ def bench_history(bundle: Path) -> None:
             )
             with ObjectReader(git_dir) as reader:
                 for sha in blobs:
-                    with contextlib.suppress(tomllib.TOMLDecodeError, UnicodeDecodeError):
-                        tomllib.loads(reader.blob(sha).decode())
+                    with contextlib.suppress(tomli.TOMLDecodeError, UnicodeDecodeError):
+                        tomli.loads(reader.blob(sha).decode())
             return len(blobs)
 
         base, blob_count = timed(baseline)
@@ -217,7 +218,7 @@ def bench_history(bundle: Path) -> None:
             f"provenance: {stats['commits']} commits ({stats['commits_loaded']} loaded, "
             f"{stats['commits_invalid']} invalid by current rules, skipped)"
         )
-        print(f"  baseline: git log --raw + tomllib of {blob_count} TOML blobs  {base:6.2f} s")
+        print(f"  baseline: git log --raw + tomli of {blob_count} TOML blobs  {base:6.2f} s")
         print(
             f"  full walk                                 {full:6.2f} s   ({full / base:4.1f}x)"
             f"   peak {mb(peak)}"

@@ -28,9 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
+
+import tomli
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,9 +59,9 @@ TARGETS = {
 
 def config_names() -> list[str]:
     comps = CONFIG / "base" / "comps"
-    names = set(tomllib.loads((comps / "components.toml").read_text())["components"])
+    names = set(tomli.loads((comps / "components.toml").read_text())["components"])
     for path in comps.glob("**/*.comp.toml"):
-        names |= set(tomllib.loads(path.read_text())["components"])
+        names |= set(tomli.loads(path.read_text())["components"])
     return sorted(names)
 
 

@@ -34,8 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
+
+import tomli
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,9 +49,9 @@ GIT_ENV.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC
 
 def config_names() -> list[str]:
     comps = CONFIG / "base" / "comps"
-    names = set(tomllib.loads((comps / "components.toml").read_text())["components"])
+    names = set(tomli.loads((comps / "components.toml").read_text())["components"])
     for path in comps.glob("**/*.comp.toml"):
-        names |= set(tomllib.loads(path.read_text())["components"])
+        names |= set(tomli.loads(path.read_text())["components"])
     return sorted(names)
 
 

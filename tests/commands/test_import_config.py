@@ -87,6 +87,17 @@ def test_errors_are_listed_and_the_command_fails(demo):
     assert AuditEvent.objects.count() == 0
 
 
+def test_an_unknown_top_level_field_has_its_line_in_json(demo):
+    path = demo / "base/comps/curl/curl.comp.toml"
+    path.write_text(path.read_text() + "\n[componentz.curl]\n")
+    data, failed = run(str(demo))
+    assert failed
+    (error,) = data["errors"]
+    assert "unknown field 'componentz'" in error["message"]
+    assert error["line"] == len(path.read_text().splitlines())
+    assert error["text"].startswith(f"base/comps/curl/curl.comp.toml:{error['line']}, ")
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -284,6 +284,15 @@ def test_unknown_top_level_section(tmp_path):
     assert any("unknown field 'componentz'" in p for p in problems)
 
 
+def test_unknown_top_level_fields_are_reported_at_their_line(tmp_path):
+    text = 'note.author = "a"\nowner = "b"\n[components.x]\n\n[componentz.y]\n'
+    write_tree(tmp_path, {"comps/x/x.comp.toml": text})
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    lines = {i.message.split("'")[1]: i.line for i in caught.value.issues}
+    assert lines == {"note": 1, "owner": 2, "componentz": 5}
+
+
 def test_permissive_tolerates_unknown_fields_only(tmp_path):
     path = tmp_path / "x.comp.toml"
     path.write_text(overlay('type = "spec-append-lines"\nlines = ["a"]\nsectoin = "%build"'))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomli
 
 from deviations.core.config import ConfigError, load_overlays
 from deviations.core.config.validate import archive_consistency_problems
@@ -52,7 +52,7 @@ def run_vector(vector: dict, tmp_path: Path) -> tuple[bool, list, list[str]]:
     except ConfigError as exc:
         return False, [], [str(i) for i in exc.issues]
     if vector.get("phase") == "prepare-sources":
-        (component,) = tomllib.loads(vector["toml"])["components"].values()
+        (component,) = tomli.loads(vector["toml"])["components"].values()
         problems = archive_consistency_problems(
             component.get("overlays") or [],
             component.get("source-files") or [],

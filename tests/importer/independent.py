@@ -1,6 +1,6 @@
 """An independent reading of the real Azure Linux tree, written for the tests.
 
-A plain tomllib walk over `base/comps` and the distro files, restricted to what that
+A plain tomli (TOML 1.1) walk over `base/comps` and the distro files, restricted to what that
 tree uses (components, the check-skip group, the distro default), kept separate from
 the loader under test so the import's totals and changes are checked against a second
 opinion.  It refuses trees that use more than it models.
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections import Counter
 from pathlib import Path
+
+import tomli
 
 KEYS = ("kind", "content", "description", "metadata", "reason")
 
@@ -37,20 +38,20 @@ def _sha(path: Path) -> str:
 
 def read_tree(root: Path) -> dict[str, list[dict]]:
     """Each component's deviations as {kind, content, description, metadata, reason}."""
-    distro = tomllib.loads((root / "distro" / "azurelinux.distro.toml").read_text())
+    distro = tomli.loads((root / "distro" / "azurelinux.distro.toml").read_text())
     target = distro["distros"]["azurelinux"]
     default = target["versions"][target["default-version"]]["default-component-config"]["spec"]
     default_ref = default["upstream-distro"]
     branches = {
         name: version.get("dist-git-branch", "")
-        for name, version in tomllib.loads((root / "distro" / "fedora.distro.toml").read_text())[
+        for name, version in tomli.loads((root / "distro" / "fedora.distro.toml").read_text())[
             "distros"
         ]["fedora"]["versions"].items()
     }
     components: dict[str, tuple[Path, dict]] = {}
     group_skip: dict[str, dict] = {}
     for path in sorted((root / "base" / "comps").rglob("*.toml")):
-        data = tomllib.loads(path.read_text())
+        data = tomli.loads(path.read_text())
         for name, table in data.get("components", {}).items():
             components[name] = (path, table)
         for group in data.get("component-groups", {}).values():

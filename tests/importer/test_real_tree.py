@@ -1,6 +1,6 @@
 """Importing the real Azure Linux 4.0 config (../shared): every component and deviation.
 
-The expected numbers come from an independent tomllib walk over the tree
+The expected numbers come from an independent tomli walk over the tree
 (tests/importer/independent.py), not from the loader under test.
 """
 

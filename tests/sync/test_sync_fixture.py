@@ -34,12 +34,12 @@ SPECIAL = [
 
 
 def config_names(config_dir) -> list[str]:
-    import tomllib
+    import tomli
 
     comps = config_dir / "base" / "comps"
-    names = set(tomllib.loads((comps / "components.toml").read_text())["components"])
+    names = set(tomli.loads((comps / "components.toml").read_text())["components"])
     for path in comps.glob("**/*.comp.toml"):
-        names |= set(tomllib.loads(path.read_text())["components"])
+        names |= set(tomli.loads(path.read_text())["components"])
     return sorted(names)
 
 

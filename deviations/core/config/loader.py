@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..overlays import glob as doublestar
-from . import validate
+from . import toml11, validate
 from .errors import ConfigIssue, overlay_label
 from .positions import FilePositions, scan
 from .source import ConfigSource, Limits, SourceError, glob, has_glob, join
 
 ROOT_FILE = "azldev.toml"
-_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 Path = tuple[str | int, ...]
 
 
@@ -269,12 +267,9 @@ def parse_toml(path: str, raw: bytes, identity: str | None) -> ConfigFile | Conf
     if data is not None:
         return ConfigFile(path, data, text, identity)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        return ConfigIssue(
-            path, f"is not valid TOML: {exc}", line=int(found.group(1)) if found else 0
-        )
+        data = toml11.loads(text)
+    except toml11.TOMLDecodeError as exc:
+        return ConfigIssue(path, f"is not valid TOML: {exc}", line=exc.lineno)
     except RecursionError:
         return ConfigIssue(path, "is not valid TOML: nested too deeply")
     return ConfigFile(path, data, text, identity)
@@ -288,13 +283,13 @@ _LIST_NAMES = re.compile(r"^\[components\.(.*)\]", re.M)
 
 
 def parse_component_list(text: str) -> dict | None:
-    """The same dict as tomllib for a plain list of bare components, much faster; else None.
+    """The parser's dict for a plain list of bare components, much faster; else None.
 
     Files such as `components.toml` are thousands of `[components.NAME]` lines, and the
     history walk reads hundreds of versions of them.  This accepts exactly that shape
-    (a top part that tomllib parses to `includes` only, then nothing but such headers,
-    comments and blank lines, no name twice) and declines anything else, which tomllib
-    then parses (and reports, if it is wrong).
+    (a top part that the parser reads to `includes` only, then nothing but such headers,
+    comments and blank lines, no name twice) and declines anything else, which the parser
+    then reads (and reports, if it is wrong).
     """
     if "\r" in text.replace("\r\n", ""):
         return None
@@ -312,8 +307,8 @@ def parse_component_list(text: str) -> dict | None:
     if len(components) != len(names):
         return None
     try:
-        data = tomllib.loads(text[:start])
-    except tomllib.TOMLDecodeError:
+        data = toml11.loads(text[:start])
+    except toml11.TOMLDecodeError:
         return None
     if set(data) - {"includes", "$schema"}:
         return None

@@ -1,16 +1,19 @@
 """Where things are in a TOML file: line ranges and the comments above them.
 
-`tomllib` gives values but no positions, so this module scans the text once and
-records, for every table header, array-of-tables element and key, the lines it
-spans and the comment written above it.  Paths are tuples as `tomllib` would
-nest them, with the element index for arrays of tables::
+The TOML parser (toml11.py) gives values but no positions, so this module scans the
+text once and records, for every table header, array-of-tables element and key, the
+lines it spans and the comment written above it.  Paths are tuples as the parser
+would nest them, with the element index for arrays of tables::
 
     [[components.systemd.overlays]]        -> ("components", "systemd", "overlays", 0)
     [components.systemd.overlays.metadata] -> ("components", "systemd", "overlays", 0, "metadata")
     regex = '...'  (inside that overlay)    -> ("components", "systemd", "overlays", 0, "regex")
 
-It is a scanner, not a parser: it trusts that `tomllib` accepted the file, and only
-tracks what it needs to find where a value ends (strings, brackets, comments).
+It is a scanner, not a parser: it trusts that the parser accepted the file, and only
+tracks what it needs to find where a value ends (strings, brackets, comments).  That
+covers TOML 1.1 as azldev reads it: an inline table over several lines (with comments
+and a trailing comma) is one value spanning those lines, and quoted keys may use the
+`\\e` and `\\xHH` escapes.
 
 Comments (our reading of "the comment above an item"):
 
@@ -34,7 +37,9 @@ Path = tuple[str | int, ...]
 
 _BARE_HEADER = re.compile(r"\[\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*\]\s*(?:#.*)?\Z")
 _SIMPLE_KEY = re.compile(r"([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")
-_ESCAPE = re.compile(r"\\(.)", re.S)
+# A basic string's escapes (TOML 1.1 adds \e and \xHH).
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+_ESCAPED = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b"}
 
 
 @dataclass
@@ -51,12 +56,19 @@ class FilePositions:
     spans: dict[Path, Span] = field(default_factory=dict)
 
     def span(self, path: Path) -> Span | None:
-        """The span of `path`, or of its nearest recorded ancestor (inline tables)."""
+        """The span of `path`, else of its nearest recorded ancestor (inside inline
+        tables), else of its first recorded descendant (`[a.b]` with no `[a]` of its own
+        is where `a` is written)."""
         spans = self.spans
         for size in range(len(path), 0, -1):
             found = spans.get(path[:size])
             if found is not None:
                 return found
+        size = len(path)
+        if size:
+            for at, found in spans.items():  # in file order: the first one written
+                if at[:size] == path:
+                    return found
         return None
 
     def lines(self, path: Path) -> tuple[int, int]:
@@ -68,11 +80,18 @@ class FilePositions:
         return found.comment if found else ""
 
 
+def _unescape(match: re.Match[str]) -> str:
+    code = match[1] or match[2] or match[3]
+    if code:
+        return chr(int(code, 16))
+    return _ESCAPED.get(match[4], match[4])
+
+
 def _unquote(text: str) -> str:
     if text[0] == '"':
         inner = text[1:-1]
         if "\\" in inner:
-            return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), inner)
+            return _ESCAPE.sub(_unescape, inner)
         return inner
     return text[1:-1]
 
@@ -164,7 +183,7 @@ def _escaped(text: str, pos: int) -> bool:
 
 
 def scan(text: str) -> FilePositions:
-    """Scan a TOML document that `tomllib` accepted."""
+    """Scan a TOML document that the parser accepted."""
     result = FilePositions()
     spans = result.spans
     lines = text.splitlines()

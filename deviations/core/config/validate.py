@@ -1,4 +1,4 @@
-"""azldev's validation rules, applied to TOML as `tomllib` returns it.
+"""azldev's validation rules, applied to TOML as the parser (toml11.py) returns it.
 
 Two layers, as in azldev:
 

@@ -15,12 +15,11 @@ archive's sha256 (no post-overlay hash is required here, as with azldev --allow-
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...core.config import ConfigError, load_overlays
+from ...core.config import ConfigError, load_overlays, toml11
 from ...core.overlays import (
     FAILED,
     RenderOptions,
@@ -38,8 +37,8 @@ def _component_name(config: Path, given: str | None) -> str | None:
     if given:
         return given
     try:
-        data = tomllib.loads(config.read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = toml11.loads(config.read_text())
+    except (OSError, UnicodeDecodeError, toml11.TOMLDecodeError):
         return None  # load_overlays reports the problem properly
     components = data.get("components")
     if isinstance(components, dict) and len(components) == 1:
