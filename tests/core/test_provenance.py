@@ -93,8 +93,14 @@ def test_introduced_and_last_changed(history):
     skip = prov[("check-skip", "check-skip")]
     assert (skip.introduced.sha, skip.changed.sha) == (c["skip"], c["skip"])
     a = prov[("overlay", "spec-add-tag")]
-    # Removed and brought back: keeps where it came from; changed when it returned.
-    assert (a.introduced.sha, a.changed.sha) == (c["add"], c["back"])
+    # Removed and brought back: its current run starts where it came back, and the
+    # run that ended is kept (present from "add", last changed by "comment", removed
+    # by "drop").
+    assert (a.introduced.sha, a.changed.sha) == (c["back"], c["back"])
+    assert [(e.introduced.sha, e.changed.sha, e.removed.sha) for e in a.earlier] == [
+        (c["add"], c["comment"], c["drop"])
+    ]
+    assert b.earlier == () and skip.earlier == ()
     assert result.commit.sha == c["back"]
     assert result.config.deviations["y"] == []
 
@@ -175,14 +181,84 @@ def test_checkpoints_let_a_later_walk_start_where_the_last_one_stopped(history, 
     assert resumed.stats["resumed_from"] == c["comment"]
     assert resumed.stats["commits_loaded"] < walk(git_dir).stats["commits_loaded"]
     fresh = walk(git_dir)
-    assert {
-        name: [(p.introduced.sha, p.changed.sha) for p in provs]
-        for name, provs in resumed.provenance.items()
-    } == {
-        name: [(p.introduced.sha, p.changed.sha) for p in provs]
-        for name, provs in fresh.provenance.items()
-    }
+    assert resumed.provenance == fresh.provenance  # earlier runs included
+    assert any(p.earlier for provs in resumed.provenance.values() for p in provs)
     # A checkpoint that cannot be read is ignored, not trusted.
     for path in folder.iterdir():
         path.write_text("{broken")
     assert walk(git_dir, checkpoints=folder).stats["resumed_from"] == ""
+
+
+def _distro_defines(defines: str) -> dict[str, str]:
+    return {
+        "distro/azl.toml": BASE["distro/azl.toml"]
+        + (
+            f"[distros.azl.versions.1.default-component-config.build]\n{defines}\n"
+            if defines
+            else ""
+        )
+    }
+
+
+def test_a_deviation_that_leaves_and_returns_is_credited_to_who_brought_it_back(tmp_path):
+    """The real case of hwloc, automake and meson: the distro default once defined `rhel`
+    for every component; it was dropped; a later pull request set it for one component."""
+    repo = ConfigRepo(tmp_path / "config")
+    c = {}
+    c["refactor"] = repo.commit(
+        {
+            **BASE,
+            **_distro_defines('defines = { rhel = "10" }'),
+            "comps/x/x.comp.toml": "[components.x]\n",
+        },
+        "refactor: one distro default for everyone",
+        who="Rey",
+    )
+    c["docs"] = repo.commit(
+        {"comps/x/x.comp.toml": '[components.x]\nbuild = { without = ["docs"] }\n'}, "no docs"
+    )
+    c["pure"] = repo.commit(_distro_defines(""), "chore: do not define rhel", who="Tobi")
+    c["back"] = repo.commit(
+        {
+            "comps/x/x.comp.toml": '[components.x]\nbuild = { without = ["docs"],'
+            ' defines = { rhel = "10" } }\n'
+        },
+        "fix(x): set rhel=10 to skip Fedora-only test deps",
+        who="Chris",
+    )
+    result = walk(str(repo.path / ".git"))
+    prov = {
+        d.slot: p
+        for d, p in zip(result.config.deviations["x"], result.provenance["x"], strict=True)
+    }
+    rhel = prov["build-option:define:rhel"]
+    assert (rhel.introduced.sha, rhel.introduced.author_name) == (c["back"], "Chris")
+    assert rhel.changed.sha == c["back"]
+    assert [(e.introduced.sha, e.changed.sha, e.removed.sha) for e in rhel.earlier] == [
+        (c["refactor"], c["refactor"], c["pure"])
+    ]
+    assert rhel.earlier[0].removed.author_name == "Tobi"
+    docs = prov["build-option:without:docs"]
+    assert (docs.introduced.sha, docs.earlier) == (c["docs"], ())
+    # The bare component had the define as long as the distro set it, and has none now.
+    assert result.config.deviations["bare"] == []
+
+
+def test_every_run_is_kept_when_a_deviation_comes_and_goes_twice(tmp_path):
+    repo = ConfigRepo(tmp_path / "config")
+    skip = '[components.x]\nbuild = { check = { skip = true, skip_reason = "flaky" } }\n'
+    c = {}
+    c["one"] = repo.commit({**BASE, "comps/x/x.comp.toml": skip}, "skip", who="Ann")
+    c["reason"] = repo.commit(
+        {"comps/x/x.comp.toml": skip.replace("flaky", "network")}, "why", who="Ben"
+    )
+    c["gone"] = repo.commit({"comps/x/x.comp.toml": "[components.x]\n"}, "fixed", who="Cid")
+    c["two"] = repo.commit({"comps/x/x.comp.toml": skip}, "flaky again", who="Dee")
+    c["no-x"] = repo.commit({"comps/x/x.comp.toml": None}, "drop x", who="Eve")
+    c["three"] = repo.commit({"comps/x/x.comp.toml": skip}, "x is back", who="Fay")
+    (prov,) = walk(str(repo.path / ".git")).provenance["x"]
+    assert prov.introduced.sha == c["three"]
+    assert [(e.introduced.sha, e.changed.sha, e.removed.sha) for e in prov.earlier] == [
+        (c["one"], c["reason"], c["gone"]),
+        (c["two"], c["two"], c["no-x"]),  # the whole component left
+    ]

@@ -4,9 +4,12 @@ The config is read straight from git objects (no checkout).  `walk()` replays th
 first-parent history of a revision, oldest first, and recomputes the deviations of
 every commit that touched the config, matching them to the previous commit's with the
 same rules the importer uses (identity.py).  A deviation's `introduced` commit is the
-one where it first appeared; `changed` the last one where its content or its
+one that brought in its current run; `changed` the last one where its content or its
 justification (description, metadata, comment, reason) changed.  A deviation that
-leaves and later comes back keeps its `introduced` commit.
+leaves the config and later comes back (matched by its key, as the importer matches
+it) starts a new run where it came back: its earlier runs are kept as `Life` records
+(introduced, last changed, removed by), so "present from A to B, removed by C, back in
+D" stays visible and D's author, not A's, is the one who brought it in now.
 
 It stays fast because nothing is done twice:
 
@@ -62,9 +65,21 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class Life:
+    """An earlier run of a deviation in the config, which ended when it was removed."""
+
+    introduced: CommitInfo
+    changed: CommitInfo  # the last commit that changed it during that run
+    removed: CommitInfo  # the commit where it left the config
+
+
+@dataclass(frozen=True)
 class Provenance:
+    """Where the current run of a deviation comes from, and its earlier runs (oldest first)."""
+
     introduced: CommitInfo
     changed: CommitInfo
+    earlier: tuple[Life, ...] = ()
 
 
 @dataclass
@@ -86,6 +101,8 @@ class _Tracked:
     introduced: CommitInfo
     changed: CommitInfo
     removed: bool = False
+    removed_by: CommitInfo | None = None  # while removed: the commit that removed it
+    lives: list[Life] = field(default_factory=list)  # earlier runs, oldest first
 
 
 @dataclass
@@ -368,7 +385,7 @@ def walk(
 
 # --- checkpoints -----------------------------------------------------------------------
 # Bump when what a walk records could change (deviation extraction, matching, format).
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 def _checkpoint_path(folder: Path, git_dir: str, sha: str) -> Path:
@@ -394,8 +411,10 @@ def _save_checkpoint(path: Path, states: dict[str, _ComponentState], read: set[s
     for name, state in states.items():
         rows = []
         for t in state.tracked:
-            commits.setdefault(t.introduced.sha, _commit_json(t.introduced))
-            commits.setdefault(t.changed.sha, _commit_json(t.changed))
+            seen = [t.introduced, t.changed, *([t.removed_by] if t.removed_by else [])]
+            seen += [c for life in t.lives for c in (life.introduced, life.changed, life.removed)]
+            for commit in seen:
+                commits.setdefault(commit.sha, _commit_json(commit))
             rows.append(
                 {
                     "key": t.key,
@@ -403,6 +422,11 @@ def _save_checkpoint(path: Path, states: dict[str, _ComponentState], read: set[s
                     "removed": t.removed,
                     "introduced": t.introduced.sha,
                     "changed": t.changed.sha,
+                    "removed_by": t.removed_by.sha if t.removed_by else None,
+                    "lives": [
+                        [life.introduced.sha, life.changed.sha, life.removed.sha]
+                        for life in t.lives
+                    ],
                     "deviation": dataclasses.asdict(t.deviation),
                 }
             )
@@ -441,6 +465,8 @@ def _load_checkpoint(path: Path) -> tuple[dict[str, _ComponentState], set[str]] 
                     commits[r["introduced"]],
                     commits[r["changed"]],
                     r["removed"],
+                    commits[r["removed_by"]] if r["removed_by"] else None,
+                    [Life(*(commits[sha] for sha in life)) for life in r["lives"]],
                 )
                 for r in rows
             ]
@@ -454,7 +480,7 @@ def _load_checkpoint(path: Path) -> tuple[dict[str, _ComponentState], set[str]] 
 def _provenance_of(state: _ComponentState, deviation: Deviation) -> Provenance:
     for tracked in state.tracked:
         if tracked.deviation is deviation:
-            return Provenance(tracked.introduced, tracked.changed)
+            return Provenance(tracked.introduced, tracked.changed, tuple(tracked.lives))
     raise AssertionError("every current deviation is tracked")  # pragma: no cover
 
 
@@ -506,9 +532,14 @@ def _advance(
             if old is None:
                 tracked_now.append(_Tracked(key, deviation, this_ordinal, info, info))
                 continue
-            if (
-                old.removed
-                or old.deviation.fingerprint != deviation.fingerprint
+            if old.removed:
+                # Back after it left: a new run starts here; the one that ended is kept.
+                removed_by = old.removed_by or info
+                old.lives.append(Life(old.introduced, old.changed, removed_by))
+                old.introduced = old.changed = info
+                old.removed_by = None
+            elif (
+                old.deviation.fingerprint != deviation.fingerprint
                 or old.deviation.justification() != deviation.justification()
             ):
                 old.changed = info
@@ -516,7 +547,8 @@ def _advance(
             tracked_now.append(old)
         for tracked in state.tracked:
             if tracked.key not in seen:
-                tracked.removed = True
+                if not tracked.removed:
+                    tracked.removed, tracked.removed_by = True, info
                 tracked_now.append(tracked)
         state.tracked = tracked_now
         state.deviations = devs
