@@ -262,3 +262,101 @@ def test_every_run_is_kept_when_a_deviation_comes_and_goes_twice(tmp_path):
         (c["one"], c["reason"], c["gone"]),
         (c["two"], c["two"], c["no-x"]),  # the whole component left
     ]
+
+
+# --- categories azldev renamed --------------------------------------------------------
+
+
+def _overlay(category: str, description: str = "no foo yet") -> str:
+    return (
+        "[components.x]\n[[components.x.overlays]]\n"
+        f'description = "{description}"\ntype = "spec-remove-tag"\ntag = "Requires"\n'
+        f'metadata = {{ category = "{category}", upstream-status = "unknown" }}\n'
+    )
+
+
+GROUP_AND_FILE = {
+    "comps/groups.toml": (
+        '[component-groups.g]\ncomponents = ["y"]\ndescription = "slow tests"\n'
+        'metadata = { category = "CATEGORY", upstream-status = "inapplicable" }\n'
+        "[component-groups.g.default-component-config.build]\n"
+        'check = { skip = true, skip_reason = "slow" }\n'
+    ),
+    "comps/y/y.comp.toml": '[components.y]\noverlay-files = ["y.overlays.toml"]\n',
+    "comps/y/y.overlays.toml": (
+        '[metadata]\ncategory = "CATEGORY"\nupstream-status = "unknown"\n'
+        '[[overlays]]\ndescription = "drop bar"\ntype = "spec-remove-tag"\ntag = "Bar"\n'
+    ),
+}
+
+
+def _group_and_file(category: str) -> dict[str, str]:
+    return {path: text.replace("CATEGORY", category) for path, text in GROUP_AND_FILE.items()}
+
+
+def test_a_renamed_category_is_read_as_azldev_read_it_then(tmp_path):
+    repo = ConfigRepo(tmp_path / "config")
+    old = "azl-dep-missing-workaround"
+    c = {}
+    c["added"] = repo.commit(
+        {
+            **BASE,
+            "comps/x/x.comp.toml": _overlay(old),
+            "comps/components.toml": (
+                'includes = ["**/*.comp.toml", "groups.toml"]\n[components.bare]\n'
+            ),
+            **_group_and_file(old),
+        },
+        "feat(x): work around the missing foo",
+        who="Ann",
+        when="2026-07-01T12:00:00+00:00",
+    )
+    c["renamed"] = repo.commit(
+        {
+            "comps/x/x.comp.toml": _overlay("azl-temp-workaround"),
+            **_group_and_file("azl-temp-workaround"),
+        },
+        "chore: rename azl-dep-missing-workaround to azl-temp-workaround",
+        who="Ren",
+        when="2026-07-12T12:00:00+00:00",
+    )
+    result = walk(str(repo.path / ".git"))
+    assert result.stats["commits_invalid"] == 0
+    for name in ("x", "y"):
+        for deviation, prov in zip(
+            result.config.deviations[name], result.provenance[name], strict=True
+        ):
+            # Brought in by Ann, and the rename alone changed nothing about it.
+            assert (prov.introduced.sha, prov.changed.sha) == (c["added"], c["added"]), deviation
+            assert deviation.metadata["category"] == "azl-temp-workaround"
+    # The old commit itself is checked with today's names, and the message says why.
+    with pytest.raises(ConfigError) as caught:
+        walk(str(repo.path / ".git"), c["added"])
+    messages = [i.message for i in caught.value.issues]
+    assert len(messages) == 2  # the overlay and the group (files come before overlay files)
+    assert all(
+        "unknown overlay category 'azl-dep-missing-workaround' (azldev renamed it "
+        "'azl-temp-workaround' on 2026-07-09;" in m
+        for m in messages
+    ), messages
+
+
+def test_an_old_name_after_azldev_stopped_accepting_it_is_not_read(tmp_path):
+    repo = ConfigRepo(tmp_path / "config")
+    repo.commit({**BASE}, "start", when="2026-07-01T12:00:00+00:00")
+    repo.commit(
+        {"comps/x/x.comp.toml": _overlay("azl-dep-missing-workaround")},
+        "too late for the old name",
+        who="Lat",
+        when="2026-07-20T12:00:00+00:00",  # v0.2.0 (2026-07-16) refuses it
+    )
+    fixed = repo.commit(
+        {"comps/x/x.comp.toml": _overlay("azl-temp-workaround")},
+        "fix the category",
+        who="Fix",
+        when="2026-07-21T12:00:00+00:00",
+    )
+    result = walk(str(repo.path / ".git"))
+    assert result.stats["commits_invalid"] == 1
+    (prov,) = result.provenance["x"]
+    assert prov.introduced.sha == fixed

@@ -93,10 +93,17 @@ class ConfigRepo:
         git(path, "init", "-q", "-b", "main")
         self.day = 0
 
-    def commit(self, files: dict[str, str | bytes | None], subject: str, who: str = "Ada") -> str:
+    def commit(
+        self,
+        files: dict[str, str | bytes | None],
+        subject: str,
+        who: str = "Ada",
+        when: str | None = None,
+    ) -> str:
+        """Commit on the next day of January 2026, or at `when` (ISO 8601)."""
         write_tree(self.path, files, base=False)
         git(self.path, "add", "-A")
         self.day += 1
-        when = f"2026-01-{self.day:02d}T12:00:00+00:00"
+        when = when or f"2026-01-{self.day:02d}T12:00:00+00:00"
         git(self.path, "commit", "-q", "--allow-empty", "-m", subject, when=when, who=who)
         return git(self.path, "rev-parse", "HEAD").strip()

@@ -47,6 +47,7 @@ from .extract import Deviation, Extractor
 from .identity import Known, assign_keys
 from .loader import ParseCache, load_files
 from .project import Config, config_reader, load_config
+from .renames import Vocabulary, vocabulary_at
 from .resolve import Resolver
 from .source import FileTooLarge, Limits, SourceError, TreeSource
 
@@ -214,17 +215,27 @@ class _Walker:
             for key in stale:
                 del cache[key]
 
-    def deviations(self, entries: dict[str, str], label: str) -> dict[str, list[Deviation]] | None:
+    def deviations(
+        self, entries: dict[str, str], label: str, vocabulary: Vocabulary
+    ) -> dict[str, list[Deviation]] | None:
         """Every component's deviations at a tree; None when the config there does not load."""
         source = self.source(entries, label)
-        # Old commits are read as the azldev of their time would: unknown fields and
-        # rules added since (per-component snapshots) are tolerated.
+        # Old commits are read as the azldev of their time would: unknown fields, rules
+        # added since (per-component snapshots) and names renamed since (`vocabulary`,
+        # mapped to today's) are tolerated.
         loaded = load_files(
-            source, limits=self.limits, cache=self.cache, permissive=True, lenient=True
+            source,
+            limits=self.limits,
+            cache=self.cache,
+            permissive=True,
+            lenient=True,
+            vocabulary=vocabulary,
         )
         if loaded.issues:
             return None
-        resolver = Resolver(loaded, limits=self.limits, cache=self.cache, permissive=True)
+        resolver = Resolver(
+            loaded, limits=self.limits, cache=self.cache, permissive=True, vocabulary=vocabulary
+        )
         if resolver.issues:
             return None
         extractor = Extractor(resolver, config_reader(source, self.limits), self.hashes)
@@ -333,7 +344,9 @@ def walk(
             if not relevant or number - 1 <= resume_at:
                 continue
             walker.forget_other_blobs(entries)
-            current = walker.deviations(dict(entries), f"{git_dir}@{info.sha[:12]}")
+            current = walker.deviations(
+                dict(entries), f"{git_dir}@{info.sha[:12]}", vocabulary_at(info.committed_at)
+            )
             if progress is not None:
                 progress(number, len(log))
             if current is None:

@@ -28,6 +28,7 @@ from ..overlays import glob as doublestar
 from . import toml11, validate
 from .errors import ConfigIssue, overlay_label
 from .positions import FilePositions, scan
+from .renames import TODAY, Vocabulary
 from .source import ConfigSource, Limits, SourceError, glob, has_glob, join
 
 ROOT_FILE = "azldev.toml"
@@ -117,7 +118,7 @@ class ParseCache:
 
     def __init__(self) -> None:
         self.files: dict[tuple[str, str], ConfigFile | ConfigIssue] = {}
-        # (path, blob, permissive, lenient) -> (issues, warnings)
+        # (path, blob, permissive, lenient, vocabulary) -> (issues, warnings)
         self.checked: dict[tuple, tuple[list[ConfigIssue], list[ConfigIssue]]] = {}
 
 
@@ -178,9 +179,10 @@ def _item(rest: Path, table: dict) -> str:
 class _Checker:
     """Collects the problems of one file with file, component, item and line."""
 
-    def __init__(self, file: ConfigFile, permissive: bool) -> None:
+    def __init__(self, file: ConfigFile, permissive: bool, vocabulary: Vocabulary) -> None:
         self.file = file
         self.permissive = permissive
+        self.vocabulary = vocabulary
         self.issues: list[ConfigIssue] = []
         self.warnings: list[ConfigIssue] = []
 
@@ -194,7 +196,7 @@ class _Checker:
             return
         for index, overlay in enumerate(table.get("overlays") or []):
             if isinstance(overlay, dict):
-                for message in validate.overlay_problems(overlay):
+                for message in validate.overlay_problems(overlay, vocabulary=self.vocabulary):
                     self.add((*prefix, "overlays", index), message)
         validate.component_problems(
             table,
@@ -204,14 +206,15 @@ class _Checker:
 
 
 def check_file(
-    file: ConfigFile, permissive: bool, lenient: bool = False
+    file: ConfigFile, permissive: bool, lenient: bool = False, vocabulary: Vocabulary = TODAY
 ) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
     """azldev's per-file validation of a config file (shape, then meaning).
 
     `lenient` is for reading old commits: rules azldev added later (a per-component
-    snapshot is refused since mid-2026) are not applied to them.
+    snapshot is refused since mid-2026) are not applied to them.  `vocabulary` names
+    the old metadata names their time accepted (renames.py).
     """
-    checker = _Checker(file, permissive)
+    checker = _Checker(file, permissive, vocabulary)
     data = file.data
     bad_shape: set[Path] = set()
     for path, message, unknown in validate.shape_problems(data, validate.CONFIG_FILE):
@@ -229,7 +232,7 @@ def check_file(
         if ("component-groups", name) in bad_shape or not isinstance(group, dict):
             continue
         if isinstance(group.get("metadata"), dict):
-            for message in validate.metadata_problems(group["metadata"]):
+            for message in validate.metadata_problems(group["metadata"], vocabulary):
                 checker.add(("component-groups", name, "metadata"), f"invalid metadata: {message}")
         checker.component_like(
             ("component-groups", name, "default-component-config"),
@@ -324,11 +327,13 @@ class _Loader:
         permissive: bool,
         cache: ParseCache | None,
         lenient: bool = False,
+        vocabulary: Vocabulary = TODAY,
     ) -> None:
         self.source = source
         self.limits = limits
         self.permissive = permissive
         self.lenient = lenient
+        self.vocabulary = vocabulary
         self.cache = cache
         self.files: list[ConfigFile] = []
         self.issues: list[ConfigIssue] = []
@@ -364,14 +369,14 @@ class _Loader:
             )
             return None
         if self.cache is not None and key:
-            mode = (path, identity, self.permissive, self.lenient)
+            mode = (path, identity, self.permissive, self.lenient, self.vocabulary)
             checked = self.cache.checked.get(mode)
             if checked is None:
                 checked = self.cache.checked[mode] = check_file(
-                    cached, self.permissive, self.lenient
+                    cached, self.permissive, self.lenient, self.vocabulary
                 )
         else:
-            checked = check_file(cached, self.permissive, self.lenient)
+            checked = check_file(cached, self.permissive, self.lenient, self.vocabulary)
         self.issues.extend(checked[0])
         self.warnings.extend(checked[1])
         return cached
@@ -460,9 +465,10 @@ def load_files(
     cache: ParseCache | None = None,
     root_file: str = ROOT_FILE,
     lenient: bool = False,
+    vocabulary: Vocabulary = TODAY,
 ) -> LoadedFiles:
     """Read `azldev.toml` and its includes; merge; collect every problem."""
-    loader = _Loader(source, limits or Limits(), permissive, cache, lenient)
+    loader = _Loader(source, limits or Limits(), permissive, cache, lenient, vocabulary)
     if not source.is_file(root_file):
         loader.issue(root_file, f"there is no {root_file} at the top of {source.describe()}")
     else:

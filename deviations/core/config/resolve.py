@@ -29,6 +29,7 @@ from ..types import Overlay, OverlayMetadata, URLRef
 from . import validate
 from .errors import ConfigIssue, overlay_label
 from .loader import ConfigFile, Declared, LoadedFiles, ParseCache, parse_toml
+from .renames import TODAY, Vocabulary
 from .source import ConfigSource, Limits, SourceError, glob, has_glob, join, sort_by_basename
 
 Path = tuple[str | int, ...]
@@ -205,8 +206,13 @@ def load_overlay_file(
     limits: Limits,
     permissive: bool = False,
     cache: ParseCache | None = None,
+    vocabulary: Vocabulary = TODAY,
 ) -> tuple[OverlayFile | None, list[ConfigIssue], list[ConfigIssue]]:
-    """Parse and check one per-file overlay document (one [metadata], [[overlays]])."""
+    """Parse and check one per-file overlay document (one [metadata], [[overlays]]).
+
+    The file-level metadata is stamped into each overlay with today's category name
+    (`vocabulary` says which old names the reading accepts).
+    """
     identity = source.identity(path)
     key = (path, identity) if identity else None
     parsed = cache.files.get(key) if (cache is not None and key) else None
@@ -238,8 +244,8 @@ def load_overlay_file(
     if broken:
         return None, issues, warnings
     metadata = file.data.get("metadata") or {}
-    problems = validate.metadata_problems(metadata)
-    stamped: dict | None = metadata
+    problems = validate.metadata_problems(metadata, vocabulary)
+    stamped: dict | None = vocabulary.metadata(metadata)
     if problems:
         if permissive:
             stamped = None
@@ -286,8 +292,10 @@ class Resolver:
         limits: Limits | None = None,
         permissive: bool = False,
         cache: ParseCache | None = None,
+        vocabulary: Vocabulary = TODAY,
     ) -> None:
         self.loaded = loaded
+        self.vocabulary = vocabulary  # old metadata names accepted, as today's (renames.py)
         self.source = loaded.source
         self.limits = limits or Limits()
         self.permissive = permissive
@@ -341,13 +349,14 @@ class Resolver:
         if layer is None:
             group = self.loaded.groups[name]
             raw = group.raw.get("default-component-config")
+            metadata = group.raw.get("metadata")
             layer = Layer(
                 "group",
                 name,
                 group.file,
                 ("component-groups", name, "default-component-config"),
                 raw if isinstance(raw, dict) else {},
-                group.raw.get("metadata") if isinstance(group.raw.get("metadata"), dict) else None,
+                self.vocabulary.metadata(metadata) if isinstance(metadata, dict) else None,
                 group.raw.get("description", "") or "",
             )
             self._group_layers[name] = layer
@@ -502,6 +511,9 @@ class Resolver:
             raw_overlays, effective.items.get(("overlays",), ()), strict=True
         ):
             layer = layers[layer_index]
+            metadata = raw.get("metadata")
+            if isinstance(metadata, dict) and self.vocabulary.metadata(metadata) is not metadata:
+                raw = {**raw, "metadata": self.vocabulary.metadata(metadata)}
             out.append(
                 OverlayItem(
                     to_overlay(raw, self._base_dir(layer.file.folder)),
@@ -525,6 +537,7 @@ class Resolver:
                     limits=self.limits,
                     permissive=self.permissive,
                     cache=self.cache,
+                    vocabulary=self.vocabulary,
                 )
             overlay_file, issues, warnings = loaded
             for issue in issues:

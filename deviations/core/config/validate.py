@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from ..overlays import glob as doublestar
 from ..overlays.regex import RegexError, compile_regex
 from ..types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
+from .renames import TODAY, Vocabulary, renamed
 from .source import validate_glob
 
 STR, BOOL, INT = "string", "boolean", "integer"
@@ -293,17 +294,27 @@ def url_problem(url: Any) -> str | None:
     return None
 
 
-def metadata_problems(metadata: dict) -> list[str]:
-    """azldev's metadata rules, in its order (README §19)."""
+def metadata_problems(metadata: dict, vocabulary: Vocabulary = TODAY) -> list[str]:
+    """azldev's metadata rules, in its order (README §19).
+
+    `vocabulary` names the old category names the reading accepts (renames.py), checked
+    as the names they became.
+    """
     out: list[str] = []
     category = metadata.get("category", "")
+    if isinstance(category, str):
+        category = vocabulary.category(category)
     status = metadata.get("upstream-status", "")
     commits = metadata.get("commits") or []
     if not category:
         out.append("'metadata' requires 'category'")
     elif category not in OVERLAY_CATEGORIES:
+        rename = renamed(category)
+        note = (
+            f"azldev renamed it {rename.new!r} on {rename.renamed.isoformat()}; " if rename else ""
+        )
         out.append(
-            f"unknown overlay category {category!r} (known: {', '.join(OVERLAY_CATEGORIES)})"
+            f"unknown overlay category {category!r} ({note}known: {', '.join(OVERLAY_CATEGORIES)})"
         )
     elif category == "upstream-backport" and not commits:
         out.append("overlay category 'upstream-backport' requires at least one entry in 'commits'")
@@ -353,7 +364,9 @@ def filename_problem(name: str) -> str | None:
     return None
 
 
-def overlay_problems(overlay: dict, *, check_metadata: bool = True) -> list[str]:
+def overlay_problems(
+    overlay: dict, *, check_metadata: bool = True, vocabulary: Vocabulary = TODAY
+) -> list[str]:
     """Everything wrong with one overlay (azldev's rules, README §18), all at once."""
     out: list[str] = []
     kind = overlay.get("type", "")
@@ -455,7 +468,9 @@ def overlay_problems(overlay: dict, *, check_metadata: bool = True) -> list[str]
             out.append(problem)
 
     if check_metadata and isinstance(overlay.get("metadata"), dict):
-        out.extend(f"invalid metadata: {p}" for p in metadata_problems(overlay["metadata"]))
+        out.extend(
+            f"invalid metadata: {p}" for p in metadata_problems(overlay["metadata"], vocabulary)
+        )
     return out
 
 
