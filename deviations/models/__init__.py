@@ -5,6 +5,7 @@ from .component import Component, SpecType
 from .config import ConfigCommit, ImportRun
 from .deviation import Deviation, DeviationKind, DeviationVersion, ReviewState
 from .identity import GitIdentity
+from .provenance import DeviationLife
 from .review import Decision, JustificationNote, NoteVersion, Review
 from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue, Verdict
 
@@ -17,6 +18,7 @@ __all__ = [
     "Decision",
     "Deviation",
     "DeviationKind",
+    "DeviationLife",
     "DeviationVersion",
     "DriftCommit",
     "GitIdentity",

@@ -15,7 +15,7 @@ from io import BytesIO
 import pytest
 
 from deviations.domain.importer import database_summary, import_config
-from deviations.models import AuditEvent, ConfigCommit, Deviation
+from deviations.models import AuditEvent, ConfigCommit, Deviation, DeviationLife
 from tests.importer.independent import read_tree, signature, totals
 from tests.importer.trees import git
 
@@ -68,6 +68,15 @@ def test_tip_import_has_the_records_and_their_provenance(bundle, real_config_dir
     assert xen.introduced_commit.author_name == " ".join(expected[1:])
     assert xen.introduced_commit.author_email.endswith("@users.invalid")
     assert ConfigCommit.objects.filter(sha=tip).exists()
+    # automake and meson set rhel=10 in April, after the distro default stopped setting it
+    # for everyone in February: the define is theirs, with the distro's run kept before it.
+    for name in ("automake", "meson"):
+        rhel = Deviation.objects.get(component__name=name, key="build-option:define:rhel")
+        assert rhel.introduced_commit.subject.startswith(f"fix({name}): set rhel=10")
+        assert rhel.introduced_commit.author_name == "Chris Co"
+        (earlier,) = rhel.earlier_lives.select_related("removed_commit")
+        assert earlier.removed_commit.subject.startswith("chore: do not define rhel")
+    assert DeviationLife.objects.count() == 59  # the deviations that left and came back
     # The folder of the same tree changes no record (provenance stays); only the place the
     # config is read from moved, and that is recorded.
     provenance = list(Deviation.objects.values_list("id", "introduced_commit", "changed_commit"))

@@ -9,8 +9,9 @@ Records are compared by what they say, not by when they were written:
 - where something is written (file, lines, order) is refreshed silently: moving a
   table in its file is not a change of the deviation (each version keeps the
   location it had when it was recorded);
-- provenance (introducing / last-changing commit) is taken from git when the config
-  comes from a repository; a folder import leaves recorded provenance alone.
+- provenance (introducing / last-changing commit of the current run, and the earlier
+  runs of a deviation that left the config and came back) is taken from git when the
+  config comes from a repository; a folder import leaves recorded provenance alone.
 
 An unchanged config plans nothing, so the import writes nothing.
 """
@@ -25,7 +26,7 @@ from typing import Any
 from deviations.core.config import Config, Known, assign_keys, canonical_json
 from deviations.core.config import Deviation as Found
 from deviations.core.config.history import CommitInfo, Provenance
-from deviations.models import Component, Deviation
+from deviations.models import Component, Deviation, DeviationLife
 
 # The Component fields that say what the component is (a change is audited).
 COMPONENT_CONTENT = (
@@ -47,6 +48,9 @@ COMPONENT_DERIVED = ("config_file", "config_line", "fingerprint", "deviation_cou
 
 CREATE, CHANGE, RESTORE, REMOVE, UPDATE = "create", "change", "restore", "remove", "update"
 
+# An earlier run of a deviation: (introduced, last changed, removed by) commit shas.
+Run = tuple[str, str, str]
+
 
 @dataclass
 class ComponentStep:
@@ -67,6 +71,12 @@ class DeviationStep:
     introduced: str | None = None  # commit sha
     changed: str | None = None
     provenance_changed: bool = False
+    earlier: list[Run] = field(default_factory=list)  # earlier runs, as they should be
+    earlier_recorded: list[Run] = field(default_factory=list)  # as they are
+
+    @property
+    def earlier_changed(self) -> bool:
+        return self.earlier != self.earlier_recorded
 
 
 @dataclass
@@ -166,6 +176,11 @@ def make_plan(config: Config, provenance: dict[str, list[Provenance]] | None) ->
     by_component: dict[str, list[dict]] = defaultdict(list)
     for row in Deviation.objects.values(*_DEVIATION_ROW).order_by("component_id", "position", "id"):
         by_component[names_by_id[row["component_id"]]].append(row)
+    lives: dict[int, list[Run]] = defaultdict(list)
+    for deviation_id, *run in DeviationLife.objects.order_by("deviation_id", "number").values_list(
+        "deviation_id", "introduced_commit__sha", "changed_commit__sha", "removed_commit__sha"
+    ):
+        lives[deviation_id].append((run[0], run[1], run[2]))
 
     for name in sorted(config.components):
         values = component_values(config, name)
@@ -189,6 +204,7 @@ def make_plan(config: Config, provenance: dict[str, list[Provenance]] | None) ->
                 by_component.get(name, []),
                 provenance.get(name) if provenance is not None else None,
                 plan.commits,
+                lives,
             )
         )
     for name in sorted(rows.keys() - config.components.keys()):
@@ -198,7 +214,9 @@ def make_plan(config: Config, provenance: dict[str, list[Provenance]] | None) ->
         plan.components.append(ComponentStep(name, REMOVE, {}, row))
         for dev in by_component.get(name, []):
             if not dev["removed"]:
-                plan.deviations.append(DeviationStep(name, dev["key"], REMOVE, None, dev))
+                step = DeviationStep(name, dev["key"], REMOVE, None, dev)
+                step.earlier = step.earlier_recorded = lives.get(dev["id"], [])
+                plan.deviations.append(step)
     return plan
 
 
@@ -208,6 +226,7 @@ def _deviation_steps(
     rows: list[dict[str, Any]],
     provenance: list[Provenance] | None,
     commits: dict[str, CommitInfo],
+    lives: dict[int, list[Run]],
 ) -> list[DeviationStep]:
     live_overlays = [r for r in rows if r["kind"] == "overlay" and not r["removed"]]
     ordinal = {r["key"]: n for n, r in enumerate(live_overlays)}
@@ -230,10 +249,15 @@ def _deviation_steps(
         row = by_key.get(key)
         prov = provenance[index] if provenance is not None else None
         step = DeviationStep(name, key, None, deviation, row)
+        step.earlier = step.earlier_recorded = lives.get(row["id"], []) if row else []
         if prov is not None:
             step.introduced, step.changed = prov.introduced.sha, prov.changed.sha
             commits[prov.introduced.sha] = prov.introduced
             commits[prov.changed.sha] = prov.changed
+            step.earlier = [(r.introduced.sha, r.changed.sha, r.removed.sha) for r in prov.earlier]
+            for run in prov.earlier:
+                for commit in (run.introduced, run.changed, run.removed):
+                    commits[commit.sha] = commit
         if row is None:
             step.action = CREATE
         elif row["removed"]:
@@ -245,9 +269,10 @@ def _deviation_steps(
             step.action = CHANGE
         else:
             step.provenance_changed = prov is not None and (
-                row["introduced_commit__sha"],
-                row["changed_commit__sha"],
-            ) != (step.introduced, step.changed)
+                (row["introduced_commit__sha"], row["changed_commit__sha"])
+                != (step.introduced, step.changed)
+                or step.earlier_changed
+            )
             moved = (row["config_file"], row["line_start"], row["line_end"], row["position"]) != (
                 deviation.config_file,
                 deviation.line_start,
@@ -266,5 +291,7 @@ def _deviation_steps(
     used = set(keys)
     for row in rows:
         if not row["removed"] and row["key"] not in used:
-            steps.append(DeviationStep(name, row["key"], REMOVE, None, row))
+            step = DeviationStep(name, row["key"], REMOVE, None, row)
+            step.earlier = step.earlier_recorded = lives.get(row["id"], [])
+            steps.append(step)
     return steps

@@ -26,8 +26,16 @@ from deviations.domain.importer.plan import (
     ComponentStep,
     DeviationStep,
     Plan,
+    Run,
 )
-from deviations.models import Component, ConfigCommit, Deviation, DeviationVersion, ImportRun
+from deviations.models import (
+    Component,
+    ConfigCommit,
+    Deviation,
+    DeviationLife,
+    DeviationVersion,
+    ImportRun,
+)
 
 BATCH = 1000
 _DEVIATION_FIELDS = (
@@ -151,6 +159,9 @@ def ensure_commits(plan: Plan, extra: Iterable[str]) -> dict[str, int]:
     """ConfigCommit ids for every commit the plan refers to (creating missing rows)."""
     wanted = {s.introduced for s in plan.deviations if s.introduced}
     wanted |= {s.changed for s in plan.deviations if s.changed}
+    wanted |= {
+        sha for s in plan.deviations if s.earlier_changed for run in s.earlier for sha in run
+    }
     wanted |= set(extra)
     ids = dict(ConfigCommit.objects.filter(sha__in=wanted).values_list("sha", "id"))
     missing = [plan.commits[sha] for sha in sorted(wanted - ids.keys()) if sha in plan.commits]
@@ -295,6 +306,7 @@ def _write_deviations(
         if s.action != CREATE or version_ids.get(id(s)):
             rows.append((*(fields[f] for f in _DEVIATION_FIELDS), ids[id(s)]))
     update_rows(Deviation, _DEVIATION_FIELDS, rows)
+    _write_earlier_lives([s for s in steps if s.earlier_changed], ids, commits)
 
     drafts: dict[str, list[audit.Draft]] = {}
     for s in steps:
@@ -302,6 +314,39 @@ def _write_deviations(
         if draft is not None:
             drafts.setdefault(s.component, []).append(draft)
     return drafts
+
+
+def _write_earlier_lives(
+    steps: list[DeviationStep], ids: dict[int, int], commits: dict[str, int]
+) -> None:
+    """Replace the earlier runs of these deviations with the ones the history walk found."""
+    if not steps:
+        return
+    DeviationLife.objects.filter(
+        deviation_id__in=[ids[id(s)] for s in steps if s.earlier_recorded]
+    ).delete()
+    DeviationLife.objects.bulk_create(
+        [
+            DeviationLife(
+                deviation_id=ids[id(s)],
+                number=number,
+                introduced_commit_id=commits[introduced],
+                changed_commit_id=commits[changed],
+                removed_commit_id=commits[removed],
+            )
+            for s in steps
+            for number, (introduced, changed, removed) in enumerate(s.earlier, start=1)
+        ],
+        batch_size=BATCH,
+    )
+
+
+def runs_payload(runs: list[Run]) -> list[dict[str, str]]:
+    """Earlier runs as audit events show them."""
+    return [
+        {"introduced_commit": introduced, "changed_commit": changed, "removed_commit": removed}
+        for introduced, changed, removed in runs
+    ]
 
 
 def _deviation_fields(
@@ -353,15 +398,16 @@ def _deviation_draft(
         action = "deviation.created" if step.action == CREATE else "deviation.restored"
         after = version_payload(step.key, step.found, step.changed)
         after["introduced_commit"] = step.introduced
+        if step.earlier:
+            after["earlier_lives"] = runs_payload(step.earlier)
         return audit.Draft(action, **describe, after=after)
     if step.action == CHANGE:
         before = _row_payload(step.row, previous.get(step.row["current_version_id"]))
-        return audit.Draft(
-            "deviation.changed",
-            **describe,
-            before=before,
-            after=version_payload(step.key, step.found, step.changed),
-        )
+        after = version_payload(step.key, step.found, step.changed)
+        if step.earlier_changed:
+            before["earlier_lives"] = runs_payload(step.earlier_recorded)
+            after["earlier_lives"] = runs_payload(step.earlier)
+        return audit.Draft("deviation.changed", **describe, before=before, after=after)
     if step.action == REMOVE:
         before = _row_payload(step.row, previous.get(step.row["current_version_id"]))
         return audit.Draft("deviation.removed", **describe, before=before)
@@ -372,7 +418,12 @@ def _deviation_draft(
             before={
                 "introduced_commit": step.row["introduced_commit__sha"],
                 "changed_commit": step.row["changed_commit__sha"],
+                "earlier_lives": runs_payload(step.earlier_recorded),
             },
-            after={"introduced_commit": step.introduced, "changed_commit": step.changed},
+            after={
+                "introduced_commit": step.introduced,
+                "changed_commit": step.changed,
+                "earlier_lives": runs_payload(step.earlier),
+            },
         )
     return None
