@@ -27,6 +27,7 @@ from deviations.models import (
     ConfigCommit,
     Deviation,
     DeviationKind,
+    DeviationLife,
     DeviationVersion,
     DriftCommit,
     ImportRun,
@@ -311,6 +312,7 @@ class DeviationPage:
     deviation: Deviation
     sync: ComponentSync | None
     versions: list[DeviationVersion]
+    earlier_lives: list[DeviationLife]  # runs in the config before the current one
     results: dict[str, OverlayResult]
     reviews: list[Review]
     notes: list[JustificationNote]
@@ -318,7 +320,7 @@ class DeviationPage:
 
 
 def deviation_page(pk: int) -> DeviationPage:
-    """Everything the deviation page shows (8 queries)."""
+    """Everything the deviation page shows (9 queries)."""
     deviation = _provenance(Deviation.objects.select_related("component")).filter(pk=pk).first()
     if deviation is None:
         raise Http404(f"no deviation #{pk}")
@@ -328,6 +330,11 @@ def deviation_page(pk: int) -> DeviationPage:
         .first()
     )
     versions = list(deviation.versions.select_related("commit", "import_run").order_by("-number"))
+    earlier_lives = list(
+        deviation.earlier_lives.select_related(
+            "introduced_commit", "changed_commit", "removed_commit"
+        ).order_by("number")
+    )
     results = {r.target: r for r in deviation.results.all()}
     reviews = list(deviation.reviews.select_related("reviewer", "version").order_by("-created_at"))
     notes = list(
@@ -343,7 +350,7 @@ def deviation_page(pk: int) -> DeviationPage:
         .filter(object_type="deviation", object_id=str(pk))
         .order_by("-seq")[:TRAIL_LIMIT]
     )
-    return DeviationPage(deviation, sync, versions, results, reviews, notes, trail)
+    return DeviationPage(deviation, sync, versions, earlier_lives, results, reviews, notes, trail)
 
 
 # --- one config commit -----------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from deviations.domain import audit, reviews
 from deviations.domain.importer import import_config
@@ -133,3 +134,28 @@ def test_four_eyes_asks_who_brought_the_current_run_in(history):
         reviews.decide(audit.Actor.for_user(chris, Origin.WEB), define(), "approved")
     review = reviews.decide(audit.Actor.for_user(rey, Origin.WEB), define(), "approved")
     assert review.decision == "approved"
+
+
+def test_the_page_and_the_api_show_the_earlier_runs(history, client, viewer):
+    repo, c = history
+    import_config(repo.path, ref="HEAD")
+    rhel = define()
+    client.force_login(viewer)
+    html = client.get(reverse("deviation", args=[rhel.pk])).content.decode()
+    provenance = html[html.index('id="prov-h"') : html.index('id="verdict-h"')]
+    assert "back in the config after 1 earlier run" in provenance
+    assert "Earlier runs" in provenance
+    runs_html = provenance[provenance.index("earlier-lives") :]
+    assert runs_html.index(c["refactor"][:12]) < runs_html.index("removed by")
+    assert runs_html.index("removed by") < runs_html.index(c["pure"][:12])
+    assert "chore: do not define rhel" in runs_html and "by Tobi" in runs_html
+    data = client.get(f"/api/deviations/{rhel.pk}/").json()
+    assert data["introduced_commit"]["author_name"] == "Chris"
+    (run,) = data["earlier_lives"]
+    assert run["number"] == 1
+    assert [run[k]["sha"] for k in ("introduced_commit", "changed_commit", "removed_commit")] == [
+        c["refactor"],
+        c["refactor"],
+        c["pure"],
+    ]
+    assert run["removed_commit"]["subject"] == "chore: do not define rhel"
