@@ -175,6 +175,32 @@ def test_non_default_upstream_only(tmp_path):
     assert load_config(tmp_path).deviations["same"] == []  # restating the default is no deviation
 
 
+def test_what_azldev_counts_as_customizations_but_we_do_not(tmp_path):
+    """azldev's `component history` also counts each per-binary-package override
+    (`packages`), an explicitly set `spec.source-type` and any explicit upstream distro
+    as customizations.  azldrift records how the built package differs from Fedora's:
+    `packages` only says where packages are published, and restating the default spec
+    type or distro changes nothing, so none of these is a deviation (README, "What
+    azldev counts differently")."""
+    write_tree(
+        tmp_path,
+        {
+            "comps/p/p.comp.toml": (
+                "[components.p]\n"
+                'spec = { type = "upstream",\n'
+                '  upstream-distro = { name = "fedora", version = "43" } }\n'
+                '[components.p.packages.p-devel.publish]\nrpm-channel = "devel"\n'
+                '[components.p.packages.p-doc.publish]\nchannel = "none"\n'
+            )
+        },
+    )
+    config = load_config(tmp_path)
+    assert config.deviations["p"] == []
+    # The override is read and kept (publishing uses it), just not recorded as a deviation.
+    packages = config.components["p"].effective.config["packages"]
+    assert set(packages) == {"p-devel", "p-doc"}
+
+
 def test_fingerprint_function():
     assert fingerprint("check-skip", {"check": {"skip": True}}) == fingerprint(
         "check-skip", {"check": {"skip": True}}
