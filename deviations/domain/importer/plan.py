@@ -214,9 +214,9 @@ def make_plan(config: Config, provenance: dict[str, list[Provenance]] | None) ->
         plan.components.append(ComponentStep(name, REMOVE, {}, row))
         for dev in by_component.get(name, []):
             if not dev["removed"]:
-                step = DeviationStep(name, dev["key"], REMOVE, None, dev)
-                step.earlier = step.earlier_recorded = lives.get(dev["id"], [])
-                plan.deviations.append(step)
+                removal = DeviationStep(name, dev["key"], REMOVE, None, dev)
+                removal.earlier = removal.earlier_recorded = lives.get(dev["id"], [])
+                plan.deviations.append(removal)
     return plan
 
 
