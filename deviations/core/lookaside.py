@@ -39,6 +39,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
@@ -49,6 +50,9 @@ from deviations.core.urlcheck import UrlRefused, checked_parts
 
 from .distgit.errors import DistGitError
 from .errors import KindedError
+
+if TYPE_CHECKING:
+    from _hashlib import HASH  # what hashlib.new() returns; hashlib does not name it
 
 SOURCES_FILE = "sources"
 MAX_NAME_BYTES = 255
@@ -90,7 +94,7 @@ class SourceEntry:
     hash: str  # lower-case hex
     line: int = 0  # 1-based, in the `sources` file
 
-    def new_hasher(self):
+    def new_hasher(self) -> HASH:
         return hashlib.new(self.hash_type.lower(), usedforsecurity=False)
 
 
@@ -349,7 +353,7 @@ class LookasideCache:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
-    def _fetch_into(self, url: str, entry: SourceEntry, out) -> str:
+    def _fetch_into(self, url: str, entry: SourceEntry, out: IO[bytes]) -> str:
         if urlsplit(url).scheme.lower() == "file":
             return self._read_local(url, entry, out)
         delay = self.policy.backoff
@@ -368,7 +372,7 @@ class LookasideCache:
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _copy(self, chunks: Iterator[bytes], entry: SourceEntry, out, url: str) -> str:
+    def _copy(self, chunks: Iterator[bytes], entry: SourceEntry, out: IO[bytes], url: str) -> str:
         hasher = entry.new_hasher()
         total = 0
         deadline = time.monotonic() + self.policy.deadline
@@ -389,7 +393,7 @@ class LookasideCache:
             out.write(chunk)
         return hasher.hexdigest()
 
-    def _read_local(self, url: str, entry: SourceEntry, out) -> str:
+    def _read_local(self, url: str, entry: SourceEntry, out: IO[bytes]) -> str:
         path = Path(unquote(urlsplit(url).path))
         try:
             with open(path, "rb") as source:
@@ -460,7 +464,7 @@ class LookasideCache:
             f"{entry.filename}: more than {self.policy.max_redirects} redirects from {url}",
         )
 
-    def _get(self, url: str, entry: SourceEntry, out) -> str:
+    def _get(self, url: str, entry: SourceEntry, out: IO[bytes]) -> str:
         current, response = self._open(url, entry)
         with response:
             status = response.status_code

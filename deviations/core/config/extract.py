@@ -63,7 +63,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def fingerprint(kind: str, content: dict) -> str:
+def fingerprint(kind: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json({"kind": kind, "content": content}).encode()).hexdigest()
 
 
@@ -73,10 +73,10 @@ class Deviation:
 
     kind: str
     slot: str  # the stable key for every kind but overlays ("" for overlays)
-    content: dict
+    content: dict[str, Any]
     fingerprint: str
     description: str = ""
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     comment: str = ""
     reason: str = ""
     config_file: str = ""
@@ -93,7 +93,7 @@ class Deviation:
     def upstream_status(self) -> str:
         return str(self.metadata.get("upstream-status", "") or "")
 
-    def justification(self) -> tuple:
+    def justification(self) -> tuple[str, str, str, str]:
         """What, besides content, makes a new version when it changes."""
         return (self.description, canonical_json(self.metadata), self.comment, self.reason)
 
@@ -114,6 +114,11 @@ def _key(text: str) -> str:
     return text[: MAX_KEY - 17] + ":" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# sha256 of each file a deviation brings in, by (path, content identity); a ConfigIssue
+# when it cannot be read.  Shared across loads of many versions of the same tree.
+FileHashes = dict[tuple[str, str | None], str | ConfigIssue]
+
+
 class Extractor:
     """Turns resolved components into deviations; hashes referenced files once."""
 
@@ -121,7 +126,7 @@ class Extractor:
         self,
         resolver: Resolver,
         read: Callable[[str], bytes],
-        hashes: dict[tuple[str, str | None], str | ConfigIssue] | None = None,
+        hashes: FileHashes | None = None,
     ) -> None:
         self.resolver = resolver
         self.source = resolver.source
@@ -169,7 +174,7 @@ class Extractor:
         component: ResolvedComponent,
         kind: str,
         slot: str,
-        content: dict,
+        content: dict[str, Any],
         path: Path,
         *,
         reason: str = "",
@@ -309,7 +314,9 @@ class Extractor:
                 ("spec", "upstream-commit"),
             )
 
-    def _source_files(self, component: ResolvedComponent, config: dict, out: list) -> None:
+    def _source_files(
+        self, component: ResolvedComponent, config: dict[str, Any], out: list[Deviation]
+    ) -> None:
         entries = config.get("source-files") or []
         origins = component.effective.items.get(("source-files",), ())
         for entry, (layer_index, index) in zip(entries, origins, strict=True):
@@ -326,7 +333,9 @@ class Extractor:
                 layer=layer,
             )
 
-    def _build(self, component: ResolvedComponent, build: dict, out: list[Deviation]) -> None:
+    def _build(
+        self, component: ResolvedComponent, build: dict[str, Any], out: list[Deviation]
+    ) -> None:
         items = component.effective.items
         for field_name, slot in (
             ("with", "with"),

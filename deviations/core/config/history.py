@@ -39,20 +39,23 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
 from ..distgit.gitcmd import run_git
 from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
 from .errors import ConfigError, ConfigIssue
-from .extract import Deviation, Extractor
+from .extract import Deviation, Extractor, FileHashes
 from .identity import Known, assign_keys
-from .loader import ParseCache, load_files
+from .loader import LoadedFiles, ParseCache, load_files
 from .project import Config, config_reader, load_config
 from .renames import Vocabulary, vocabulary_at
-from .resolve import Resolver
+from .resolve import ResolvedComponent, Resolver
 from .source import FileTooLarge, Limits, SourceError, TreeSource
 
 _BASE_SECTIONS = ("distros", "project", "default-component-config")
-_NONE: list = []  # "no deviations" for a component that left the config (one shared object)
+_NONE: list[
+    Deviation
+] = []  # "no deviations" for a component that left the config (one shared object)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,18 @@ class History:
     commit: CommitInfo
     # Aligned with config.deviations[name]: the provenance of each deviation.
     provenance: dict[str, list[Provenance]]
-    stats: dict[str, float] = field(default_factory=dict)
+    stats: WalkStats
+
+
+class WalkStats(TypedDict):
+    """What a walk did (recorded with the import run)."""
+
+    commits: int
+    commits_loaded: int
+    commits_invalid: int
+    blobs_read: int
+    resumed_from: str  # the checkpoint's commit, "" for a full walk
+    seconds: float
 
 
 @dataclass
@@ -115,8 +129,15 @@ class _ComponentState:
 @dataclass
 class _Memo:
     deviations: list[Deviation]
-    sources: tuple[tuple[str, str | None], ...]  # files read, with the blob ids seen
+    sources: tuple[_FileId, ...]  # files read, with the blob ids seen
     names_upstream: bool = False
+
+
+_FileId = tuple[str, str | None]  # a file's path and blob id
+_GroupKey = tuple[str, str, str | None]  # a group's name and the file declaring it
+# What a component's deviations depend on: its name, the file declaring it (when it has
+# settings of its own), its groups and the files with the base sections.
+_MemoKey = tuple[str, _FileId | None, tuple[_GroupKey, ...], tuple[_FileId, ...]]
 
 
 def _parse_log(data: bytes) -> list[tuple[CommitInfo, list[tuple[str, str, str]]]]:
@@ -191,8 +212,8 @@ class _Walker:
         self.reader = reader
         self.limits = limits
         self.cache = ParseCache()
-        self.hashes: dict = {}
-        self.memo: dict[tuple, _Memo] = {}
+        self.hashes: FileHashes = {}
+        self.memo: dict[_MemoKey, _Memo] = {}
         self.blobs_read = 0
 
     def fetch(self, path: str, blob: str, limit: int) -> bytes:
@@ -210,10 +231,9 @@ class _Walker:
 
     def forget_other_blobs(self, entries: dict[str, str]) -> None:
         """Keep caches at about one tree: drop what the current tree does not have."""
-        for cache in (self.cache.files, self.cache.checked, self.hashes):
-            stale = [key for key in cache if entries.get(key[0]) != key[1]]
-            for key in stale:
-                del cache[key]
+        _drop_other_blobs(self.cache.files, entries)
+        _drop_other_blobs(self.cache.checked, entries)
+        _drop_other_blobs(self.hashes, entries)
 
     def deviations(
         self, entries: dict[str, str], label: str, vocabulary: Vocabulary
@@ -242,8 +262,8 @@ class _Walker:
         base = tuple(
             (f.path, f.identity) for f in loaded.files if any(s in f.data for s in _BASE_SECTIONS)
         )
-        group_keys: dict[str, tuple] = {}
-        memo: dict[tuple, _Memo] = {}
+        group_keys: dict[str, _GroupKey] = {}
+        memo: dict[_MemoKey, _Memo] = {}
         out: dict[str, list[Deviation]] = {}
         by_component = loaded.groups_by_component
         plain: list[Deviation] | None = None  # what a bare component without groups has
@@ -252,7 +272,7 @@ class _Walker:
             if plain is not None and not groups and not declared.raw:
                 out[name] = plain
                 continue
-            group_key = ()
+            group_key: tuple[_GroupKey, ...] = ()
             if groups:
                 group_key = tuple(
                     group_keys.get(g) or group_keys.setdefault(g, _group_key(loaded, g))
@@ -286,12 +306,20 @@ class _Walker:
         return out
 
 
-def _names_upstream(resolved) -> bool:
+def _drop_other_blobs[K: tuple[str, str | None, *tuple[object, ...]], V](
+    cache: dict[K, V], entries: dict[str, str]
+) -> None:
+    """Drop a cache's entries keyed (path, blob, ...) for a blob the tree does not have."""
+    for key in [key for key in cache if entries.get(key[0]) != key[1]]:
+        del cache[key]
+
+
+def _names_upstream(resolved: ResolvedComponent) -> bool:
     """Whether the inherited config names the upstream package (then it is per component)."""
     return bool((resolved.effective.config.get("spec") or {}).get("upstream-name"))
 
 
-def _group_key(loaded, name: str) -> tuple:
+def _group_key(loaded: LoadedFiles, name: str) -> _GroupKey:
     group = loaded.groups[name]
     return (name, group.file.path, group.file.identity)
 
@@ -406,7 +434,7 @@ def _checkpoint_path(folder: Path, git_dir: str, sha: str) -> Path:
     return folder / f"{repo}-{sha}-v{CHECKPOINT_VERSION}.json"
 
 
-def _commit_json(info: CommitInfo) -> dict:
+def _commit_json(info: CommitInfo) -> dict[str, Any]:
     return {
         "sha": info.sha,
         "author_name": info.author_name,
@@ -419,8 +447,8 @@ def _commit_json(info: CommitInfo) -> dict:
 
 def _save_checkpoint(path: Path, states: dict[str, _ComponentState], read: set[str]) -> None:
     """The tracked deviations at a commit, as JSON (written atomically; plain data only)."""
-    commits: dict[str, dict] = {}
-    out: dict[str, list] = {}
+    commits: dict[str, dict[str, Any]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for name, state in states.items():
         rows = []
         for t in state.tracked:
@@ -606,4 +634,6 @@ def _read_later(config: Config, git_dir: str) -> None:
         with ObjectReader(git_dir) as reader:
             return _Walker(reader, Limits()).fetch(path, blob, limit)
 
-    config.source.fetch = fetch  # type: ignore[attr-defined]  # a TreeSource
+    source = config.source
+    assert isinstance(source, TreeSource)  # configs from a walk are read from git trees
+    source.fetch = fetch

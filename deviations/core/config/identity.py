@@ -20,7 +20,7 @@ order, and among candidates, the earliest known position first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .extract import OVERLAY, Deviation
@@ -43,19 +43,19 @@ class Known:
 
 def assign_keys(known: Sequence[Known], current: Sequence[Deviation]) -> list[str]:
     """The key of each current deviation (same order as `current`)."""
-    keys: list[str | None] = [d.slot or None for d in current]
+    keys = [d.slot for d in current]  # "" for an overlay until it is matched or numbered
     overlays = [i for i, d in enumerate(current) if d.kind == OVERLAY]
     if not overlays:
-        return keys  # type: ignore[return-value]
+        return keys
     candidates = sorted(
         (k for k in known if k.kind == OVERLAY), key=lambda k: (k.removed, k.position, k.key)
     )
     taken: set[str] = set()
     ordinal = {index: n for n, index in enumerate(overlays)}
 
-    def match(test) -> None:
+    def match(test: Callable[[Known, Deviation, int], bool]) -> None:
         for index in overlays:
-            if keys[index] is not None:
+            if keys[index]:
                 continue
             deviation = current[index]
             for candidate in candidates:
@@ -81,15 +81,16 @@ def assign_keys(known: Sequence[Known], current: Sequence[Deviation]) -> list[st
     used = [int(m.group(1)) for k in known if (m := _NUMBER.match(k.key))]
     next_number = max(used, default=0) + 1
     for index in overlays:
-        if keys[index] is None:
+        if not keys[index]:
             keys[index] = f"overlay-{next_number}"
             next_number += 1
-    return keys  # type: ignore[return-value]
+    return keys
 
 
 def overlay_ordinals(current: Sequence[Deviation]) -> list[int]:
     """Each deviation's position among the component's overlays (-1 for other kinds)."""
-    out, n = [], 0
+    out: list[int] = []
+    n = 0
     for deviation in current:
         if deviation.kind == OVERLAY:
             out.append(n)

@@ -40,7 +40,7 @@ class ConfigFile:
     """One parsed TOML file; shared between loads when its content is the same."""
 
     path: str  # relative to the config root
-    data: dict
+    data: dict[str, Any]
     text: str
     identity: str | None = None
     _positions: FilePositions | None = field(default=None, repr=False)
@@ -82,13 +82,13 @@ class Declared:
 
     name: str
     file: ConfigFile
-    raw: dict
+    raw: dict[str, Any]
 
 
 @dataclass
 class DistroVersion:
     name: str
-    raw: dict
+    raw: dict[str, Any]
     file: ConfigFile  # the file whose definition of this version is in effect
 
 
@@ -107,7 +107,7 @@ class LoadedFiles:
     groups: dict[str, Declared]
     distros: dict[str, Distro]
     project: dict[str, Any]
-    project_defaults: list[tuple[ConfigFile, dict]]  # default-component-config per file
+    project_defaults: list[tuple[ConfigFile, dict[str, Any]]]  # default-component-config per file
     groups_by_component: dict[str, list[str]]
     issues: list[ConfigIssue]
     warnings: list[ConfigIssue]
@@ -119,10 +119,12 @@ class ParseCache:
     def __init__(self) -> None:
         self.files: dict[tuple[str, str], ConfigFile | ConfigIssue] = {}
         # (path, blob, permissive, lenient, vocabulary) -> (issues, warnings)
-        self.checked: dict[tuple, tuple[list[ConfigIssue], list[ConfigIssue]]] = {}
+        self.checked: dict[
+            tuple[str, str, bool, bool, Vocabulary], tuple[list[ConfigIssue], list[ConfigIssue]]
+        ] = {}
 
 
-def describe(path: Path, data: dict) -> tuple[str, str]:
+def describe(path: Path, data: dict[str, Any]) -> tuple[str, str]:
     """(component, item) naming what is at `path` in a file, for error messages."""
     if len(path) >= 2 and path[0] == "components":
         name = str(path[1])
@@ -157,7 +159,7 @@ def _dotted(path: Path) -> str:
     return out
 
 
-def _item(rest: Path, table: dict) -> str:
+def _item(rest: Path, table: dict[str, Any]) -> str:
     """Name an item inside a component-like table (overlay index + description, ...)."""
     if not rest:
         return ""
@@ -191,7 +193,7 @@ class _Checker:
         issue = ConfigIssue(self.file.path, message, component, item, self.file.line(path))
         (self.warnings if unknown and self.permissive else self.issues).append(issue)
 
-    def component_like(self, prefix: Path, table: dict, *, per_component: bool) -> None:
+    def component_like(self, prefix: Path, table: dict[str, Any], *, per_component: bool) -> None:
         if not isinstance(table, dict):
             return
         for index, overlay in enumerate(table.get("overlays") or []):
@@ -256,7 +258,7 @@ def check_file(
     return checker.issues, checker.warnings
 
 
-def _items(data: dict, key: str) -> list[tuple[str, Any]]:
+def _items(data: dict[str, Any], key: str) -> list[tuple[str, Any]]:
     table = data.get(key)
     return list(table.items()) if isinstance(table, dict) else []
 
@@ -285,7 +287,7 @@ _LIST_BODY = re.compile(rf"{_LINE}(?:\n{_LINE})*")
 _LIST_NAMES = re.compile(r"^\[components\.(.*)\]", re.M)
 
 
-def parse_component_list(text: str) -> dict | None:
+def parse_component_list(text: str) -> dict[str, Any] | None:
     """The parser's dict for a plain list of bare components, much faster; else None.
 
     Files such as `components.toml` are thousands of `[components.NAME]` lines, and the
@@ -368,7 +370,7 @@ class _Loader:
                 " refusing a config this large",
             )
             return None
-        if self.cache is not None and key:
+        if self.cache is not None and identity:
             mode = (path, identity, self.permissive, self.lenient, self.vocabulary)
             checked = self.cache.checked.get(mode)
             if checked is None:
@@ -445,7 +447,7 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value is False or value == 0 or value == {}
 
 
-def merge_fields(target: dict, update: dict) -> None:
+def merge_fields(target: dict[str, Any], update: dict[str, Any]) -> None:
     """azldev's field-level merge for project/tools: later non-empty values win."""
     for key, value in update.items():
         if isinstance(value, dict):
@@ -485,7 +487,7 @@ def load_files(
     }
     distros: dict[str, Distro] = {}
     project: dict[str, Any] = {}
-    project_defaults: list[tuple[ConfigFile, dict]] = []
+    project_defaults: list[tuple[ConfigFile, dict[str, Any]]] = []
     issues = loader.issues
     for file in loader.files:
         data = file.data

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..types import Overlay
 from .errors import ConfigError, ConfigIssue
-from .extract import Deviation, Extractor, source_path
+from .extract import Deviation, Extractor, FileHashes, source_path
 from .loader import LoadedFiles, ParseCache, load_files
 from .resolve import OverlayItem, ResolvedComponent, Resolver
 from .source import ConfigSource, DirectorySource, Limits
@@ -64,7 +65,7 @@ def load_config(
     limits: Limits | None = None,
     permissive: bool = False,
     cache: ParseCache | None = None,
-    hashes: dict | None = None,
+    hashes: FileHashes | None = None,
 ) -> Config:
     """Load `azldev.toml` and everything it includes; raise ConfigError listing every problem.
 
@@ -103,7 +104,7 @@ def load_config(
     )
 
 
-def config_reader(source: ConfigSource, limits: Limits):
+def config_reader(source: ConfigSource, limits: Limits) -> Callable[[str], bytes]:
     def read(path: str) -> bytes:
         return source.read(path, limits.max_source_bytes)
 

@@ -43,8 +43,8 @@ class Layer:
     name: str  # "azurelinux 4.0", "", the group's or the component's name
     file: ConfigFile
     path: Path  # where the table is inside `file`
-    raw: dict
-    metadata: dict | None = None  # a group's documentation metadata
+    raw: dict[str, Any]
+    metadata: dict[str, Any] | None = None  # a group's documentation metadata
     description: str = ""  # a group's description
 
 
@@ -71,7 +71,7 @@ class OverlayItem:
     """An overlay of a component and where it is written."""
 
     overlay: Overlay
-    raw: dict  # the TOML table as written (overlay-file metadata stamped in)
+    raw: dict[str, Any]  # the TOML table as written (overlay-file metadata stamped in)
     file: ConfigFile  # the component TOML or the overlay file
     path: Path  # the overlay's table in `file`
     index: int  # 1-based position in the table it is written in
@@ -85,7 +85,7 @@ class OverlayItem:
 
 @dataclass(eq=False)
 class Effective:
-    config: dict
+    config: dict[str, Any]
     origin: dict[Path, int]  # scalar path -> layer index
     items: dict[Path, list[tuple[int, int]]]  # array path -> (layer index, index in layer)
 
@@ -106,7 +106,7 @@ class ResolvedComponent:
         return self.declared.file.line(("components", self.name))
 
     @property
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         """The effective config in TOML shape (overlay files not expanded)."""
         return self.effective.config
 
@@ -123,12 +123,14 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value is False or value == 0
 
 
-def merge_layer(target: Effective, raw: dict, layer: int) -> None:
+def merge_layer(target: Effective, raw: dict[str, Any], layer: int) -> None:
     """Merge one layer's table into `target` (copy-on-write: shared dicts are never changed)."""
     _merge(target.config, raw, target, layer, ())
 
 
-def _merge(dst: dict, src: dict, target: Effective, layer: int, path: Path) -> None:
+def _merge(
+    dst: dict[str, Any], src: dict[str, Any], target: Effective, layer: int, path: Path
+) -> None:
     for key, value in src.items():
         here = (*path, key)
         if isinstance(value, dict):
@@ -165,7 +167,7 @@ def parse_snapshot(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def to_overlay(raw: dict, base_dir: str) -> Overlay:
+def to_overlay(raw: dict[str, Any], base_dir: str) -> Overlay:
     metadata = raw.get("metadata")
     meta = None
     if isinstance(metadata, dict):
@@ -196,7 +198,7 @@ def to_overlay(raw: dict, base_dir: str) -> Overlay:
 @dataclass
 class OverlayFile:
     file: ConfigFile
-    overlays: list[dict]  # with the file-level metadata stamped in (None when dropped)
+    overlays: list[dict[str, Any]]  # with the file-level metadata stamped in (None when dropped)
 
 
 def load_overlay_file(
@@ -236,7 +238,7 @@ def load_overlay_file(
 
     broken = False
     for at, message, unknown in validate.shape_problems(file.data, validate.OVERLAY_FILE):
-        if at[:1] == ("overlays",) and len(at) >= 2:
+        if at[:1] == ("overlays",) and len(at) >= 2 and isinstance(at[1], int):
             add(at, message, unknown=unknown, item=_overlay_item(file.data, at[1]))
         else:
             add(at, message, unknown=unknown)
@@ -245,7 +247,7 @@ def load_overlay_file(
         return None, issues, warnings
     metadata = file.data.get("metadata") or {}
     problems = validate.metadata_problems(metadata, vocabulary)
-    stamped: dict | None = vocabulary.metadata(metadata)
+    stamped: dict[str, Any] | None = vocabulary.metadata(metadata)
     if problems:
         if permissive:
             stamped = None
@@ -275,7 +277,7 @@ def load_overlay_file(
     return OverlayFile(file, out), issues, warnings
 
 
-def _overlay_item(data: dict, index: int) -> str:
+def _overlay_item(data: dict[str, Any], index: int) -> str:
     overlays = data.get("overlays") or []
     entry = overlays[index] if index < len(overlays) and isinstance(overlays[index], dict) else {}
     desc = entry.get("description", "")
@@ -305,8 +307,10 @@ class Resolver:
         self._group_layers: dict[str, Layer] = {}
         self._base_layers, self.default_distro = self._base()
         self._by_groups: dict[tuple[str, ...], tuple[tuple[Layer, ...], Effective]] = {}
-        self._upstreams: dict[tuple, Upstream | ConfigIssue] = {}
-        self._overlay_files: dict[str, tuple[OverlayFile | None, list, list]] = {}
+        self._upstreams: dict[tuple[str, str, str], Upstream | ConfigIssue] = {}
+        self._overlay_files: dict[
+            str, tuple[OverlayFile | None, list[ConfigIssue], list[ConfigIssue]]
+        ] = {}
         self._absolute: dict[str, str] = {}
 
     # --- layers -----------------------------------------------------------------

@@ -294,7 +294,7 @@ def url_problem(url: Any) -> str | None:
     return None
 
 
-def metadata_problems(metadata: dict, vocabulary: Vocabulary = TODAY) -> list[str]:
+def metadata_problems(metadata: dict[str, Any], vocabulary: Vocabulary = TODAY) -> list[str]:
     """azldev's metadata rules, in its order (README §19).
 
     `vocabulary` names the old category names the reading accepts (renames.py), checked
@@ -365,7 +365,7 @@ def filename_problem(name: str) -> str | None:
 
 
 def overlay_problems(
-    overlay: dict, *, check_metadata: bool = True, vocabulary: Vocabulary = TODAY
+    overlay: dict[str, Any], *, check_metadata: bool = True, vocabulary: Vocabulary = TODAY
 ) -> list[str]:
     """Everything wrong with one overlay (azldev's rules, README §18), all at once."""
     out: list[str] = []
@@ -484,7 +484,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 Report = Callable[[Path, str], None]  # (path relative to the component table, message)
 
 
-def build_problems(build: dict, report: Report) -> None:
+def build_problems(build: dict[str, Any], report: Report) -> None:
     check = build.get("check") or {}
     if check.get("skip") and not check.get("skip_reason"):
         report(("build", "check"), "check.skip_reason is required when check.skip is true")
@@ -496,7 +496,7 @@ def build_problems(build: dict, report: Report) -> None:
         )
 
 
-def spec_problems(spec: dict, report: Report, *, per_component: bool) -> None:
+def spec_problems(spec: dict[str, Any], report: Report, *, per_component: bool) -> None:
     kind = spec.get("type", "")
     path = ("spec",)
     if kind not in ("", "local", "upstream"):
@@ -525,7 +525,7 @@ def spec_problems(spec: dict, report: Report, *, per_component: bool) -> None:
         )
 
 
-def source_file_problems(entries: list, report: Report) -> None:
+def source_file_problems(entries: list[dict[str, Any]], report: Report) -> None:
     seen: set[str] = set()
     for index, ref in enumerate(entries):
         name = ref.get("filename", "")
@@ -608,8 +608,8 @@ def source_file_problems(entries: list, report: Report) -> None:
             )
 
 
-def channel_problems(component: dict, report: Report) -> None:
-    def check(path: Path, table: dict) -> None:
+def channel_problems(component: dict[str, Any], report: Report) -> None:
+    def check(path: Path, table: dict[str, Any]) -> None:
         for key, value in table.items():
             if value in (".", "..") or "/" in value or "\\" in value:
                 report(
@@ -622,7 +622,7 @@ def channel_problems(component: dict, report: Report) -> None:
         check(("packages", name, "publish"), (package or {}).get("publish") or {})
 
 
-def component_problems(component: dict, report: Report, *, per_component: bool) -> None:
+def component_problems(component: dict[str, Any], report: Report, *, per_component: bool) -> None:
     """The rules for one component table (or a default-component-config) except overlays."""
     build_problems(component.get("build") or {}, report)
     spec_problems(component.get("spec") or {}, report, per_component=per_component)
@@ -640,7 +640,10 @@ def component_problems(component: dict, report: Report, *, per_component: bool) 
 
 
 def archive_consistency_problems(
-    overlays: list[dict], source_files: list[dict], *, allow_no_hashes: bool = False
+    overlays: list[dict[str, Any]],
+    source_files: list[dict[str, Any]],
+    *,
+    allow_no_hashes: bool = False,
 ) -> list[str]:
     """The check azldev runs when sources are prepared (phase "prepare-sources").
 
@@ -692,7 +695,7 @@ _LOOSE_TYPES = (
 )
 
 
-def _targets_loose_file(overlay: dict, filename: str) -> bool:
+def _targets_loose_file(overlay: dict[str, Any], filename: str) -> bool:
     kind = overlay.get("type")
     if kind not in _LOOSE_TYPES:
         return False

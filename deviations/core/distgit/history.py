@@ -199,7 +199,7 @@ def resolve(
     try:
         path = _linear_path(reader, tip, pin.sha)
         on_branch = path is not None
-        if on_branch:
+        if path is not None:
             behind, after = len(path), list(reversed(path[:DRIFT_LIMIT]))
     except _NeedsGit:
         on_branch = _git_is_ancestor(reader, pin.sha, tip.sha)

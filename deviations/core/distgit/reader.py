@@ -101,6 +101,9 @@ class ObjectReader:
             env=_ENV,
             start_new_session=True,
         )
+        # Both pipes exist (PIPE above); Popen's type cannot say so.
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._stdin, self._stdout = self._proc.stdin, self._proc.stdout
         self._commits: dict[str, Commit] = {}
 
     def __enter__(self) -> ObjectReader:
@@ -113,21 +116,20 @@ class ObjectReader:
         proc = self._proc
         if proc.poll() is None:
             try:
-                proc.stdin.close()
+                self._stdin.close()
                 proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 kill_group(proc)
                 proc.wait()
-        proc.stdout.close()
+        self._stdout.close()
 
     def _request(self, rev: str, max_size: int | None = None) -> tuple[str, str, bytes] | None:
         if "\n" in rev or not rev:
             raise ValueError(f"bad revision {rev!r}")
-        proc = self._proc
         try:
-            proc.stdin.write(rev.encode() + b"\n")
-            proc.stdin.flush()
-            header = proc.stdout.readline()
+            self._stdin.write(rev.encode() + b"\n")
+            self._stdin.flush()
+            header = self._stdout.readline()
         except (BrokenPipeError, OSError) as exc:
             raise DistGitError(ErrorKind.GIT_FAILED, f"git cat-file stopped: {exc}") from None
         if not header:
@@ -141,9 +143,9 @@ class ObjectReader:
         if max_size is not None and size > max_size:
             remaining = size + 1
             while remaining:
-                remaining -= len(proc.stdout.read(min(remaining, 1 << 20)))
+                remaining -= len(self._stdout.read(min(remaining, 1 << 20)))
             raise TooLarge(size)
-        data = proc.stdout.read(size + 1)[:-1]
+        data = self._stdout.read(size + 1)[:-1]
         return sha, kind, data
 
     # --- objects ------------------------------------------------------------------

@@ -24,6 +24,7 @@ import posixpath
 import tarfile
 import zlib
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import zstandard
 
@@ -100,7 +101,7 @@ class Extracted:
         self.links = {prefix + p: t for p, t in tree.links.items()}
 
 
-def _reader(data: bytes, compression: str) -> io.IOBase:
+def _reader(data: bytes, compression: str) -> io.BufferedIOBase | BinaryIO:
     raw = io.BytesIO(data)
     if compression == "gzip":
         return gzip.GzipFile(fileobj=raw)

@@ -156,7 +156,7 @@ def _class_char(ch: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(pattern: str, in_tree: bool):
+def _compiled(pattern: str, in_tree: bool) -> re2._Regexp:
     body = _Translator(pattern, in_tree=in_tree).run()
     return compile_regex(f"(?s)\\A(?:{body})\\z")
 

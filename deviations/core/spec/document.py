@@ -11,6 +11,7 @@ any spec an overlay edits (CRLF becomes LF, a final newline appears).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .parse import PREAMBLE, Header, SectionState, SectionType, Tag, advance, classify
@@ -157,7 +158,7 @@ class Spec:
         return PREAMBLE
 
 
-def walk(lines: list[str]):
+def walk(lines: list[str]) -> Iterator[tuple[int, Header | Tag | None, SectionState]]:
     """(index, parsed, state-before) for every line; for read-only scans."""
     state = PREAMBLE
     for index, line in enumerate(lines):
