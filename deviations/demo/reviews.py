@@ -8,17 +8,19 @@ rejected, stale and needs review.  Everything goes through the real services
 (reviews, notes, people), so the audit trail is real too.  The stale one comes
 from the config's real history: on a fresh demo database the records are still
 at the commit rosa reviewed, and she approves an overlay that a later commit
-changes (`context["later"]`, from the demo's import step); importing the later
+changes (`later_changed`, from the demo's import step); importing the later
 commits (the next step) lapses that approval.  Idempotent: an existing user or
-any review is left alone.
+any review is left alone.  The functions return what they did; the command prints it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 
@@ -35,7 +37,39 @@ DEMO_USERS = (
 COLLEAGUE = "rosa"  # records the demo's past decisions; cannot log in
 
 
-def _users(command: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GitAuthor:
+    """A git author identity (the demo config history names the reviewer's)."""
+
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    """What the people-and-reviews step did."""
+
+    linked: str | None  # the git identity linked to the reviewer (None: linked already)
+    decisions: int | None  # decisions recorded (None: there were reviews already)
+
+    def lines(self) -> list[str]:
+        out = ["Demo users (this demo database only; never use these passwords):"]
+        for username, password, roles, staff in DEMO_USERS:
+            grants = permissions.ROLE_DESCRIPTIONS[roles[0]] + (
+                "; may open /admin/" if staff else ""
+            )
+            out.append(f"  {username:<9} password {password:<14} {grants}")
+        if self.linked is not None:
+            out.append(
+                f"  reviewer is linked to the git identity {self.linked}: four eyes keeps them "
+                "from approving what that identity wrote"
+            )
+        if self.decisions is not None:
+            out.append(f"{self.decisions} decisions recorded by {COLLEAGUE}")
+        return out
+
+
+def _users() -> dict[str, User]:
     model = get_user_model()
     made = {}
     with transaction.atomic():
@@ -49,36 +83,27 @@ def _users(command: Any) -> dict[str, Any]:
             made[username] = user
         if not model.objects.filter(username=COLLEAGUE).exists():
             people.create_user(ACTOR, COLLEAGUE, roles=[permissions.REVIEWER])
-    command.stdout.write("Demo users (this demo database only; never use these passwords):")
-    for username, password, roles, staff in DEMO_USERS:
-        grants = permissions.ROLE_DESCRIPTIONS[roles[0]] + ("; may open /admin/" if staff else "")
-        command.stdout.write(f"  {username:<9} password {password:<14} {grants}")
     return made
 
 
-def _link_identity(command: Any, context: dict[str, Any], reviewer: Any) -> None:
+def _link_identity(reviewer: User, named: GitAuthor | None) -> str | None:
+    """Link the reviewer to `named` (else the most prolific config author); the email."""
     if reviewer.git_identities.exists():
-        return
-    # The author the demo config history names; else (--config) its most prolific author.
-    named = (context.get("config_history") or {}).get("reviewer")
+        return None
     if named is None:
         top = (
             ConfigCommit.objects.values("author_email", "author_name")
             .annotate(n=Count("introduced"))
             .order_by("-n", "author_email")
             .first()
-        ) or {}
-        named = {
-            "email": top.get("author_email") or "reviewer@demo.azldrift.invalid",
-            "name": top.get("author_name", ""),
-        }
-    email = named["email"]
+        )
+        named = GitAuthor(
+            email=(top["author_email"] if top else "") or "reviewer@demo.azldrift.invalid",
+            name=top["author_name"] if top else "",
+        )
     with transaction.atomic():
-        people.link_identity(ACTOR, reviewer, email=email, name=named["name"])
-    command.stdout.write(
-        f"  reviewer is linked to the git identity {email}: four eyes keeps them from "
-        "approving what that identity wrote"
-    )
+        people.link_identity(ACTOR, reviewer, email=named.email, name=named.name)
+    return named.email
 
 
 def _overlays() -> list[Deviation]:
@@ -91,7 +116,9 @@ def _overlays() -> list[Deviation]:
     )
 
 
-def _pick(candidates: list[Deviation], taken: set[int], prefer) -> Deviation | None:
+def _pick(
+    candidates: list[Deviation], taken: set[int], prefer: Callable[[Deviation], bool]
+) -> Deviation | None:
     free = [d for d in candidates if d.pk not in taken]
     chosen = next((d for d in free if prefer(d)), free[0] if free else None)
     if chosen is not None:
@@ -99,18 +126,19 @@ def _pick(candidates: list[Deviation], taken: set[int], prefer) -> Deviation | N
     return chosen
 
 
-def _decide(colleague: Any, dev: Deviation | None, decision: str, comment: str = "") -> None:
+def _decide(colleague: User, dev: Deviation | None, decision: str, comment: str = "") -> None:
     if dev is not None:
         reviews.decide(audit.Actor.for_user(colleague, Origin.COMMAND), dev.pk, decision, comment)
 
 
-def _reviews(context: dict[str, Any], users: dict[str, Any]) -> None:
+def _reviews(
+    reviewer: User, later_changed: Collection[int], later_removed: Collection[int]
+) -> None:
     colleague = get_user_model().objects.get(username=COLLEAGUE)
-    later = context.get("later") or {}
     # The other decisions stay clear of what the later commits change or remove.
-    taken: set[int] = {*later.get("changed", ()), *later.get("removed", ())}
+    taken: set[int] = {*later_changed, *later_removed}
     overlays = _overlays()
-    stale = next((d for d in overlays if d.pk in later.get("changed", ())), None)
+    stale = next((d for d in overlays if d.pk in later_changed), None)
     changes = _pick(overlays, taken, lambda d: d.verdict_at_tip == "failed")
     rejected = _pick(overlays, taken, lambda d: d.obsolete)
     approved = [
@@ -133,26 +161,37 @@ def _reviews(context: dict[str, Any], users: dict[str, Any]) -> None:
     if noted is not None:
         # The reviewer's own justification: four eyes keeps them from approving it.
         notes.add_note(
-            audit.Actor.for_user(users["reviewer"], Origin.COMMAND),
+            audit.Actor.for_user(reviewer, Origin.COMMAND),
             noted,
             "Kept for Azure Linux's compliance baseline; see the security review of 2026-02.",
         )
 
 
-def print_review_states(command: Any) -> None:
+def review_states() -> str:
     """One line: how many live deviations are in each review state."""
     states = Counter(Deviation.objects.filter(removed=False).values_list("review_state", flat=True))
-    command.stdout.write(
+    return (
         "Review states: "
         + ", ".join(f"{states.get(s.value, 0)} {s.label}" for s in ReviewState)
         + " (log in and open the review queue)"
     )
 
 
-def demo_people_and_reviews(command: Any, context: dict[str, Any]) -> None:
-    """Demo users (printed), a git identity, and decisions in every review state."""
-    users = _users(command)
-    _link_identity(command, context, users["reviewer"])
+def demo_people_and_reviews(
+    reviewer_identity: GitAuthor | None,
+    later_changed: Collection[int] = (),
+    later_removed: Collection[int] = (),
+) -> DemoPeople:
+    """Demo users, a git identity for the reviewer, and decisions in every review state.
+
+    `later_changed` and `later_removed` are the deviations the config's later commits
+    change and remove: one of the changed is approved (it goes stale), the rest are
+    left alone.
+    """
+    users = _users()
+    linked = _link_identity(users["reviewer"], reviewer_identity)
+    decisions = None
     if not Review.objects.exists():
-        _reviews(context, users)
-        command.stdout.write(f"{Review.objects.count()} decisions recorded by {COLLEAGUE}")
+        _reviews(users["reviewer"], later_changed, later_removed)
+        decisions = Review.objects.count()
+    return DemoPeople(linked, decisions)

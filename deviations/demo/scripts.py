@@ -17,6 +17,8 @@ def load(relative: str) -> ModuleType:
     """The script at `demo/<relative>`, freshly executed as a module."""
     path = DEMO / relative
     spec = importlib.util.spec_from_file_location(f"demo_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path} as a module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
