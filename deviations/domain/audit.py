@@ -23,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from deviations.models import AuditChainHead, AuditEvent, Origin
@@ -61,14 +62,14 @@ class Actor:
 
     label: str
     origin: str
-    user: Any = None  # a User or None
+    user: User | None = None
 
     @classmethod
-    def for_user(cls, user: Any, origin: str = Origin.WEB) -> Actor:
+    def for_user(cls, user: User, origin: str = Origin.WEB) -> Actor:
         return cls(label=user.get_username(), origin=origin, user=user)
 
     @classmethod
-    def job(cls, label: str, origin: str = Origin.COMMAND, user: Any = None) -> Actor:
+    def job(cls, label: str, origin: str = Origin.COMMAND, user: User | None = None) -> Actor:
         return cls(label=label, origin=origin, user=user)
 
 
@@ -85,9 +86,9 @@ class Draft:
     object_id: str = ""
     object_repr: str = ""
     component_name: str = ""
-    before: Any = None
+    before: Any = None  # JSON values
     after: Any = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def stored_after(self) -> Any:
         if not self.extra:
@@ -95,6 +96,26 @@ class Draft:
         if self.after is not None and not isinstance(self.after, dict):
             raise TypeError("Draft.extra needs `after` to be a dict or None")
         return {**(self.after or {}), **self.extra}
+
+
+class DraftFields(TypedDict, total=False):
+    """A Draft's fields but the action, as keyword arguments (`record`)."""
+
+    object_type: str
+    object_id: str
+    object_repr: str
+    component_name: str
+    before: Any
+    after: Any
+    extra: dict[str, Any]
+
+
+class Described(TypedDict):
+    """The object an event is about (`describe`)."""
+
+    object_type: str
+    object_id: str
+    object_repr: str
 
 
 def _number(text: str) -> int | float:
@@ -137,11 +158,13 @@ def _timestamp(value: dt.datetime | str) -> str:
 
 _string = json.encoder.encode_basestring  # the C encoder, as json.dumps(ensure_ascii=False)
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-if json.encoder.c_make_encoder is not None:
+# CPython's C encoder factory (None without the accelerator); typeshed does not declare it.
+_make_encoder: Callable[..., Callable[[Any, int], list[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
+if _make_encoder is not None:
     # Built once: JSONEncoder.encode() builds a C encoder on every call.
-    _c_encode = json.encoder.c_make_encoder(
-        None, _ENCODER.default, _string, None, ":", ",", True, False, True
-    )
+    _c_encode = _make_encoder(None, _ENCODER.default, _string, None, ":", ",", True, False, True)
 
     def _value(value: Any) -> str:
         if value is None:
@@ -149,8 +172,14 @@ if json.encoder.c_make_encoder is not None:
         return "".join(_c_encode(value, 0))
 
 else:  # pragma: no cover - CPython always has the C accelerator
-    _value = _ENCODER.encode
-_scan = json.decoder.JSONDecoder().scan_once
+
+    def _value(value: Any) -> str:
+        return _ENCODER.encode(value)
+
+
+# The decoder's scanner: (value, end) of the JSON value at an index.
+_scan: Callable[[str, int], tuple[Any, int]]
+_scan = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]  # typeshed omits it
 
 
 def _load(text: str | None) -> Any:
@@ -163,7 +192,7 @@ def _load(text: str | None) -> Any:
     return value
 
 
-def _canonical_values(values: tuple) -> bytes:
+def _canonical_values(values: tuple[Any, ...]) -> bytes:
     """The compact, key-sorted JSON object of the hashed fields (see the module docstring).
 
     Written out by hand in sorted key order because this runs once per event
@@ -277,18 +306,26 @@ def record_many(actor: Actor, drafts: Iterable[Draft]) -> list[AuditEvent]:
     return events
 
 
-def record(actor: Actor, action: str, **fields: Any) -> AuditEvent:
+def record(actor: Actor, action: str, **fields: Unpack[DraftFields]) -> AuditEvent:
     """Append one event; see `Draft` for the fields."""
     return record_many(actor, [Draft(action=action, **fields)])[0]
 
 
-def describe(obj: Any) -> dict[str, str]:
+def describe(obj: models.Model) -> Described:
     """object_type / object_id / object_repr for a model instance."""
     return {
-        "object_type": obj._meta.model_name,
+        "object_type": obj._meta.model_name or "",
         "object_id": str(obj.pk),
         "object_repr": str(obj)[:500],
     }
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The database column of a model's concrete field."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field) or not found.column:
+        raise LookupError(f"{model.__name__}.{name} has no column")
+    return found.column
 
 
 @dataclass
@@ -301,7 +338,7 @@ class VerifyResult:
     head_hash: str = GENESIS_HASH
 
 
-def _rows(upto: int | None, chunk: int) -> Iterator[tuple]:
+def _rows(upto: int | None, chunk: int) -> Iterator[tuple[Any, ...]]:
     """The hashed fields of every event (up to seq `upto`) and its hash, in seq order.
 
     One ordered query through a raw cursor (server-side on PostgreSQL), with
@@ -309,9 +346,7 @@ def _rows(upto: int | None, chunk: int) -> Iterator[tuple]:
     the time of verifying a million events.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    names = [
-        connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in EVENT_FIELDS
-    ]
+    names = [connection.ops.quote_name(column(AuditEvent, name)) for name in EVENT_FIELDS]
     if connection.vendor == "postgresql":
         # The canonical UTC text straight from the server: no datetime objects per row.
         names[1] = f"""to_char({names[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""

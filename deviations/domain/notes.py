@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
@@ -37,14 +39,25 @@ def _clean(text: str) -> str:
     return text
 
 
-def _draft(action: str, note: JustificationNote, deviation: Deviation, **fields: Any):
+def _draft(
+    action: str, note: JustificationNote, deviation: Deviation, *, before: Any = None, after: Any
+) -> audit.Draft:
     # Filed under the deviation, so its page's trail shows its notes too.
     return audit.Draft(
         action=action,
         **audit.describe(deviation),
         component_name=deviation.component.name,
-        **fields,
+        before=before,
+        after=after,
     )
+
+
+def _writer(actor: audit.Actor, deviation: Deviation) -> User:
+    """Who writes a note on `deviation`: PermissionDenied unless `actor.user` may."""
+    permissions.require(permissions.note_refusal(actor.user, deviation))
+    if actor.user is None:  # refused above already: a job holds no role
+        raise PermissionDenied("Notes are written by users.")
+    return actor.user
 
 
 def add_note(actor: audit.Actor, deviation: Deviation, text: str) -> JustificationNote:
@@ -52,14 +65,10 @@ def add_note(actor: audit.Actor, deviation: Deviation, text: str) -> Justificati
     text = _clean(text)
     with transaction.atomic():
         deviation = Deviation.objects.select_related("component").get(pk=deviation.pk)
-        permissions.require(permissions.note_refusal(actor.user, deviation))
+        author = _writer(actor, deviation)
         now = timezone.now()
-        note = JustificationNote.objects.create(
-            deviation=deviation, author=actor.user, created_at=now
-        )
-        NoteVersion.objects.create(
-            note=note, number=1, text=text, author=actor.user, created_at=now
-        )
+        note = JustificationNote.objects.create(deviation=deviation, author=author, created_at=now)
+        NoteVersion.objects.create(note=note, number=1, text=text, author=author, created_at=now)
         audit.record_many(
             actor,
             [
@@ -90,7 +99,7 @@ def revise_note(
             .select_related("deviation__component")
             .get(pk=note.pk)
         )
-        permissions.require(permissions.note_refusal(actor.user, note.deviation))
+        author = _writer(actor, note.deviation)
         latest = note.versions.aggregate(n=Max("number"))["n"] or 0
         if based_on is not None and based_on != latest:
             raise NoteError(
@@ -101,7 +110,7 @@ def revise_note(
         if text == previous:
             raise NoteError("The text is unchanged.")
         version = NoteVersion.objects.create(
-            note=note, number=latest + 1, text=text, author=actor.user, created_at=timezone.now()
+            note=note, number=latest + 1, text=text, author=author, created_at=timezone.now()
         )
         audit.record_many(
             actor,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -30,7 +30,7 @@ def _require_manager(actor: audit.Actor) -> None:
         )
 
 
-def snapshot(user: Any) -> dict[str, Any]:
+def snapshot(user: User) -> dict[str, Any]:
     """What the trail records of a user (never the password hash)."""
     data: dict[str, Any] = {name: getattr(user, name) for name in USER_FIELDS}
     data["is_superuser"] = user.is_superuser
@@ -49,12 +49,14 @@ def snapshot(user: Any) -> dict[str, Any]:
     return data
 
 
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+def _changes(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record_user_change(actor: audit.Actor, before: dict | None, user: Any) -> bool:
+def record_user_change(actor: audit.Actor, before: dict[str, Any] | None, user: User) -> bool:
     """Record what changed on `user` since `before` (a `snapshot`); None means created."""
     after = snapshot(user)
     if before is None:
@@ -67,7 +69,7 @@ def record_user_change(actor: audit.Actor, before: dict | None, user: Any) -> bo
     return True
 
 
-def record_password_change(actor: audit.Actor, user: Any) -> None:
+def record_password_change(actor: audit.Actor, user: User) -> None:
     audit.record(
         actor,
         "user.password_changed",
@@ -107,7 +109,7 @@ def ensure_roles(actor: audit.Actor) -> list[str]:
     return created
 
 
-def set_roles(actor: audit.Actor, user: Any, roles: Iterable[str]) -> bool:
+def set_roles(actor: audit.Actor, user: User, roles: Iterable[str]) -> bool:
     """Give `user` exactly these roles (other groups untouched); True if anything changed."""
     wanted = _check_roles(roles)
     _require_manager(actor)
@@ -131,7 +133,7 @@ def create_user(
     roles: Iterable[str] = (),
     is_staff: bool = False,
     is_superuser: bool = False,
-) -> Any:
+) -> User:
     """Create a user with roles, in one transaction with one event."""
     wanted = _check_roles(roles)
     _require_manager(actor)
@@ -152,7 +154,7 @@ def create_user(
     return user
 
 
-def update_user(actor: audit.Actor, user: Any, **fields: Any) -> bool:
+def update_user(actor: audit.Actor, user: User, **fields: Any) -> bool:
     """Change account fields (is_active, is_staff, email, ...) with one event."""
     allowed = {*USER_FIELDS, "is_superuser"}
     if set(fields) - allowed:
@@ -182,7 +184,9 @@ def clean_identity(email: str, name: str) -> tuple[str, str]:
     return email, name
 
 
-def link_identity(actor: audit.Actor, user: Any, *, email: str = "", name: str = "") -> GitIdentity:
+def link_identity(
+    actor: audit.Actor, user: User, *, email: str = "", name: str = ""
+) -> GitIdentity:
     """Link a git author identity to `user` (admins only: it decides four-eyes refusals)."""
     _require_manager(actor)
     email, name = clean_identity(email, name)

@@ -21,8 +21,8 @@ Functions answer True/False (`can_*`) or give the reason for a refusal
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -39,11 +39,15 @@ ROLE_DESCRIPTIONS = {
     ADMIN: "reads; manages users, roles and git identities; starts syncs",
 }
 
+# Whom a question is about: a request's user (anonymous until logged in) or, for a job
+# run without one, None.
+Asker = User | AnonymousUser | None
+
 _ROLES_CACHE = "_azldrift_roles"
 _IDENTITIES_CACHE = "_azldrift_identities"
 
 
-def roles(user: Any) -> frozenset[str]:
+def roles(user: Asker) -> frozenset[str]:
     """The roles a user holds (cached on the user object for the request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -57,7 +61,7 @@ def roles(user: Any) -> frozenset[str]:
     return cached
 
 
-def forget(user: Any) -> None:
+def forget(user: Asker) -> None:
     """Drop the cached roles and identities after they changed."""
     for name in (_ROLES_CACHE, _IDENTITIES_CACHE):
         if hasattr(user, name):
@@ -79,36 +83,36 @@ def require(allowed: bool | str | None, message: str = "") -> None:
 # --- reading and jobs --------------------------------------------------------
 
 
-def can_view(user: Any) -> bool:
+def can_view(user: Asker) -> bool:
     return bool(roles(user))
 
 
-def can_export(user: Any) -> bool:
+def can_export(user: Asker) -> bool:
     return can_view(user)
 
 
-def can_start_sync(user: Any) -> bool:
+def can_start_sync(user: Asker) -> bool:
     return ADMIN in roles(user)
 
 
-def can_manage_users(user: Any) -> bool:
+def can_manage_users(user: Asker) -> bool:
     """Users, roles, staff flags and git identities (the admin role)."""
     return ADMIN in roles(user)
 
 
-def can_change_settings(user: Any) -> bool:
+def can_change_settings(user: Asker) -> bool:
     return ADMIN in roles(user)
 
 
 # --- reviews -------------------------------------------------------------------
 
 
-def can_review(user: Any) -> bool:
+def can_review(user: Asker) -> bool:
     """Holds the reviewer role (decisions on particular deviations: `decision_refusal`)."""
     return REVIEWER in roles(user)
 
 
-def review_refusal(user: Any, deviation: Deviation) -> str | None:
+def review_refusal(user: Asker, deviation: Deviation) -> str | None:
     """Why `user` may not record any decision on `deviation`, or None (four eyes aside)."""
     if not can_review(user):
         return "Only reviewers record review decisions."
@@ -117,7 +121,7 @@ def review_refusal(user: Any, deviation: Deviation) -> str | None:
     return None
 
 
-def decision_refusal(user: Any, deviation: Deviation, decision: str) -> str | None:
+def decision_refusal(user: Asker, deviation: Deviation, decision: str) -> str | None:
     """Why `user` may not record `decision` on `deviation` now, or None."""
     refusal = review_refusal(user, deviation)
     if refusal is None and decision == "approved":
@@ -125,15 +129,15 @@ def decision_refusal(user: Any, deviation: Deviation, decision: str) -> str | No
     return refusal
 
 
-def approval_refusal(user: Any, deviation: Deviation) -> str | None:
+def approval_refusal(user: Asker, deviation: Deviation) -> str | None:
     """Four eyes: the reason `user` may not approve `deviation`, or None."""
     return approval_refusals(user, [deviation]).get(deviation.pk)
 
 
-def approval_refusals(user: Any, deviations: Iterable[Deviation]) -> dict[int, str]:
+def approval_refusals(user: Asker, deviations: Iterable[Deviation]) -> dict[int, str]:
     """Four-eyes refusals for several deviations at once (two queries in all)."""
     ids = [d.pk for d in deviations]
-    if not ids:
+    if not ids or isinstance(user, AnonymousUser):  # no role: refused before four eyes
         return {}
     refusals: dict[int, str] = {}
     for pk, how in authored(user, ids).items():
@@ -157,12 +161,12 @@ def approval_refusals(user: Any, deviations: Iterable[Deviation]) -> dict[int, s
 # --- authorship through git identities ----------------------------------------------
 
 
-def identities(user: Any) -> tuple[frozenset[str], frozenset[str]]:
+def identities(user: Asker) -> tuple[frozenset[str], frozenset[str]]:
     """(e-mails, names) the user commits under, lower-cased; includes the account e-mail."""
     cached = getattr(user, _IDENTITIES_CACHE, None)
     if cached is None:
         emails, names = set(), set()
-        if user is not None and user.is_authenticated:
+        if isinstance(user, User) and user.is_authenticated:
             if user.email:
                 emails.add(user.email.strip().lower())
             for email, name in GitIdentity.objects.filter(user=user).values_list("email", "name"):
@@ -175,7 +179,7 @@ def identities(user: Any) -> tuple[frozenset[str], frozenset[str]]:
     return cached
 
 
-def authored(user: Any, deviation_ids: Iterable[int]) -> dict[int, str]:
+def authored(user: Asker, deviation_ids: Iterable[int]) -> dict[int, str]:
     """Which of these deviations the user authored, each with how (one query).
 
     Authored means the config commit that introduced the deviation or the one
@@ -223,7 +227,7 @@ def authored(user: Any, deviation_ids: Iterable[int]) -> dict[int, str]:
 # --- notes and identities ---------------------------------------------------------------
 
 
-def note_refusal(user: Any, deviation: Deviation) -> str | None:
+def note_refusal(user: Asker, deviation: Deviation) -> str | None:
     """Reviewers and the deviation's authors write justification notes."""
     if not can_view(user):
         return "You do not have access to azldrift."
@@ -234,10 +238,10 @@ def note_refusal(user: Any, deviation: Deviation) -> str | None:
     return "Only reviewers and the deviation's authors write justification notes."
 
 
-def can_add_note(user: Any, deviation: Deviation) -> bool:
+def can_add_note(user: Asker, deviation: Deviation) -> bool:
     return note_refusal(user, deviation) is None
 
 
-def can_link_identity(user: Any) -> bool:
+def can_link_identity(user: Asker) -> bool:
     """Only admins link identities: a user who could unlink their own could dodge four eyes."""
     return can_manage_users(user)

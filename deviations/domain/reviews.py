@@ -15,12 +15,13 @@ the API and commands share the same rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -134,10 +135,10 @@ def _effects(ids: Iterable[int]) -> dict[int, str]:
 
 def _review(
     deviation: Deviation,
-    user: Any,
+    user: User | None,
     decision: str,
     comment: str,
-    now: Any,
+    now: dt.datetime,
     effect_diff: str | None = None,
 ) -> Review:
     if deviation.current_version_id is None:
@@ -214,7 +215,7 @@ def _bulk_refusal(dev: Deviation, basic: str | None, four_eyes: str | None) -> s
     return None
 
 
-def bulk_preview(user: Any, deviation_ids: Iterable[int]) -> list[tuple[Deviation, str | None]]:
+def bulk_preview(user: User, deviation_ids: Iterable[int]) -> list[tuple[Deviation, str | None]]:
     """For the confirmation page: each selected deviation and why it would be refused, or None."""
     ids = list(dict.fromkeys(int(i) for i in deviation_ids))
     devs = list(

@@ -7,19 +7,18 @@ lost a token and when, never the key itself.
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from deviations.domain import audit
 
 
-def _describe(user: Any) -> dict[str, str]:
+def _describe(user: User) -> audit.Described:
     return {"object_type": "user", "object_id": str(user.pk), "object_repr": user.get_username()}
 
 
-def issue(actor: audit.Actor, user: Any) -> Token:
+def issue(actor: audit.Actor, user: User) -> Token:
     """A new token for `user` (replacing their old one, if any)."""
     with transaction.atomic():
         old = Token.objects.select_for_update().filter(user=user).first()
@@ -36,7 +35,7 @@ def issue(actor: audit.Actor, user: Any) -> Token:
     return token
 
 
-def revoke(actor: audit.Actor, user: Any) -> bool:
+def revoke(actor: audit.Actor, user: User) -> bool:
     """Delete `user`'s token; False if they had none (then nothing is recorded)."""
     with transaction.atomic():
         old = Token.objects.select_for_update().filter(user=user).first()
@@ -52,5 +51,5 @@ def revoke(actor: audit.Actor, user: Any) -> bool:
     return True
 
 
-def current(user: Any) -> Token | None:
+def current(user: User) -> Token | None:
     return Token.objects.filter(user=user).first()

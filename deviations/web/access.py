@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,9 +38,18 @@ from deviations.domain import permissions
 from deviations.web.roles import CanView
 
 
-def role_not_required(view: Callable) -> Callable:
+class SignedInRequest(HttpRequest):
+    """The request of a view that needs a login: LoginRequiredMiddleware has sent anyone
+    anonymous to the login page, so its user is a real account (what views annotate)."""
+
+    user: User
+
+
+def role_not_required[V: Callable[..., HttpResponse]](view: V) -> V:
     """Mark a view a logged-in user without a role may use (like `login_not_required`)."""
-    view.role_required = False
+    # A mark on the view function, as Django's login_not_required sets its own; a typed
+    # Callable has no such attribute, hence setattr.
+    setattr(view, "role_required", False)  # noqa: B010
     return view
 
 

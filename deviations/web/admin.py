@@ -11,6 +11,8 @@ get their own token from the audited /api/token/ page, operators use
 action (audited too).
 """
 
+from typing import Any
+
 import rest_framework.authtoken.admin  # noqa: F401 - registers TokenAdmin, undone below
 from django import forms
 from django.contrib import admin
@@ -265,8 +267,9 @@ class GitIdentityForm(forms.ModelForm):
         model = models.GitIdentity
         fields = ["user", "email", "name"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["email"], data["name"] = people.clean_identity(
             data.get("email", ""), data.get("name", "")
         )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -51,6 +51,13 @@ class ImportFailed(Exception):
         super().__init__(str(ConfigError(issues)))
 
 
+class Moved(TypedDict):
+    """Where the config was read from before and now (a config.source-moved event)."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
 @dataclass
 class ImportResult:
     run: ImportRun | None  # None: nothing changed, nothing written
@@ -59,7 +66,7 @@ class ImportResult:
     commit: str = ""
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     stale: int = 0
-    moved: dict[str, Any] | None = None  # the config.source-moved event's before/after
+    moved: Moved | None = None  # the config.source-moved event's before/after
     timings: dict[str, float] = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
@@ -84,11 +91,9 @@ def _counts(plan: Plan, steps: str) -> dict[str, int]:
     }
 
 
-def _moved(
-    previous: ImportRun, run: ImportRun, location: dict[str, str], commit: str
-) -> dict[str, Any]:
+def _moved(previous: ImportRun, run: ImportRun, location: dict[str, str], commit: str) -> Moved:
     """The before/after of a config.source-moved event."""
-    before_commit = previous.commit.sha if previous.commit_id else ""
+    before_commit = previous.commit.sha if previous.commit else ""
     return {
         "before": {"import_run": previous.pk, **previous.location, "commit": before_commit},
         "after": {"import_run": run.pk, **location, "commit": commit},
@@ -157,16 +162,16 @@ def import_loaded(
         )
         actor = audit.Actor.job(f"import #{run.pk}", origin, user)
         drafts = apply_plan(plan, run, actor, now, commits)
-        if moved:
+        if moved and previous is not None:
             result.moved = _moved(previous, run, location, result.commit)
             drafts.insert(
                 0, audit.Draft("config.source-moved", **audit.describe(run), **result.moved)
             )
         audit.record_many(actor, drafts)
         changed_content = [
-            s.row["id"]
+            s.record["id"]
             for s in plan.deviations
-            if s.action == CHANGE and s.row["fingerprint"] != s.found.fingerprint
+            if s.action == CHANGE and s.record["fingerprint"] != s.stated.fingerprint
         ]
         result.stale = len(reviews.lapse_changed(actor, changed_content, cause=f"import #{run.pk}"))
         timings["write"] = round(time.perf_counter() - started - timings["plan"], 3)
@@ -177,7 +182,7 @@ def import_loaded(
             "stale": result.stale,
             "commit": result.commit,
             "git_dir": loaded.git_dir,
-            "history": loaded.stats,
+            "history": loaded.stats or {},
             "timings": timings,
         }
         run.save(update_fields=["status", "finished_at", "summary"])

@@ -60,6 +60,13 @@ class ComponentStep:
     row: dict[str, Any] | None = None  # the record as it is
     changed: tuple[str, ...] = ()  # content fields that differ (CHANGE)
 
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record as it is (every step but CREATE has one)."""
+        if self.row is None:
+            raise ValueError(f"component {self.name}: {self.action} without a record")
+        return self.row
+
 
 @dataclass
 class DeviationStep:
@@ -77,6 +84,20 @@ class DeviationStep:
     @property
     def earlier_changed(self) -> bool:
         return self.earlier != self.earlier_recorded
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record as it is (every step but CREATE has one)."""
+        if self.row is None:
+            raise ValueError(f"{self.component} {self.key}: {self.action} without a record")
+        return self.row
+
+    @property
+    def stated(self) -> Found:
+        """The deviation as the config states it (every step but REMOVE has one)."""
+        if self.found is None:
+            raise ValueError(f"{self.component} {self.key}: {self.action} without the config's")
+        return self.found
 
 
 @dataclass
@@ -99,7 +120,7 @@ def component_values(config: Config, name: str) -> dict[str, Any]:
     component = config.components[name]
     upstream = component.upstream
     deviations = config.deviations[name]
-    values = {
+    values: dict[str, Any] = {
         "spec_type": upstream.spec_type,
         "distro": upstream.distro,
         "distro_version": upstream.version,
@@ -154,7 +175,7 @@ _DEVIATION_ROW = (
 )
 
 
-def _justification(row: dict[str, Any]) -> tuple:
+def _justification(row: dict[str, Any]) -> tuple[str, str, str, str]:
     return (
         row["current_version__description"] or "",
         canonical_json(row["current_version__metadata"] or {}),
@@ -173,7 +194,7 @@ def make_plan(config: Config, provenance: dict[str, list[Provenance]] | None) ->
         )
     }
     names_by_id = {row["id"]: name for name, row in rows.items()}
-    by_component: dict[str, list[dict]] = defaultdict(list)
+    by_component: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in Deviation.objects.values(*_DEVIATION_ROW).order_by("component_id", "position", "id"):
         by_component[names_by_id[row["component_id"]]].append(row)
     lives: dict[int, list[Run]] = defaultdict(list)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
 from deviations.core.config import Config, ConfigError, ConfigIssue, load_config
-from deviations.core.config.history import CommitInfo, Provenance, walk
+from deviations.core.config.history import CommitInfo, Provenance, WalkStats, walk
 from deviations.core.distgit import DistGitError, check_url
 from deviations.core.distgit.gitcmd import git_env
 from deviations.core.distgit.mirror import mirror_lock
@@ -40,7 +40,7 @@ class LoadedSource:
     commit: CommitInfo | None = None
     provenance: dict[str, list[Provenance]] | None = None
     git_dir: str = ""  # where the commit can be read again (sync reads overlay sources)
-    stats: dict = field(default_factory=dict)
+    stats: WalkStats | None = None  # the history walk's, for a git source
 
 
 def _refuse(message: str) -> ConfigError:

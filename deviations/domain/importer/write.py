@@ -8,7 +8,7 @@ components and a changed import cost about the same few round trips.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -63,24 +63,43 @@ _COMPONENT_FIELDS = (*COMPONENT_CONTENT, *COMPONENT_DERIVED, "removed", "removed
 _PLAIN = (models.CharField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
-def _preparers(columns: Sequence[models.Field]) -> list:
-    return [
-        None if isinstance(f, _PLAIN) else (lambda v, f=f: f.get_db_prep_save(v, connection))
-        for f in columns
-    ]
+def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    if isinstance(field, _PLAIN):
+        return None
+
+    def prepare(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
 
 
-def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+def _preparers(columns: Sequence[models.Field[Any, Any]]) -> list[Callable[[Any], Any] | None]:
+    return [_preparer(f) for f in columns]
+
+
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The model's concrete fields by name."""
+    found = [model._meta.get_field(name) for name in names]
+    fields = [f for f in found if isinstance(f, models.Field)]
+    if len(fields) != len(found):
+        raise LookupError(f"{model.__name__}: not all of {', '.join(names)} are concrete fields")
+    return fields
+
+
+def update_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
     """UPDATE model SET fields... WHERE id = ? for each (values..., id), in one executemany."""
     rows = list(rows)
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+    columns = _fields(model, fields)
+    sets = ", ".join(f"{quote(audit.column(model, name))} = %s" for name in fields)
+    pk = quote(audit.column(model, meta.pk.name))
     # Only model metadata (quoted table and column names) goes into the text; values are
     # parameters.
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
     prepare = _preparers(columns)
     params = [
         [v if p is None else p(v) for p, v in zip(prepare, row[:-1], strict=True)] + [row[-1]]
@@ -91,7 +110,9 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.executemany(sql, params[start : start + BATCH])
 
 
-def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
     """INSERT INTO model (fields...) for each row, in one executemany (no ids returned).
 
     For the thousands of components of a cold import: the ORM's bulk_create spends most
@@ -101,8 +122,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    names = ", ".join(quote(f.column) for f in columns)
+    columns = _fields(model, fields)
+    names = ", ".join(quote(audit.column(model, name)) for name in fields)
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
     prepare = _preparers(columns)
@@ -213,17 +234,21 @@ def _write_components(steps: list[ComponentStep], now: dt.datetime) -> dict[str,
     for s in steps:
         if s.action in (CHANGE, RESTORE, UPDATE):
             values = {**s.values, "removed": False, "removed_at": None, "updated_at": now}
-            rows.append((*(values[f] for f in _COMPONENT_FIELDS), s.row["id"]))
+            rows.append((*(values[f] for f in _COMPONENT_FIELDS), s.record["id"]))
         elif s.action == REMOVE:
-            values = {**s.row, "removed": True, "removed_at": now, "updated_at": now}
+            values = {**s.record, "removed": True, "removed_at": now, "updated_at": now}
             values["deviation_count"] = 0
-            rows.append((*(values[f] for f in _COMPONENT_FIELDS), s.row["id"]))
+            rows.append((*(values[f] for f in _COMPONENT_FIELDS), s.record["id"]))
     update_rows(Component, _COMPONENT_FIELDS, rows)
     return ids
 
 
 def _component_draft(step: ComponentStep, pk: int) -> audit.Draft | None:
-    describe = {"object_type": "component", "object_id": str(pk), "object_repr": step.name}
+    describe: audit.Described = {
+        "object_type": "component",
+        "object_id": str(pk),
+        "object_repr": step.name,
+    }
     if step.action == CREATE:
         after = _component_payload(step.values, (*COMPONENT_CONTENT, "config_file"))
         return audit.Draft("component.created", **describe, component_name=step.name, after=after)
@@ -235,11 +260,11 @@ def _component_draft(step: ComponentStep, pk: int) -> audit.Draft | None:
             "component.changed",
             **describe,
             component_name=step.name,
-            before=_component_payload(step.row, step.changed),
+            before=_component_payload(step.record, step.changed),
             after=_component_payload(step.values, step.changed),
         )
     if step.action == REMOVE:
-        before = _component_payload(step.row, (*COMPONENT_CONTENT, "config_file"))
+        before = _component_payload(step.record, (*COMPONENT_CONTENT, "config_file"))
         return audit.Draft("component.removed", **describe, component_name=step.name, before=before)
     return None
 
@@ -274,15 +299,15 @@ def _write_deviations(
             DeviationVersion(
                 deviation_id=ids[id(s)],
                 number=(s.row["current_version__number"] or 0) + 1 if s.row else 1,
-                content=s.found.content,
-                description=s.found.description,
-                metadata=s.found.metadata,
-                comment=s.found.comment,
-                reason=s.found.reason,
-                config_file=s.found.config_file,
-                line_start=s.found.line_start,
-                line_end=s.found.line_end,
-                fingerprint=s.found.fingerprint,
+                content=s.stated.content,
+                description=s.stated.description,
+                metadata=s.stated.metadata,
+                comment=s.stated.comment,
+                reason=s.stated.reason,
+                config_file=s.stated.config_file,
+                line_start=s.stated.line_start,
+                line_end=s.stated.line_end,
+                fingerprint=s.stated.fingerprint,
                 commit_id=commits.get(s.changed) if s.changed else None,
                 import_run=run,
                 created_at=now,
@@ -297,7 +322,7 @@ def _write_deviations(
     previous = {
         v.pk: v
         for v in DeviationVersion.objects.filter(
-            pk__in=[s.row["current_version_id"] for s in steps if s.action in (CHANGE, REMOVE)]
+            pk__in=[s.record["current_version_id"] for s in steps if s.action in (CHANGE, REMOVE)]
         ).only("content", "description", "metadata", "comment", "reason")
     }
     rows = []
@@ -364,7 +389,7 @@ def _deviation_fields(
             "removed_at": now,
             "updated_at": now,
         }
-    found = step.found
+    found = step.stated
     return {
         "kind": found.kind,
         "position": found.position,
@@ -385,10 +410,14 @@ def _deviation_fields(
     }
 
 
+class _DeviationAbout(audit.Described):
+    component_name: str
+
+
 def _deviation_draft(
     step: DeviationStep, pk: int, previous: dict[int, DeviationVersion]
 ) -> audit.Draft | None:
-    describe = {
+    describe: _DeviationAbout = {
         "object_type": "deviation",
         "object_id": str(pk),
         "object_repr": f"{step.component}: {step.key}",
@@ -396,28 +425,28 @@ def _deviation_draft(
     }
     if step.action in (CREATE, RESTORE):
         action = "deviation.created" if step.action == CREATE else "deviation.restored"
-        after = version_payload(step.key, step.found, step.changed)
+        after = version_payload(step.key, step.stated, step.changed)
         after["introduced_commit"] = step.introduced
         if step.earlier:
             after["earlier_lives"] = runs_payload(step.earlier)
         return audit.Draft(action, **describe, after=after)
     if step.action == CHANGE:
-        before = _row_payload(step.row, previous.get(step.row["current_version_id"]))
-        after = version_payload(step.key, step.found, step.changed)
+        before = _row_payload(step.record, previous.get(step.record["current_version_id"]))
+        after = version_payload(step.key, step.stated, step.changed)
         if step.earlier_changed:
             before["earlier_lives"] = runs_payload(step.earlier_recorded)
             after["earlier_lives"] = runs_payload(step.earlier)
         return audit.Draft("deviation.changed", **describe, before=before, after=after)
     if step.action == REMOVE:
-        before = _row_payload(step.row, previous.get(step.row["current_version_id"]))
+        before = _row_payload(step.record, previous.get(step.record["current_version_id"]))
         return audit.Draft("deviation.removed", **describe, before=before)
     if step.action == UPDATE and step.provenance_changed:
         return audit.Draft(
             "deviation.provenance",
             **describe,
             before={
-                "introduced_commit": step.row["introduced_commit__sha"],
-                "changed_commit": step.row["changed_commit__sha"],
+                "introduced_commit": step.record["introduced_commit__sha"],
+                "changed_commit": step.record["changed_commit__sha"],
                 "earlier_lives": runs_payload(step.earlier_recorded),
             },
             after={

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import Any
 
 from deviations.core.distgit import CommitFiles, ObjectReader
 from deviations.core.distgit.files import FILE_MAX_BYTES
@@ -27,14 +28,14 @@ def _sources_at(reader: ObjectReader, commit: str) -> bytes | None:
         return None  # read_files refuses the commit's files anyway (file-too-large)
 
 
-def archive_inputs(job: ComponentJob, reader: ObjectReader, pin: str, tip: str) -> dict:
+def archive_inputs(job: ComponentJob, reader: ObjectReader, pin: str, tip: str) -> dict[str, Any]:
     """Fingerprint inputs of archive overlays: their archives' `sources` entries at pin and
     tip, and the config's post-overlay hashes ({} for a component without archive overlays,
     whose fingerprint stays what it was)."""
     if not job.archives:
         return {}
     wanted = set(job.archives)
-    found = []
+    found: list[list[Any]] = []  # [commit, entries or the error's kind]
     for commit in dict.fromkeys((pin, tip)):
         data = _sources_at(reader, commit)
         try:

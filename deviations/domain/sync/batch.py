@@ -22,7 +22,7 @@ from deviations.domain import audit
 from deviations.domain.sync import runs
 from deviations.domain.sync.configtree import config_reader
 from deviations.domain.sync.jobs import plan
-from deviations.domain.sync.process import Context, Status, process
+from deviations.domain.sync.process import Context, Outcome, Status, process
 from deviations.domain.sync.store import store_many
 from deviations.models import Origin, SyncRun
 
@@ -83,7 +83,7 @@ def run_batch(
     ctx = Context(cache=mirror_cache(), read_config=config_reader(), lookaside=lookaside_cache())
     actor = audit.Actor.job(f"sync #{run_id}", origin, user=run.triggered_by)
     last_flush = last_store = time.monotonic()
-    group: list = []
+    group: list[Outcome] = []
 
     def store_group() -> None:
         group.sort(key=lambda o: o.job.name)  # audit events in a stable order

@@ -8,13 +8,20 @@ worker process from nothing but component ids.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from deviations.core.config.resolve import to_overlay
 from deviations.core.distgit import DistGitError, ErrorKind, check_package_name, check_url
 from deviations.core.distgit.remotes import expand_base_uri
 from deviations.core.types import Overlay
-from deviations.models import Component, ComponentSync, Deviation, DeviationKind, SpecType
+from deviations.models import (
+    Component,
+    ComponentSync,
+    Deviation,
+    DeviationKind,
+    DeviationVersion,
+    SpecType,
+)
 
 CHUNK = 2000  # ids per IN (...) query
 ARCHIVE_TYPES = ("file-remove", "file-search-replace")  # with `archive` and `file`: azldev's
@@ -117,8 +124,15 @@ def _source_path(config_file: str, source: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(config_file), source))
 
 
+def _current(dev: Deviation) -> DeviationVersion:
+    """The deviation's current version (the queries below select only those with one)."""
+    if dev.current_version is None:
+        raise ValueError(f"deviation {dev.pk} has no current version")
+    return dev.current_version
+
+
 def _overlay_input(dev: Deviation) -> OverlayInput:
-    version = dev.current_version
+    version = _current(dev)
     content = dict(version.content)
     raw = {**content, "description": version.description, "metadata": version.metadata or None}
     base_dir = posixpath.dirname(version.config_file)
@@ -148,7 +162,7 @@ def _url(component: Component, base_uri: str | None) -> tuple[str, DistGitError 
 
 
 def _post_overlay(dev: Deviation) -> PostOverlayHash | None:
-    version = dev.current_version
+    version = _current(dev)
     content = version.content or {}
     if (content.get("origin") or {}).get("type") != "overlay":
         return None
@@ -208,37 +222,38 @@ def plan(
                 if (found := _post_overlay(dev)) is not None:
                     post_overlay.setdefault(dev.component_id, []).append(found)
             else:
-                version = dev.current_version
+                version = _current(dev)
                 local[dev.component_id] = LocalSpecInput(
                     dev.pk, version.pk, "", version.content.get("sha256", "")
                 )
     jobs = []
     for component in sorted(components, key=lambda c: c.name):
         snapshot = int(component.snapshot_at.timestamp()) if component.snapshot_at else None
-        common = {
-            "component_id": component.pk,
-            "name": component.name,
-            "package": component.upstream_name or component.name,
-            "branch": component.dist_git_branch,
-            "snapshot": snapshot,
-            "upstream_commit": component.upstream_commit,
-            "overlays": tuple(overlays.get(component.pk, ())),
-            "previous": previous.get(component.pk),
-            "lookaside_uri": lookaside_uri or component.lookaside_base_uri,
-            "post_overlay": tuple(post_overlay.get(component.pk, ())),
-        }
+        job = ComponentJob(
+            component_id=component.pk,
+            name=component.name,
+            package=component.upstream_name or component.name,
+            url="",
+            branch=component.dist_git_branch,
+            snapshot=snapshot,
+            upstream_commit=component.upstream_commit,
+            overlays=tuple(overlays.get(component.pk, ())),
+            previous=previous.get(component.pk),
+            lookaside_uri=lookaside_uri or component.lookaside_base_uri,
+            post_overlay=tuple(post_overlay.get(component.pk, ())),
+        )
         if component.spec_type == SpecType.LOCAL:
-            found = local.get(component.pk)
+            recorded = local.get(component.pk)
             spec = LocalSpecInput(
-                found.deviation_id if found else 0,
-                found.version_id if found else 0,
+                recorded.deviation_id if recorded else 0,
+                recorded.version_id if recorded else 0,
                 component.local_spec_path,
-                found.sha256 if found else "",
+                recorded.sha256 if recorded else "",
             )
-            jobs.append(ComponentJob(url="", local_spec=spec, **common))
+            jobs.append(replace(job, local_spec=spec))
             continue
         url, error = _url(component, base_uri)
-        jobs.append(ComponentJob(url=url, url_error=error, **common))
+        jobs.append(replace(job, url=url, url_error=error))
     return jobs
 
 

@@ -21,7 +21,11 @@ from deviations.core.overlays import (
     SourceTree,
     modifies_archive,
 )
+from deviations.core.overlays import (
+    OverlayOutcome as EngineOutcome,
+)
 from deviations.core.overlays import render as engine_render
+from deviations.core.types import Overlay
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
 
 
@@ -82,7 +86,7 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
     tree = SourceTree(contents, spec_name, modes, dict(files.links))
     paths = {id(item.overlay): item.source_path for item in job.overlays}
 
-    def read_source(overlay) -> bytes:
+    def read_source(overlay: Overlay) -> bytes:
         return sources[paths[id(overlay)]]
 
     try:
@@ -101,7 +105,7 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
         except (PathError, KeyError):
             continue
 
-    def archive_hash(o) -> str:
+    def archive_hash(o: EngineOutcome) -> str:
         if o.verdict != APPLIED or not modifies_archive(o.overlay):
             return ""
         return result.archives.get(o.overlay.archive, "")

@@ -7,6 +7,7 @@ Keys (stable; JSON uses them as they are, CSV as its header): see `FIELDS`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypedDict
 
 from deviations.models import Component, ComponentSync, Deviation, DeviationKind
 
@@ -28,6 +29,29 @@ FIELDS = (
     "dist_git_url",
     "synced_at",
 )
+
+
+class DriftRow(TypedDict):
+    """One component's row (the keys are FIELDS, in that order)."""
+
+    component: str
+    pinned_commit: str | None
+    tip_commit: str | None
+    commits_behind: int | None
+    version_at_pin: str | None
+    release_at_pin: str | None
+    version_at_tip: str | None
+    release_at_tip: str | None
+    failing_at_tip: list[str]
+    noop_at_tip: list[str]
+    obsolete_candidates: list[str]
+    error: str | None
+    error_kind: str | None
+    branch: str | None
+    dist_git_url: str | None
+    synced_at: str | None
+
+
 CHUNK = 1000
 
 
@@ -36,7 +60,9 @@ def _label(dev: Deviation) -> str:
     return f"{dev.key} {dev.overlay_type}{described}"
 
 
-def _overlay_notes(component_ids: list[int]) -> tuple[dict, dict, dict]:
+def _overlay_notes(
+    component_ids: list[int],
+) -> tuple[dict[int, list[str]], dict[int, list[str]], dict[int, list[str]]]:
     failing: dict[int, list[str]] = {}
     noop: dict[int, list[str]] = {}
     obsolete: dict[int, list[str]] = {}
@@ -66,7 +92,7 @@ def _overlay_notes(component_ids: list[int]) -> tuple[dict, dict, dict]:
     return failing, noop, obsolete
 
 
-def drift_rows(names: list[str] | None = None) -> Iterator[dict]:
+def drift_rows(names: list[str] | None = None) -> Iterator[DriftRow]:
     """Report rows in component name order, streamed in chunks (flat memory)."""
     query = Component.objects.filter(removed=False).order_by("name")
     if names:

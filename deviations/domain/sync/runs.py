@@ -14,8 +14,10 @@ import datetime as dt
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -46,11 +48,11 @@ class SyncAlreadyRunning(Exception):
         super().__init__(message)
 
 
-def _owner() -> dict:
+def _owner() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
-def _process_gone(owner: dict | None) -> bool:
+def _process_gone(owner: dict[str, Any] | None) -> bool:
     """True when the run was started by a process on this machine that has exited."""
     if not owner or owner.get("host") != socket.gethostname():
         return False
@@ -99,8 +101,8 @@ def abandon_dead_runs(now: dt.datetime | None = None) -> list[int]:
 @dataclass(frozen=True)
 class RunRequest:
     trigger: str = "command"  # command, web, api, task
-    user: object | None = None
-    options: dict | None = None
+    user: User | None = None
+    options: dict[str, Any] | None = None
     inline: bool = True  # processed by this process (not queued for workers)
 
 

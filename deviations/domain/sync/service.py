@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Max
 from django.tasks import task_backends
@@ -61,9 +62,9 @@ class SyncRequest:
     lookaside_base_uri: str | None = None  # overrides every distro's lookaside-base-uri
     trigger: str = "command"
     origin: str = Origin.COMMAND
-    user: object | None = None
+    user: User | None = None
     batch_size: int | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def inline_backend() -> bool:
@@ -129,7 +130,9 @@ def start_sync(request: SyncRequest) -> SyncRun:
     return run
 
 
-def wait_for(run: SyncRun, poll: float = 1.0, on_progress=None) -> SyncRun:
+def wait_for(
+    run: SyncRun, poll: float = 1.0, on_progress: Callable[[SyncRun], None] | None = None
+) -> SyncRun:
     """Follow a queued or running run until it ends (database backend)."""
     while True:
         run.refresh_from_db()
@@ -149,7 +152,9 @@ def last_base_uri() -> str | None:
     return (run.options or {}).get("dist_git_base_uri") if run else None
 
 
-def requested(components: Iterable[str], *, trigger: str, origin: str, user: Any) -> SyncRequest:
+def requested(
+    components: Iterable[str], *, trigger: str, origin: str, user: User | None
+) -> SyncRequest:
     """A sync someone starts from the web or the API: the named components (names trimmed,
     blanks dropped; none named: all), fetched from where the last sync fetched."""
     names = sorted({name.strip() for name in components if name.strip()})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -60,7 +61,7 @@ def _when(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
-def _summary(sync: ComponentSync | None) -> dict:
+def _summary(sync: ComponentSync | None) -> dict[str, Any]:
     if sync is None:
         return {}
     data = {name: getattr(sync, name) for name in SUMMARY_FIELDS}
@@ -81,7 +82,7 @@ def _fill(sync: ComponentSync, outcome: Outcome) -> None:
     sync.dist_git_url = job.url
     sync.branch = job.branch
     sync.spec_file = outcome.spec_file[:255]
-    if outcome.pin is not None:
+    if outcome.pin is not None and outcome.tip is not None:
         sync.pinned_commit, sync.pinned_at = outcome.pin.sha, _when(outcome.pin.committer_time)
         sync.tip_commit, sync.tip_at = outcome.tip.sha, _when(outcome.tip.committer_time)
     else:  # a local spec has no upstream
@@ -123,7 +124,12 @@ def _drift_rows(outcome: Outcome) -> list[DriftCommit]:
 
 
 def _result(
-    run: SyncRun, item: OverlayOutcome, target: str, at: VerdictAt, commit: str, existing: dict
+    run: SyncRun,
+    item: OverlayOutcome,
+    target: str,
+    at: VerdictAt,
+    commit: str,
+    existing: dict[tuple[int, str], OverlayResult],
 ) -> None:
     values = {
         "version_id": item.version_id,
@@ -252,7 +258,9 @@ def _issue_rows(run: SyncRun, outcome: Outcome, now: dt.datetime) -> list[SyncRu
     ]
 
 
-def _component_event(outcome: Outcome, before: dict, after: dict) -> audit.Draft | None:
+def _component_event(
+    outcome: Outcome, before: dict[str, Any], after: dict[str, Any]
+) -> audit.Draft | None:
     if after == before:
         return None
     changed = {k: v for k, v in after.items() if before.get(k) != v}

@@ -8,11 +8,24 @@ task per batch of components (see deviations.domain.sync.service).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.tasks import task
 
 from deviations.domain.sync import runs
 from deviations.domain.sync.batch import run_batch
 from deviations.models import Origin
+
+
+class BatchSummary(TypedDict):
+    """A batch task's result."""
+
+    run: int
+    processed: int
+    changed: int
+    skipped: int
+    errors: int
+    stopped: bool
 
 
 @task()
@@ -22,7 +35,7 @@ def sync_batch(
     base_uri: str | None = None,
     workers: int | None = None,
     origin: str = Origin.TASK,
-) -> dict:
+) -> BatchSummary:
     """Sync a batch of components of run `run_id`; the last batch closes the run."""
     try:
         result = run_batch(run_id, component_ids, base_uri=base_uri, workers=workers, origin=origin)

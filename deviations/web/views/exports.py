@@ -7,17 +7,18 @@ shows (deviations.reads.exports selects them with the page's FilterSet).
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path
 from django.views.decorators.http import require_GET
 
 from deviations.domain import audit, permissions
 from deviations.models import Origin
 from deviations.reads import exports
+from deviations.web.access import SignedInRequest
 
 
 @require_GET
-def export(request: HttpRequest, dataset: str) -> HttpResponse:
+def export(request: SignedInRequest, dataset: str) -> HttpResponse:
     permissions.require(permissions.can_export(request.user), "You may not export the record.")
     try:
         return exports.response(

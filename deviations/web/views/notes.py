@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions
 from deviations.models import Deviation, JustificationNote, Origin
+from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
 
@@ -49,7 +50,7 @@ def _page(request, deviation, form, note=None, status=200) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def add(request: HttpRequest, pk: int) -> HttpResponse:
+def add(request: SignedInRequest, pk: int) -> HttpResponse:
     deviation = get_object_or_404(Deviation.objects.select_related("component"), pk=pk)
     if request.method == "GET":
         return _page(request, deviation, NoteForm())
@@ -69,13 +70,13 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def revise(request: HttpRequest, pk: int) -> HttpResponse:
+def revise(request: SignedInRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(
         JustificationNote.objects.select_related("deviation__component"), pk=pk
     )
     deviation = note.deviation
     if request.method == "GET":
-        latest = note.versions.order_by("-number").first()
+        latest = note.versions.latest("number")  # a note has at least version 1
         form = NoteForm(initial={"text": latest.text, "based_on": latest.number})
         return _page(request, deviation, form, note=note)
     permissions.require(permissions.note_refusal(request.user, deviation))

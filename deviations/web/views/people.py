@@ -8,32 +8,33 @@ unlink their own could approve their own deviations.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from deviations.domain import audit, people, permissions
 from deviations.models import GitIdentity, Origin
+from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
 
 class LinkForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    # Evaluated anew for each form (ModelChoiceField copies its queryset per instance).
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username")
+    )
     email = forms.CharField(required=False, max_length=255, label="E-mail")
     name = forms.CharField(required=False, max_length=255, label="Name")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
-
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             data["email"], data["name"] = people.clean_identity(
                 data.get("email", ""), data.get("name", "")
@@ -43,11 +44,13 @@ class LinkForm(forms.Form):
         return data
 
 
-def _actor(request: HttpRequest) -> audit.Actor:
+def _actor(request: SignedInRequest) -> audit.Actor:
     return audit.Actor.for_user(request.user, Origin.WEB)
 
 
-def _page(request: HttpRequest, form: LinkForm | None = None, status: int = 200) -> HttpResponse:
+def _page(
+    request: SignedInRequest, form: LinkForm | None = None, status: int = 200
+) -> HttpResponse:
     manager = permissions.can_manage_users(request.user)
     users = get_user_model().objects.order_by("username").prefetch_related("groups")
     if not manager:
@@ -74,18 +77,18 @@ def _page(request: HttpRequest, form: LinkForm | None = None, status: int = 200)
 
 
 @require_GET
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: SignedInRequest) -> HttpResponse:
     return _page(request)
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: SignedInRequest) -> None:
     permissions.require(
         permissions.can_manage_users(request.user), "Only admins manage roles and identities."
     )
 
 
 @require_POST
-def link(request: HttpRequest) -> HttpResponse:
+def link(request: SignedInRequest) -> HttpResponse:
     _require_manager(request)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -105,7 +108,7 @@ def link(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+def unlink(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     identity = get_object_or_404(GitIdentity.objects.select_related("user"), pk=pk)
     people.unlink_identity(_actor(request), identity)
@@ -114,7 +117,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def set_roles(request: HttpRequest, pk: int) -> HttpResponse:
+def set_roles(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     user = get_object_or_404(get_user_model(), pk=pk)
     wanted = [r for r in request.POST.getlist("roles") if r in permissions.ROLES]

@@ -13,13 +13,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions, reviews
 from deviations.models import Decision, Deviation, Origin, OverlayResult, ReviewState
+from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
 BULK_LIMIT = 500
@@ -83,7 +84,7 @@ def panel(
 
 
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: SignedInRequest, pk: int) -> HttpResponse:
     """The review page of one deviation; POST records a decision."""
     deviation = get_object_or_404(
         Deviation.objects.select_related("component", "current_version"), pk=pk
@@ -134,8 +135,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _fresh_form(old: DecisionForm, deviation: Deviation) -> DecisionForm:
     """The same answers bound to what the deviation is now, keeping the errors shown."""
-    data = old.data.copy()
-    data["fingerprint"], data["effect_hash"] = deviation.fingerprint, deviation.effect_hash
+    data = {**old.data, "fingerprint": deviation.fingerprint, "effect_hash": deviation.effect_hash}
     form = DecisionForm(data)
     form.is_valid()
     for error in old.non_field_errors():
@@ -159,7 +159,7 @@ def _selection(values: list[str]) -> dict[int, reviews.Seen | None]:
 
 
 @require_http_methods(["GET", "POST"])
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: SignedInRequest) -> HttpResponse:
     """GET: the one confirmation page for a selection; POST: approve it, each on its own."""
     if request.method == "POST":
         permissions.require(

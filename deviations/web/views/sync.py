@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +17,7 @@ from deviations.domain.sync.service import (
 )
 from deviations.models import Origin
 from deviations.reads import queries
+from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import paginate, render_page
 
 RUNS_PER_PAGE = 25
@@ -24,7 +25,7 @@ ISSUES_PER_PAGE = 100
 
 
 @require_GET
-def sync_runs(request: HttpRequest) -> HttpResponse:
+def sync_runs(request: SignedInRequest) -> HttpResponse:
     context = {
         "section": "sync",
         "active": queries.active_sync(),
@@ -36,7 +37,7 @@ def sync_runs(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def sync_run(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_run(request: SignedInRequest, pk: int) -> HttpResponse:
     """A run's page; its `#progress` fragment is what a running page polls."""
     run = queries.sync_run(pk)
     context = {"section": "sync", "run": run}
@@ -46,7 +47,7 @@ def sync_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: SignedInRequest) -> HttpResponse:
     permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
     names = request.POST.get("components", "").split(",")
     sync_request = requested(names, trigger="web", origin=Origin.WEB, user=request.user)

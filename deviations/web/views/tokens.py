@@ -8,11 +8,12 @@ be turned into a long-lived credential.
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, tokens
 from deviations.models import Origin
+from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
 
@@ -25,7 +26,7 @@ class TokenForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: SignedInRequest) -> HttpResponse:
     form, key, status = TokenForm(), None, 200
     if request.method == "POST":
         form = TokenForm(request.POST)
