@@ -166,7 +166,7 @@ USE_TZ = True
 # --- static files ---------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 _HTMX_DIST = BASE_DIR / "node_modules" / "htmx.org" / "dist"
 if _HTMX_DIST.is_dir():
     # htmx comes from its npm package (package-lock.json), never a committed copy.

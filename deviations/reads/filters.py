@@ -347,7 +347,8 @@ class AuditEventFilter(df.FilterSet):
 class _IdFilter(df.NumberFilter):
     """A record id: whole numbers in the database's range (junk is a form error, not a 500)."""
 
-    field_class = forms.IntegerField
+    # The stubs pin NumberFilter.field_class to DecimalField; django-filter takes any field.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

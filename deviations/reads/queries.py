@@ -75,6 +75,18 @@ class RowSummary:
     approved: int
 
 
+def current_deviations(component: Component) -> list[Deviation]:
+    """The component's live deviations as component_rows() prefetched them (no query)."""
+    found: list[Deviation] = vars(component)["current_deviations"]
+    return found
+
+
+def drift_shown(component: Component) -> list[DriftCommit]:
+    """The drift commits a drift page prefetched for the component (no query)."""
+    found: list[DriftCommit] = vars(component)["drift_shown"]
+    return found
+
+
 def summarize_rows(components: Iterable[Component]) -> None:
     """Attach `row_summary` to each component of a page (no queries: uses the prefetch)."""
     labels = dict(DeviationKind.choices)
@@ -82,11 +94,13 @@ def summarize_rows(components: Iterable[Component]) -> None:
         deviations = getattr(component, "current_deviations", [])
         kinds = Counter(d.kind for d in deviations)
         states = Counter(d.review_state for d in deviations)
-        component.row_summary = RowSummary(
+        summary = RowSummary(
             kinds=[(kind, labels.get(kind, kind), n) for kind, n in sorted(kinds.items())],
             needs_review=states[ReviewState.NEEDS_REVIEW] + states[ReviewState.STALE],
             approved=states[ReviewState.APPROVED],
         )
+        # For the template, on the component itself (the model does not declare it).
+        setattr(component, "row_summary", summary)  # noqa: B010
 
 
 def deviation_rows() -> QuerySet[Deviation]:
@@ -289,7 +303,8 @@ def component_page(name: str) -> ComponentPage:
     for result in OverlayResult.objects.filter(deviation__component=component):
         results.setdefault(result.deviation_id, {})[result.target] = result
     for deviation in deviations:
-        deviation.result_at = results.get(deviation.pk, {})
+        # For the template, on the deviation itself (the model does not declare it).
+        setattr(deviation, "result_at", results.get(deviation.pk, {}))  # noqa: B010
     drift = list(component.drift_commits.order_by("position")[: DRIFT_LIMIT + 1])
     return ComponentPage(
         component=component,

@@ -8,9 +8,15 @@ importing no DRF view: DRF resolves its default permission classes while
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import permissions
 
 from deviations.domain import permissions as rules
+
+if TYPE_CHECKING:  # not at run time: see above
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class CanView(permissions.BasePermission):
@@ -18,5 +24,5 @@ class CanView(permissions.BasePermission):
 
     message = "You have no role in azldrift; ask an admin for the viewer role."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return rules.can_view(request.user)

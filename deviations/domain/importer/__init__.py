@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ def import_config(
     *,
     ref: str | None = None,
     origin: str = Origin.COMMAND,
-    user: Any = None,
+    user: User | None = None,
     cache_dir: Path | None = None,
 ) -> ImportResult:
     """Import the config at `source`; ImportFailed (nothing written) when it is invalid."""
@@ -122,7 +123,7 @@ def import_loaded(
     loaded: LoadedSource,
     *,
     origin: str = Origin.COMMAND,
-    user: Any = None,
+    user: User | None = None,
     timings: dict[str, float] | None = None,
 ) -> ImportResult:
     """Record an already read and checked config (see import_config)."""

@@ -7,11 +7,11 @@ Keys (stable; JSON uses them as they are, CSV as its header): see `FIELDS`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypedDict
+from typing import Literal, TypedDict, get_args
 
 from deviations.models import Component, ComponentSync, Deviation, DeviationKind
 
-FIELDS = (
+DriftField = Literal[
     "component",
     "pinned_commit",
     "tip_commit",
@@ -28,7 +28,8 @@ FIELDS = (
     "branch",
     "dist_git_url",
     "synced_at",
-)
+]
+FIELDS: tuple[DriftField, ...] = get_args(DriftField)  # the keys, in column order
 
 
 class DriftRow(TypedDict):

@@ -7,9 +7,10 @@ Both are audit events (never the key itself).
 from __future__ import annotations
 
 import getpass
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit, tokens
 
@@ -19,11 +20,11 @@ from ...models import Origin
 class Command(BaseCommand):
     help = "Make a new API token for a user (replacing any old one) and print it; or --revoke."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--revoke", action="store_true", help="delete the user's token")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         user = get_user_model().objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"no user named {options['username']!r}")

@@ -1,6 +1,9 @@
 """Django's `changepassword`, with the change on the audit trail (same transaction)."""
 
+from __future__ import annotations
+
 import getpass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands import changepassword
@@ -11,7 +14,7 @@ from deviations.models import Origin
 
 
 class Command(changepassword.Command):
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> str | None:
         username = options["username"] or getpass.getuser()
         user_model = get_user_model()
         with transaction.atomic(using=options["database"]):

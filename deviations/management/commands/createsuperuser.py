@@ -1,6 +1,9 @@
 """Django's `createsuperuser`, with the new account on the audit trail (same transaction)."""
 
+from __future__ import annotations
+
 import getpass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands import createsuperuser
@@ -12,7 +15,7 @@ from deviations.models import Origin
 
 
 class Command(createsuperuser.Command):
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         database = options["database"]
         users = get_user_model()._default_manager.using(database)
         with transaction.atomic(using=database):

@@ -20,8 +20,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit
 from deviations.reads import exports
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         "CSV, filtered like the list pages. Recorded as an audit event."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset", choices=sorted(exports.DATASETS))
         parser.add_argument(
             "--filter",
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             help="file to write (default: azldrift-<dataset>-<date>.csv here; '-' for stdout)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         name = options["dataset"]
         if options["check"]:
             if name != "audit":
@@ -130,7 +131,7 @@ class Command(BaseCommand):
             f"matches the live chain (run verify_audit to check the chain itself)"
         )
 
-    def _to_file(self, actor, name, params, path: Path) -> int:
+    def _to_file(self, actor: audit.Actor, name: str, params: dict[str, str], path: Path) -> int:
         exports.select(name, params)  # invalid filters fail before any file is made
         folder = path.parent if str(path.parent) else Path()
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
@@ -147,7 +148,7 @@ class Command(BaseCommand):
 class _Named:
     """A binary file whose `name` is the final path (recorded in the audit event)."""
 
-    def __init__(self, out, name: str) -> None:
+    def __init__(self, out: exports.BinaryOut, name: str) -> None:
         self.out, self.name = out, name
 
     def write(self, data: bytes) -> int:

@@ -16,8 +16,9 @@ archive's sha256 (no post-overlay hash is required here, as with azldev --allow-
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...core.config import ConfigError, load_overlays, toml11
 from ...core.overlays import (
@@ -49,14 +50,14 @@ def _component_name(config: Path, given: str | None) -> str | None:
 class Command(BaseCommand):
     help = "Apply a component's overlays to an upstream checkout and write the rendered tree."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sources", required=True, help="upstream checkout folder")
         parser.add_argument("--config", required=True, help="component or overlay TOML file")
         parser.add_argument("--output", required=True, help="folder to create with the result")
         parser.add_argument("--component", help="component name (for a multi-component TOML)")
         parser.add_argument("--diff", action="store_true", help="also print the unified diff")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         sources = Path(options["sources"])
         config = Path(options["config"])
         output = Path(options["output"])

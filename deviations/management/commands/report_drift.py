@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain.sync.report import FIELDS, drift_rows
 
@@ -16,11 +17,11 @@ class Command(BaseCommand):
         "pin and tip, overlays failing at the tip, obsolete-overlay candidates and sync error."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", choices=("csv", "json"), default="csv")
         parser.add_argument("--components", help="comma-separated component names (default: all)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         names = None
         if options["components"]:
             names = [n.strip() for n in options["components"].split(",") if n.strip()]
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             writer.writerow(_cell(row[f]) for f in FIELDS)
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

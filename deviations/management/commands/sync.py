@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain.sync import SyncAlreadyRunning, SyncError, SyncRequest, start_sync, wait_for
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         "pin, tip, drift, rendered diff and each overlay's verdict."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--components", help="comma-separated component names (default: all)")
         parser.add_argument(
             "--workers", type=int, help="parallel git jobs per batch (default: 2 per CPU)"
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="print the run as one JSON object")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         names = None
         if options["components"]:
             names = sorted({n.strip() for n in options["components"].split(",") if n.strip()})
@@ -108,7 +109,7 @@ class Command(BaseCommand):
         if sys.stderr.isatty():
             self.stderr.write(f"\r  {run.done}/{run.total} components", ending="")
 
-    def _print(self, run: SyncRun, options, waiting: bool = False) -> None:
+    def _print(self, run: SyncRun, options: dict[str, Any], waiting: bool = False) -> None:
         summary = run_summary(run)
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=1))

@@ -10,12 +10,16 @@
 Every change is one transaction with its audit event (origin "command").
 """
 
+from __future__ import annotations
+
 import getpass
 import os
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit, people, permissions
 from deviations.models import GitIdentity, Origin
@@ -24,7 +28,7 @@ from deviations.models import GitIdentity, Origin
 class Command(BaseCommand):
     help = "List and change users, their roles and git identities (every change audited)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("list", help="users with roles and identities")
         create = sub.add_parser("create", help="create a user")
@@ -54,7 +58,7 @@ class Command(BaseCommand):
             p.add_argument("--email", default="")
             p.add_argument("--name", default="")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         self.actor = audit.Actor.job(f"manage.py users ({getpass.getuser()})", Origin.COMMAND)
         action = options["action"]
         try:
@@ -87,18 +91,18 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
 
-    def _user(self, username):
+    def _user(self, username: str) -> User:
         try:
             return get_user_model()._default_manager.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user named {username!r}") from None
 
-    def _done(self, changed, message):
+    def _done(self, changed: bool, message: str) -> None:
         self.stdout.write(message if changed else "nothing changed")
 
-    def _list(self):
+    def _list(self) -> None:
         users = get_user_model()._default_manager.order_by("username").prefetch_related("groups")
-        identities = {}
+        identities: dict[int, list[str]] = {}
         for identity in GitIdentity.objects.order_by("email", "name"):
             identities.setdefault(identity.user_id, []).append(str(identity))
         for user in users:
@@ -117,7 +121,7 @@ class Command(BaseCommand):
                 f"{' '.join(flags):<16} identities: {', '.join(identities.get(user.pk, [])) or '-'}"
             )
 
-    def _create(self, options):
+    def _create(self, options: dict[str, Any]) -> None:
         password = None
         if options["password_env"]:
             password = os.environ.get(options["password_env"])
@@ -134,7 +138,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"created {user} with roles {', '.join(options['role']) or '(none)'}")
 
-    def _unlink(self, user, options):
+    def _unlink(self, user: User, options: dict[str, Any]) -> None:
         email, name = people.clean_identity(options["email"], options["name"])
         found = GitIdentity.objects.filter(user=user, email=email)
         if not email:

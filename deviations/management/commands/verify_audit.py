@@ -1,9 +1,12 @@
 """`manage.py verify_audit`: check the whole audit chain; exit 0 only when intact."""
 
+from __future__ import annotations
+
 import json
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit
 
@@ -14,10 +17,10 @@ class Command(BaseCommand):
         "first event that was altered, removed or reordered. Exit status 0 only when intact."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         result = audit.verify()
         seconds = time.perf_counter() - started

@@ -78,6 +78,8 @@ from deviations.reads.exports.datasets import (
 )
 from deviations.reads.exports.streaming import (
     CHUNK,
+    BinaryOut,
+    Params,
     Progress,
     Selection,
     csv_chunks,
@@ -97,8 +99,10 @@ __all__ = [
     "DEVIATION_COLUMNS",
     "REVIEW_COLUMNS",
     "AuditCheck",
+    "BinaryOut",
     "Dataset",
     "ExportError",
+    "Params",
     "Progress",
     "Selection",
     "_refs",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -12,9 +12,13 @@ from typing import Any
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NEUTRALISE = frozenset((*DANGEROUS_PREFIXES, "'"))
 _JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-if json.encoder.c_make_encoder is not None:
+# CPython's C encoder factory (None without the accelerator); typeshed does not declare it.
+_make_encoder: Callable[..., Callable[[Any, int], list[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
+if _make_encoder is not None:
     # Built once: JSONEncoder.encode() builds a C encoder on every call (as domain.audit).
-    _c_encode = json.encoder.c_make_encoder(
+    _c_encode = _make_encoder(
         None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
     )
 
@@ -22,7 +26,9 @@ if json.encoder.c_make_encoder is not None:
         return "".join(_c_encode(value, 0))
 
 else:  # pragma: no cover - CPython always has the C accelerator
-    _compact = _JSON.encode
+
+    def _compact(value: Any) -> str:
+        return _JSON.encode(value)
 
 
 class ExportError(ValueError):
@@ -80,7 +86,7 @@ def when(value: dt.datetime | str | None) -> str:
     (PostgreSQL) or Django's text form "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (SQLite)."""
     if value is None:
         return ""
-    if value.__class__ is str:
+    if isinstance(value, str):
         return value.replace(" ", "T", 1) + "Z"
     return iso(value)
 

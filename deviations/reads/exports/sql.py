@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Func, TextField
 
 from deviations.reads.exports.cells import _NEUTRALISE, _cell
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 _FIELD = re.compile(r"\{(\d+)\}")
 
@@ -24,19 +28,28 @@ class _Sql(Func):
         super().__init__(*fields)
         self.sql_template = template
 
-    def as_sql(self, compiler, connection, **extra_context):
-        template = self.sql_template
-        if not isinstance(template, str):
-            template = template[connection.vendor]
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        # Func's own template arguments do not apply: the SQL is `sql_template`'s.
+        sql_template = self.sql_template
+        if not isinstance(sql_template, str):
+            sql_template = sql_template[connection.vendor]
         compiled = [compiler.compile(field) for field in self.get_source_expressions()]
-        params: list[Any] = []
+        params: list[str | int] = []
 
-        def field_sql(match: re.Match) -> str:
+        def field_sql(match: re.Match[str]) -> str:
             sql, field_params = compiled[int(match[1])]
             params.extend(field_params)  # in the order the SQL uses them
             return sql
 
-        return _FIELD.sub(field_sql, template), params
+        return _FIELD.sub(field_sql, sql_template), tuple(params)
 
 
 def _text(field: str) -> _Sql:
@@ -121,7 +134,8 @@ class Layout:
         self.columns = tuple(name for name, _ in columns)
         self.sql = tuple(expr for _, expr in columns if expr is not PY)
         self.runs: list[int] = []  # how many SQL cells each run has
-        parts, marked = [], []
+        parts: list[int | None] = []  # per column: its run of SQL cells, None for Python's
+        marked: list[_Sql] = []
         for _, expr in columns:
             if expr is PY:
                 parts.append(None)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from psycopg import IsolationLevel
 from psycopg.sql import SQL
@@ -22,6 +22,14 @@ from deviations.reads.exports.cells import ExportError
 from deviations.reads.exports.datasets import Dataset, dataset
 
 CHUNK = 2000
+# An export's filters: a query string (pages, API) or the command's options.
+Params = QueryDict | dict[str, Any]
+
+
+class BinaryOut(Protocol):
+    """Where `write` puts an export (a binary file; its `name`, if any, is recorded)."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 @dataclass
@@ -33,7 +41,7 @@ class Selection:
     filters: dict[str, str]
 
 
-def select(name: str, params: Mapping[str, Any]) -> Selection:
+def select(name: str, params: Params) -> Selection:
     """The rows the list page would show for `params` (its query string), in its order.
 
     Raises ExportError naming each invalid filter (unknown parameters are
@@ -146,7 +154,7 @@ class Progress:
     complete: bool = False
 
 
-def csv_chunks(selection: Selection, progress: Progress, chunk_size: int = CHUNK) -> Iterator[str]:
+def csv_chunks(selection: Selection, progress: Progress, chunk_size: int = CHUNK) -> Generator[str]:
     """The CSV text in pieces of about `chunk_size` rows; `progress.rows` counts data rows."""
     ds = selection.dataset
     layout = ds.layout
@@ -226,7 +234,7 @@ def stream(
     name: str,
     chunk_size: int = CHUNK,
     progress: Progress | None = None,
-) -> Iterator[bytes]:
+) -> Generator[bytes]:
     """The export as UTF-8 bytes; records its audit event when the stream ends, however."""
     progress = progress or Progress()
     # closing(): the read snapshot must end before the event is written, also when the
@@ -239,7 +247,7 @@ def stream(
         _record(actor, selection, name, progress)
 
 
-def response(actor: audit.Actor, name: str, params: Mapping[str, Any]) -> StreamingHttpResponse:
+def response(actor: audit.Actor, name: str, params: Params) -> StreamingHttpResponse:
     """A streamed download of export `name` filtered by `params` (raises ExportError)."""
     selection = select(name, params)
     file = filename(name)
@@ -252,7 +260,7 @@ def response(actor: audit.Actor, name: str, params: Mapping[str, Any]) -> Stream
     return out
 
 
-def write(actor: audit.Actor, name: str, params: Mapping[str, Any], out: Any) -> int:
+def write(actor: audit.Actor, name: str, params: Params, out: BinaryOut) -> int:
     """Write export `name` to the binary file `out`; the number of data rows."""
     selection = select(name, params)
     progress = Progress()

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, ValidationError
 from rest_framework.request import Request
 
 from deviations.domain import audit
@@ -74,4 +75,7 @@ def field_error(message: str, field: str | None) -> ValidationError:
 
 def actor_for(request: Request) -> audit.Actor:
     """The request's user as the actor of a change made through the API."""
-    return audit.Actor.for_user(request.user, Origin.API)
+    user = request.user
+    if not isinstance(user, User):  # CanView lets only signed-in users this far
+        raise NotAuthenticated()
+    return audit.Actor.for_user(user, Origin.API)

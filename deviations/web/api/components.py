@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Manager, Prefetch, QuerySet
 from django.urls.converters import StringConverter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -78,11 +78,13 @@ class ComponentSerializer(serializers.ModelSerializer):
     # `current_deviations` is queries.component_rows()'s prefetch (no query per component).
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_deviations_by_kind(self, component: Component) -> dict[str, int]:
-        return dict(sorted(Counter(d.kind for d in component.current_deviations).items()))
+        return dict(sorted(Counter(d.kind for d in queries.current_deviations(component)).items()))
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_review_states(self, component: Component) -> dict[str, int]:
-        return dict(sorted(Counter(d.review_state for d in component.current_deviations).items()))
+        return dict(
+            sorted(Counter(d.review_state for d in queries.current_deviations(component)).items())
+        )
 
 
 class ComponentViewSet(ReadViewSet):
@@ -110,8 +112,9 @@ class SyncsOfComponents(serializers.ListSerializer):
     """The drift list's rows are components (the component list's FilterSet filters and
     orders them); each row shows the component's sync, loaded with it."""
 
-    def to_representation(self, data: Iterable[Component]) -> list[Any]:
-        return super().to_representation([component.sync for component in data])
+    def to_representation(self, data: Manager[Any] | Iterable[Any]) -> list[Any]:
+        rows = data.all() if isinstance(data, Manager) else data
+        return super().to_representation([component.sync for component in rows])
 
 
 class DriftSerializer(serializers.ModelSerializer):
@@ -133,7 +136,7 @@ class DriftDetailSerializer(DriftSerializer):
         fields = [*DriftSerializer.Meta.fields, "commits_shown", "commits"]
 
     def get_commits_shown(self, state: ComponentSync) -> int:
-        return len(state.component.drift_shown)
+        return len(queries.drift_shown(state.component))
 
 
 class DriftViewSet(ReadViewSet):

@@ -6,7 +6,7 @@ with origin "api".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
@@ -24,6 +24,9 @@ from deviations.domain import permissions
 from deviations.reads import exports
 from deviations.web.api.base import actor_for
 from deviations.web.api.schema import ApiSchema
+
+if TYPE_CHECKING:
+    from rest_framework.views import AsView, GenericView
 
 
 class CsvRenderer(BaseRenderer):
@@ -66,7 +69,8 @@ class ExportView(APIView):
         except exports.ExportError as error:
             raise ValidationError(error.errors or {"non_field_errors": [str(error)]}) from None
 
-    def finalize_response(
+    # DRF finalizes any HttpResponseBase (the file is a stream); its stubs say Response.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         # Errors (a Response; the file is a StreamingHttpResponse) are JSON, as everywhere
@@ -74,22 +78,20 @@ class ExportView(APIView):
         if isinstance(response, Response):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
 
 
-def _view(name: str):
+def _view(name: str) -> AsView[GenericView]:
     ds = exports.DATASETS[name]
-    view = type(
-        f"{name.title()}ExportView",
-        (ExportView,),
-        {
-            "dataset": name,
-            "filterset_class": ds.filterset,
-            "queryset": ds.base().none(),
-            "__doc__": f"{ds.title} as CSV.",
-        },
-    )
-    return view.as_view()
+
+    class View(ExportView):
+        __doc__ = f"{ds.title} as CSV."
+        dataset = name
+        filterset_class = ds.filterset
+        queryset = ds.base().none()
+
+    View.__name__ = View.__qualname__ = f"{name.title()}ExportView"
+    return View.as_view()
 
 
 urlpatterns = [

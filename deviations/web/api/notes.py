@@ -13,11 +13,12 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import notes, permissions
-from deviations.models import JustificationNote, NoteVersion
+from deviations.models import Deviation, JustificationNote, NoteVersion
 from deviations.web.api.base import actor_for, field_error, write_schema
 
 WRITERS = "only reviewers and the deviation's authors"
@@ -55,7 +56,7 @@ class RevisionInput(serializers.Serializer):
     )
 
 
-class DeviationNotes:
+class DeviationNotes(GenericAPIView[Deviation]):
     """`/api/deviations/{id}/notes/`: an action of the deviations' viewset."""
 
     @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})

@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import permissions, reviews
-from deviations.models import Decision, Review
+from deviations.models import Decision, Deviation, Review
 from deviations.reads import queries
 from deviations.reads.filters import ReviewFilter
 from deviations.web.api.base import (
@@ -81,7 +82,7 @@ class DecisionInput(serializers.Serializer):
     )
 
 
-class DecideOnDeviation:
+class DecideOnDeviation(GenericAPIView[Deviation]):
     """`POST /api/deviations/{id}/reviews/`: an action of the deviations' viewset."""
 
     @write_schema(

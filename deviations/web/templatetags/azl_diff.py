@@ -138,9 +138,9 @@ def _lexer_for(path: str) -> Lexer:
 
 @lru_cache(maxsize=512)
 def _css_class(ttype: _TokenType) -> str:
-    while ttype not in STANDARD_TYPES:
+    while ttype not in STANDARD_TYPES and ttype.parent is not None:
         ttype = ttype.parent
-    css = STANDARD_TYPES[ttype]
+    css = STANDARD_TYPES.get(ttype, "")
     return "" if css == "w" else css  # whitespace needs no span of its own
 
 

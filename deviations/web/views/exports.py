@@ -7,7 +7,7 @@ shows (deviations.reads.exports selects them with the page's FilterSet).
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseBase
 from django.urls import path
 from django.views.decorators.http import require_GET
 
@@ -18,7 +18,7 @@ from deviations.web.access import SignedInRequest
 
 
 @require_GET
-def export(request: SignedInRequest, dataset: str) -> HttpResponse:
+def export(request: SignedInRequest, dataset: str) -> HttpResponseBase:
     permissions.require(permissions.can_export(request.user), "You may not export the record.")
     try:
         return exports.response(

@@ -34,7 +34,13 @@ def _back(deviation_pk: int) -> str:
     return reverse("deviation", args=[deviation_pk]) + "#notes"
 
 
-def _page(request, deviation, form, note=None, status=200) -> HttpResponse:
+def _page(
+    request: SignedInRequest,
+    deviation: Deviation,
+    form: NoteForm,
+    note: JustificationNote | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "section": "deviations",
         "d": deviation,

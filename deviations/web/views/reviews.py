@@ -9,7 +9,6 @@ from the queue: `bulk`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions, reviews
-from deviations.models import Decision, Deviation, Origin, OverlayResult, ReviewState
+from deviations.models import Decision, Deviation, Origin, OverlayResult, Review, ReviewState
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
@@ -52,10 +51,10 @@ class Panel:
 
 
 def panel(
-    user: Any,
+    user: permissions.Asker,
     deviation: Deviation,
     *,
-    past: list | None = None,
+    past: list[Review] | None = None,
     effect: str | None = None,
     form: DecisionForm | None = None,
 ) -> Panel:
