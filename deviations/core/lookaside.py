@@ -40,12 +40,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 import urllib3
 
 from deviations.core.distgit.remotes import check_package_name
+from deviations.core.https import (
+    BodyDeadline,
+    BodyTooLarge,
+    RedirectError,
+    capped,
+    declared_length,
+    follow_redirects,
+)
 from deviations.core.urlcheck import UrlRefused, checked_parts
 
 from .distgit.errors import DistGitError
@@ -64,7 +72,6 @@ PLACEHOLDERS = ("$pkg", "$filename", "$hashtype", "$hash")
 
 _MODERN = re.compile(r"([A-Za-z0-9]+)\s+\(([^)]+)\)\s+=\s+([A-Fa-f0-9]+)")
 _LEGACY = re.compile(r"([A-Fa-f0-9]+)\s+(\S+)")
-_REDIRECTS = (301, 302, 303, 307, 308)
 _TRANSIENT_STATUS = (408, 429, 500, 502, 503, 504)
 
 
@@ -374,23 +381,22 @@ class LookasideCache:
 
     def _copy(self, chunks: Iterator[bytes], entry: SourceEntry, out: IO[bytes], url: str) -> str:
         hasher = entry.new_hasher()
-        total = 0
         deadline = time.monotonic() + self.policy.deadline
-        for chunk in chunks:
-            total += len(chunk)
-            if total > self.policy.max_bytes:
-                raise LookasideError(
-                    ErrorKind.TOO_LARGE,
-                    f"{entry.filename} from {url} is larger than the "
-                    f"{self.policy.max_bytes:,} bytes allowed",
-                )
-            if time.monotonic() > deadline:
-                raise LookasideError(
-                    ErrorKind.TIMEOUT,
-                    f"{entry.filename} from {url}: not complete after {self.policy.deadline:g} s",
-                )
-            hasher.update(chunk)
-            out.write(chunk)
+        try:
+            for chunk in capped(chunks, self.policy.max_bytes, deadline):
+                hasher.update(chunk)
+                out.write(chunk)
+        except BodyTooLarge:
+            raise LookasideError(
+                ErrorKind.TOO_LARGE,
+                f"{entry.filename} from {url} is larger than the "
+                f"{self.policy.max_bytes:,} bytes allowed",
+            ) from None
+        except BodyDeadline:
+            raise LookasideError(
+                ErrorKind.TIMEOUT,
+                f"{entry.filename} from {url}: not complete after {self.policy.deadline:g} s",
+            ) from None
         return hasher.hexdigest()
 
     def _read_local(self, url: str, entry: SourceEntry, out: IO[bytes]) -> str:
@@ -421,10 +427,10 @@ class LookasideCache:
             "User-Agent": "azldrift-lookaside/1",
             "Accept-Encoding": "identity",  # the bytes as stored, never decoded for us
         }
-        current = url
-        for _hop in range(self.policy.max_redirects + 1):
+
+        def get(current: str) -> requests.Response:
             try:
-                response = session.get(
+                return session.get(
                     current,
                     stream=True,
                     allow_redirects=False,
@@ -440,29 +446,17 @@ class LookasideCache:
                 raise _Retry(ErrorKind.TIMEOUT, f"{current} did not answer in time") from None
             except requests.exceptions.RequestException as exc:
                 raise _Retry(ErrorKind.FAILED, f"{current} failed: {exc}") from None
-            if response.status_code not in _REDIRECTS:
-                # Never trust a URL requests might have reached some other way.
-                check_url(response.url or current, schemes=("https",))
-                return current, response
-            location = response.headers.get("Location", "")
-            response.close()
-            if not location:
-                raise LookasideError(
-                    ErrorKind.FAILED, f"{entry.filename}: {current} redirects nowhere"
-                )
-            target = urljoin(current, location)
-            try:
-                check_url(target, schemes=("https",))
-            except LookasideError as exc:
-                raise LookasideError(
-                    ErrorKind.REFUSED,
-                    f"{entry.filename}: {current} redirects to a URL that is not allowed: {exc}",
-                ) from None
-            current = target
-        raise LookasideError(
-            ErrorKind.FAILED,
-            f"{entry.filename}: more than {self.policy.max_redirects} redirects from {url}",
-        )
+
+        try:
+            return follow_redirects(
+                get,
+                url,
+                check=lambda target: check_url(target, schemes=("https",)),
+                max_redirects=self.policy.max_redirects,
+            )
+        except RedirectError as exc:
+            kind = ErrorKind.REFUSED if exc.kind == "refused" else ErrorKind.FAILED
+            raise LookasideError(kind, f"{entry.filename}: {exc}") from None
 
     def _get(self, url: str, entry: SourceEntry, out: IO[bytes]) -> str:
         current, response = self._open(url, entry)
@@ -479,11 +473,11 @@ class LookasideCache:
                 raise LookasideError(
                     ErrorKind.FAILED, f"{entry.filename}: {current} answered HTTP {status}"
                 )
-            length = response.headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > self.policy.max_bytes:
+            length = declared_length(response)
+            if length is not None and length > self.policy.max_bytes:
                 raise LookasideError(
                     ErrorKind.TOO_LARGE,
-                    f"{entry.filename} from {current} is {int(length):,} bytes, more than the "
+                    f"{entry.filename} from {current} is {length:,} bytes, more than the "
                     f"{self.policy.max_bytes:,} bytes allowed",
                 )
             try:
