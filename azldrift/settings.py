@@ -142,6 +142,26 @@ LOOKASIDE_RETRIES = int(env("AZLDRIFT_LOOKASIDE_RETRIES", "2"))  # after network
 LOOKASIDE_MAX_BYTES = int(env("AZLDRIFT_LOOKASIDE_MAX_BYTES", str(1 << 30)))  # per file
 LOOKASIDE_CA_BUNDLE = env("AZLDRIFT_LOOKASIDE_CA_BUNDLE")  # "": the system's / certifi's CAs
 
+# --- upstream intelligence (deviations.domain.upstream) ----------------------
+# Each service's API base: a mirror, a proxy or a test server can stand in.  A link keeps
+# its public URL; only the API call goes here.
+UPSTREAM_BUGZILLA_URL = env("AZLDRIFT_BUGZILLA_URL", "https://bugzilla.redhat.com")
+UPSTREAM_PAGURE_URL = env("AZLDRIFT_PAGURE_URL", "https://src.fedoraproject.org")
+UPSTREAM_GITHUB_API_URL = env("AZLDRIFT_GITHUB_API_URL", "https://api.github.com")
+UPSTREAM_GITLAB_URL = env("AZLDRIFT_GITLAB_URL", "https://gitlab.com")
+UPSTREAM_ANITYA_URL = env("AZLDRIFT_ANITYA_URL", "https://release-monitoring.org")
+UPSTREAM_CA_BUNDLE = env("AZLDRIFT_UPSTREAM_CA_BUNDLE")  # "": certifi's CAs
+UPSTREAM_GITHUB_TOKEN = env("AZLDRIFT_GITHUB_TOKEN")  # optional; 5,000 requests/h, not 60
+UPSTREAM_TIMEOUT = float(env("AZLDRIFT_UPSTREAM_TIMEOUT", "20"))  # connect; between reads
+UPSTREAM_RETRIES = int(env("AZLDRIFT_UPSTREAM_RETRIES", "2"))
+UPSTREAM_MAX_BYTES = int(env("AZLDRIFT_UPSTREAM_MAX_BYTES", str(5 << 20)))  # per answer
+UPSTREAM_PER_HOST = int(env("AZLDRIFT_UPSTREAM_PER_HOST", "4"))  # requests in flight a host
+UPSTREAM_RATE = float(env("AZLDRIFT_UPSTREAM_RATE", "10"))  # requests a second a host
+UPSTREAM_MAX_WAIT = float(env("AZLDRIFT_UPSTREAM_MAX_WAIT", "60"))  # longest rate-limit wait
+# A link or release checked more recently than this is not asked again (unless forced).
+UPSTREAM_LINK_INTERVAL = int(env("AZLDRIFT_UPSTREAM_LINK_INTERVAL", str(6 * 3600)))
+UPSTREAM_RELEASE_INTERVAL = int(env("AZLDRIFT_UPSTREAM_RELEASE_INTERVAL", str(24 * 3600)))
+
 # --- paths for work data --------------------------------------------------
 # Bare git mirrors of config and dist-git repositories live here.
 CACHE_DIR = Path(env("AZLDRIFT_CACHE_DIR", str(BASE_DIR / "var" / "cache")))

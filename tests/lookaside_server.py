@@ -1,9 +1,13 @@
-"""A real HTTPS server for lookaside tests: `http.server` in a thread behind `ssl`.
+"""A real HTTPS server for tests of our HTTP clients: `http.server` in a thread behind `ssl`.
 
 The certificate is a throwaway self-signed one made by the `openssl` CLI for 127.0.0.1;
-tests hand it to requests as the CA bundle (`LookasidePolicy.ca_bundle`, or the
-`LOOKASIDE_CA_BUNDLE` setting).  Routes say what each path answers: bytes (200), a
-status, a redirect, a stall before or during the body; every request is logged.
+tests hand it to requests as the CA bundle (`LookasidePolicy.ca_bundle`, the
+`LOOKASIDE_CA_BUNDLE` or `UPSTREAM_CA_BUNDLE` setting).  Routes say what a fixed path
+answers: bytes (200), a status, a redirect, a stall before or during the body.
+Handlers answer whole protocols (`tests/upstream_services.py` speaks Bugzilla, Pagure,
+GitHub, GitLab and Anitya through them): a handler gets the path and the request's
+headers and returns a `Reply`, or None to pass.  Every request is logged with its
+headers.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import ssl
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -63,12 +68,28 @@ class Route:
     fail_first: int = 0  # answer 503 this many times first
 
 
+@dataclass
+class Reply:
+    """A handler's answer: status, body and headers, sent after `delay` seconds."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    length: bool = True  # send Content-Length (else the body runs until close)
+
+
+ProtocolHandler = Callable[[str, dict[str, str]], Reply | None]
+
+
 class LookasideServer:
     """Serves `routes` over HTTPS (or plain HTTP with tls=False) until stopped."""
 
     def __init__(self, cert: Path | None = None, key: Path | None = None) -> None:
         self.routes: dict[str, Route] = {}
+        self.handlers: list[ProtocolHandler] = []
         self.requests: list[str] = []
+        self.request_headers: list[dict[str, str]] = []
         self.cert = cert
         server = self
 
@@ -80,6 +101,13 @@ class LookasideServer:
 
             def do_GET(self) -> None:
                 server.requests.append(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.request_headers.append(headers)
+                for handler in server.handlers:
+                    reply = handler(self.path, headers)
+                    if reply is not None:
+                        self._reply(reply)
+                        return
                 route = server.routes.get(self.path)
                 if route is None:
                     self._send(404, b"not found\n")
@@ -97,6 +125,26 @@ class LookasideServer:
                     self.end_headers()
                     return
                 self._send(route.status, route.body, route.length, route.stall)
+
+            def _reply(self, reply: Reply) -> None:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if reply.status == 304:
+                        self.end_headers()
+                        return
+                    if reply.length:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    else:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    self.close_connection = True
 
             def _send(self, status, body, length=True, stall=0.0) -> None:
                 self.send_response(status)

@@ -158,6 +158,24 @@ def approval_refusals(user: Asker, deviations: Iterable[Deviation]) -> dict[int,
     return refusals
 
 
+def suggestion_refusal(user: Any, deviation: Deviation) -> str | None:
+    """Why `user` may not accept or dismiss an upstream suggestion on `deviation`, or None.
+
+    A suggestion is a reviewer's call, like a review decision (four eyes does not apply:
+    accepting records agreement, it approves nothing).
+    """
+    if not can_review(user):
+        return "Only reviewers accept or dismiss upstream suggestions."
+    if deviation.removed:
+        return "This deviation is no longer in the config; its suggestions are closed."
+    return None
+
+
+def can_check_upstream(user: Any) -> bool:
+    """Starting an upstream check is a job, like a sync: admins."""
+    return ADMIN in roles(user)
+
+
 # --- authorship through git identities ----------------------------------------------
 
 

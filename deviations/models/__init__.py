@@ -8,6 +8,15 @@ from .identity import GitIdentity
 from .provenance import DeviationLife
 from .review import Decision, JustificationNote, NoteVersion, Review
 from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue, Verdict
+from .upstream import (
+    DeviationLink,
+    SuggestionKind,
+    SuggestionStatus,
+    UpstreamCheck,
+    UpstreamLink,
+    UpstreamRelease,
+    UpstreamSuggestion,
+)
 
 __all__ = [
     "AuditChainHead",
@@ -19,6 +28,7 @@ __all__ = [
     "Deviation",
     "DeviationKind",
     "DeviationLife",
+    "DeviationLink",
     "DeviationVersion",
     "DriftCommit",
     "GitIdentity",
@@ -30,7 +40,13 @@ __all__ = [
     "Review",
     "ReviewState",
     "SpecType",
+    "SuggestionKind",
+    "SuggestionStatus",
     "SyncRun",
     "SyncRunIssue",
+    "UpstreamCheck",
+    "UpstreamLink",
+    "UpstreamRelease",
+    "UpstreamSuggestion",
     "Verdict",
 ]
