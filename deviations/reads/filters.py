@@ -25,6 +25,8 @@ from deviations.models import (
     Review,
     ReviewState,
     SpecType,
+    SuggestionStatus,
+    UpstreamSuggestion,
     Verdict,
 )
 
@@ -194,6 +196,9 @@ class ComponentFilter(df.FilterSet):
     rebase_risk = _BucketFilter(REBASE_RISK, label="Rebase risk")
     obsolete = _Choice(label="Obsolete candidates", choices=YES_NO, method="filter_obsolete")
     sync_error = _Choice(label="Sync error", choices=YES_NO, method="filter_sync_error")
+    upstream_newer = _Choice(
+        label="Upstream newer than Fedora", choices=YES_NO, method="filter_upstream_newer"
+    )
     spec_type = _Choice(label="Spec", choices=SpecType.choices)
     removed = _RemovedFilter()
     sort = _SortFilter(COMPONENT_SORTS, default="name")
@@ -219,6 +224,9 @@ class ComponentFilter(df.FilterSet):
 
     def filter_sync_error(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(sync__isnull=False) & ~Q(sync__error_kind=""))
+
+    def filter_upstream_newer(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return _yes_no(qs, value, Q(upstream_release__newer_than_fedora=True))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -248,6 +256,9 @@ class DeviationFilter(df.FilterSet):
     verdict_at_pin = _Choice(label="Verdict at pin", choices=Verdict.choices)
     verdict_at_tip = _Choice(label="Verdict at tip", choices=Verdict.choices)
     obsolete = _Choice(label="Obsolete candidate", choices=YES_NO, method="filter_obsolete")
+    has_suggestion = _Choice(
+        label="Has upstream suggestion", choices=YES_NO, method="filter_has_suggestion"
+    )
     author = df.CharFilter(label="Introduced by", method="filter_author")
     commit = df.CharFilter(label="Introduced in commit", method="filter_commit")
     removed = _RemovedFilter()
@@ -269,6 +280,11 @@ class DeviationFilter(df.FilterSet):
 
     def filter_obsolete(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(obsolete=True))
+
+    def filter_has_suggestion(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        # An uncorrelated IN, as the component filter's deviation conditions.
+        suggested = UpstreamSuggestion.objects.filter(status=SuggestionStatus.OPEN)
+        return _yes_no(qs, value, Q(pk__in=suggested.values("deviation_id")))
 
     def filter_author(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

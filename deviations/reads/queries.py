@@ -28,6 +28,7 @@ from deviations.models import (
     Deviation,
     DeviationKind,
     DeviationLife,
+    DeviationLink,
     DeviationVersion,
     DriftCommit,
     ImportRun,
@@ -36,8 +37,10 @@ from deviations.models import (
     OverlayResult,
     Review,
     ReviewState,
+    SuggestionStatus,
     SyncRun,
     SyncRunIssue,
+    UpstreamSuggestion,
     Verdict,
 )
 from deviations.reads.filters import BEHIND_RANGES, behind_q
@@ -62,7 +65,7 @@ def component_rows() -> QuerySet[Component]:
         .order_by("position")
     )
     return (
-        Component.objects.select_related("sync")
+        Component.objects.select_related("sync", "upstream_release")
         .defer(*_SYNC_HEAVY)
         .prefetch_related(Prefetch("deviations", queryset=current, to_attr="current_deviations"))
     )
@@ -101,6 +104,22 @@ def summarize_rows(components: Iterable[Component]) -> None:
         )
         # For the template, on the component itself (the model does not declare it).
         setattr(component, "row_summary", summary)  # noqa: B010
+
+
+def with_upstream_links(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
+    """Each deviation's upstream links (`upstream_links`, with their link) and open
+    suggestions (`open_suggestions`): 2 queries per page, whatever its size."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "upstream_links",
+            queryset=DeviationLink.objects.select_related("link").order_by("position"),
+        ),
+        Prefetch(
+            "suggestions",
+            queryset=UpstreamSuggestion.objects.filter(status=SuggestionStatus.OPEN),
+            to_attr="open_suggestions",
+        ),
+    )
 
 
 def deviation_rows() -> QuerySet[Deviation]:

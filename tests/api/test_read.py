@@ -134,7 +134,7 @@ def test_sync_runs(world, as_viewer):
 LISTS = {
     "/api/components/": 6,
     "/api/drift/": 5,
-    "/api/deviations/": 5,
+    "/api/deviations/": 6,  # + upstream links and open suggestions (one prefetch each)
     "/api/reviews/": 5,
     "/api/sync-runs/": 5,
     "/api/audit-events/": 5,
@@ -155,7 +155,8 @@ def test_list_query_counts_do_not_grow_with_rows(world, viewer, url, django_asse
 DETAILS = {
     "/api/components/curl/": 5,
     "/api/drift/curl/": 4,
-    "/api/deviations/{dev}/": 9,  # with its earlier runs in the config
+    # With its earlier runs in the config, its upstream links and open suggestions.
+    "/api/deviations/{dev}/": 11,
     "/api/deviations/{dev}/notes/": 5,
     "/api/sync-runs/{run}/": 5,
 }

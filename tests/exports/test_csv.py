@@ -6,9 +6,18 @@ import csv
 import io
 
 import pytest
+from django.utils import timezone
 
 from deviations.domain import audit
-from deviations.models import AuditEvent, Deviation, JustificationNote
+from deviations.models import (
+    AuditEvent,
+    Component,
+    Deviation,
+    JustificationNote,
+    UpstreamLink,
+    UpstreamRelease,
+    UpstreamSuggestion,
+)
 from deviations.reads import exports
 from deviations.reads.exports import (
     AUDIT_COLUMNS,
@@ -60,10 +69,30 @@ def test_deviation_header_has_the_documented_names_in_a_stable_order():
     assert len(set(DEVIATION_COLUMNS)) == len(DEVIATION_COLUMNS)
     # Stable: the documented order (README) is this tuple; spot-check its start and end.
     assert DEVIATION_COLUMNS[:5] == ("component", "deviation_id", "key", "kind", "overlay_type")
-    assert DEVIATION_COLUMNS[-3:] == ("obsolete", "obsolete_reason", "removed")
+    assert DEVIATION_COLUMNS[-4:] == (
+        "obsolete",
+        "obsolete_reason",
+        "removed",
+        "suggested_upstream_status",  # added at the end (upstream intelligence)
+    )
+
+
+def _suggest(deviation, kind):
+    now = timezone.now()
+    link = UpstreamLink.objects.create(
+        url="https://github.com/curl/curl/pull/1",
+        service="github",
+        kind="pull-request",
+        state="merged",
+        created_at=now,
+    )
+    UpstreamSuggestion.objects.create(
+        deviation=deviation, link=link, kind=kind, evidence={}, evidence_hash="x", created_at=now
+    )
 
 
 def test_deviations_csv_of_a_known_data_set(known):
+    _suggest(known.remove_tag, "upstreamed")
     data = export("deviations")
     assert data.startswith(b"component,deviation_id,key,kind,")
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")  # CRLF records
@@ -87,6 +116,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             INTRO, ada, when, CHANGE, "Bo Packager", later,
             "approved", "rita", "2026-03-06T05:06:07Z", "approved", "",
             "0" * 64, "1", PIN, TIP, "2", "applied", "failed", "false", "", "false",
+            "upstreamed",
         ],
         [
             "curl", str(ids[1]), "build-option-1", "build-option", "", '{"without":"brotli"}',
@@ -94,7 +124,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             "base/comps/curl/curl.comp.toml", "11-14",
             INTRO, ada, when, INTRO, ada, when,
             "needs-review", "", "", "", "",
-            "1" * 64, "1", PIN, TIP, "2", "", "", "false", "", "false",
+            "1" * 64, "1", PIN, TIP, "2", "", "", "false", "", "false", "",
         ],
         [
             "curl", str(ids[2]), "overlay-2", "overlay", "spec-add-tag",
@@ -105,12 +135,20 @@ def test_deviations_csv_of_a_known_data_set(known):
             "base/comps/curl/curl.comp.toml", "21-24",
             INTRO, ada, when, INTRO, ada, when,
             "needs-review", "", "", "", "",
-            "2" * 64, "1", PIN, TIP, "2", "no-op", "", "true", "no-op at the pin", "false",
+            "2" * 64, "1", PIN, TIP, "2", "no-op", "", "true", "no-op at the pin", "false", "",
         ],
     ]  # fmt: skip
 
 
 def test_components_csv_of_a_known_data_set(known):
+    UpstreamRelease.objects.create(
+        component=Component.objects.get(name="curl"),
+        package="curl",
+        project="curl",
+        latest_version="8.13.0",
+        fedora_version="8.12.0",
+        newer_than_fedora=True,
+    )
     got = rows(export("components"))
     assert got == [
         list(COMPONENT_COLUMNS),
@@ -121,12 +159,13 @@ def test_components_csv_of_a_known_data_set(known):
             "build-option 1; overlay 2", "2", "1",
             PIN, "2026-03-04T05:06:07Z", TIP, "2026-03-13T05:06:07Z", "2",
             "8.11.1", "3", "8.12.0", "1", "0", "1", "0", "0", "", "", "2026-03-04T05:06:07Z",
-            "false",
+            "false", "curl", "8.13.0", "true",
         ],
         [
             "zlib", "upstream", "", "", "", "", "", "", "", "",
             "base/comps/components.toml", "7", "0", "", "0", "0",
             "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "false",
+            "", "", "",
         ],
     ]  # fmt: skip
 

@@ -76,7 +76,8 @@ def test_links_states_suggestions_and_releases(linked, services):
     assert actions.count("upstream.link.changed") == 5
     assert actions.count("upstream.suggestion.created") == 3
     assert actions.count("upstream.release.changed") == 2
-    assert {e.actor_label for e in AuditEvent.objects.all()} == {f"upstream-check #{result['check']}"}
+    label = f"upstream-check #{result['check']}"
+    assert {e.actor_label for e in AuditEvent.objects.all()} == {label}
     assert audit.verify().ok
 
 

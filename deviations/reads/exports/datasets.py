@@ -13,7 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
-from deviations.models import Deviation, JustificationNote, NoteVersion, Review
+from deviations.models import (
+    Deviation,
+    JustificationNote,
+    NoteVersion,
+    Review,
+    SuggestionStatus,
+    UpstreamSuggestion,
+)
 from deviations.reads import queries
 from deviations.reads.exports.cells import ExportError, _cell, _json, _json_cell, _refs, when
 from deviations.reads.exports.sql import (
@@ -23,6 +30,7 @@ from deviations.reads.exports.sql import (
     _iso,
     _json_text,
     _lines,
+    _maybe_flag,
     _number,
     _person,
     _text,
@@ -118,6 +126,7 @@ _DEVIATIONS = Layout(
     ("obsolete", _flag("obsolete")),
     ("obsolete_reason", PY),
     ("removed", _flag("removed")),
+    ("suggested_upstream_status", PY),
 )
 DEVIATION_COLUMNS = _DEVIATIONS.columns
 
@@ -192,9 +201,24 @@ def _references(text: str | None) -> tuple[str, str]:
     return _cell(_refs(metadata, "commits")), _cell(_refs(metadata, "bugs"))
 
 
+def _suggestions(ids: list[int], fetch: Fetch) -> dict[int, str]:
+    """deviation id -> the cell of its open upstream suggestions' kinds (one per line)."""
+    among, params = _among("deviation_id", ids)
+    rows = fetch(
+        f"SELECT DISTINCT deviation_id, kind FROM {_table(UpstreamSuggestion)} "  # noqa: S608
+        f"WHERE {among} AND status = %s ORDER BY deviation_id, kind",
+        [*params, SuggestionStatus.OPEN.value],
+    )
+    found: dict[int, list[str]] = {}
+    for pk, kind in rows:
+        found.setdefault(pk, []).append(kind)
+    return {pk: _cell("\n".join(kinds)) for pk, kinds in found.items()}
+
+
 def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     ids = [row[0] for row in chunk]
     reviews, notes = _last_reviews(ids, fetch), _notes(ids, fetch)
+    suggestions = _suggestions(ids, fetch)
     for pk, _, content, description, comment, reason, metadata, obsolete_reason in chunk:
         yield (
             _parameters(content),
@@ -205,6 +229,7 @@ def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
             *_references(metadata),
             *reviews.get(pk, _NO_REVIEW),
             _cell(obsolete_reason),
+            suggestions.get(pk, ""),
         )
 
 
@@ -244,6 +269,9 @@ _COMPONENTS = Layout(
     ("sync_error", PY),
     ("synced_at", _iso("sync__synced_at")),
     ("removed", _flag("removed")),
+    ("upstream_project", _text("upstream_release__project")),
+    ("upstream_latest_version", _text("upstream_release__latest_version")),
+    ("upstream_newer_than_fedora", _maybe_flag("upstream_release__newer_than_fedora")),
 )
 COMPONENT_COLUMNS = _COMPONENTS.columns
 

@@ -64,6 +64,11 @@ def _flag(field: str) -> _Sql:
     return _Sql("CASE WHEN {0} THEN 'true' ELSE 'false' END", field)
 
 
+def _maybe_flag(field: str) -> _Sql:
+    """`true`, `false`, or '' when unknown (NULL)."""
+    return _Sql("CASE WHEN {0} IS NULL THEN '' WHEN {0} THEN 'true' ELSE 'false' END", field)
+
+
 def _person(name: str, email: str) -> _Sql:
     """`Name <email>`, or the name alone without an email."""
     return _Sql(

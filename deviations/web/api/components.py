@@ -47,6 +47,24 @@ class ComponentSerializer(serializers.ModelSerializer):
     sync = SyncStateSerializer(read_only=True, allow_null=True)
     deviations_by_kind = serializers.SerializerMethodField()
     review_states = serializers.SerializerMethodField()
+    upstream_project = serializers.CharField(
+        source="upstream_release.project",
+        default=None,
+        allow_null=True,
+        help_text="the upstream project Anitya maps the Fedora package to",
+    )
+    upstream_latest_version = serializers.CharField(
+        source="upstream_release.latest_version",
+        default=None,
+        allow_null=True,
+        help_text="the upstream project's latest stable release (Anitya)",
+    )
+    upstream_newer_than_fedora = serializers.BooleanField(
+        source="upstream_release.newer_than_fedora",
+        default=None,
+        allow_null=True,
+        help_text="the latest release is newer than Fedora's version at the branch tip",
+    )
 
     class Meta:
         model = Component
@@ -73,6 +91,9 @@ class ComponentSerializer(serializers.ModelSerializer):
             "removed_at",
             "updated_at",
             "sync",
+            "upstream_project",
+            "upstream_latest_version",
+            "upstream_newer_than_fedora",
         ]
 
     # `current_deviations` is queries.component_rows()'s prefetch (no query per component).

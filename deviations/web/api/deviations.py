@@ -7,12 +7,14 @@ A deviation's reviews and notes are its sub-resources: `POST .../{id}/reviews/`
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deviations.models import (
     ConfigCommit,
     Deviation,
     DeviationLife,
+    DeviationLink,
     DeviationVersion,
     JustificationNote,
     NoteVersion,
@@ -44,8 +46,32 @@ class LifeSerializer(serializers.ModelSerializer):
         fields = ["number", "introduced_commit", "changed_commit", "removed_commit"]
 
 
+class UpstreamLinkSerializer(serializers.Serializer):
+    """One upstream link of a deviation, with its live state and open suggestion."""
+
+    url = serializers.CharField(source="link.url")
+    service = serializers.CharField(source="link.service")
+    kind = serializers.CharField(source="link.kind")
+    source = serializers.CharField(help_text="where the deviation writes it")
+    state = serializers.CharField(
+        source="link.state", help_text="open, fixed, merged, closed, present, not-found; '' unknown"
+    )
+    checked_at = serializers.DateTimeField(source="link.checked_at", allow_null=True)
+    suggestion = serializers.SerializerMethodField()
+    error = serializers.CharField(source="link.error")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_suggestion(self, use: DeviationLink) -> str | None:
+        for suggestion in use.deviation.open_suggestions:
+            if suggestion.link_id == use.link_id:
+                return suggestion.kind
+        return None
+
+
 class DeviationSerializer(serializers.ModelSerializer):
     component = serializers.CharField(source="component.name")
+    upstream_links = UpstreamLinkSerializer(many=True, read_only=True)
+    suggested_upstream_status = serializers.SerializerMethodField()
     introduced_commit = CommitSerializer(allow_null=True)
     changed_commit = CommitSerializer(allow_null=True)
 
@@ -76,7 +102,14 @@ class DeviationSerializer(serializers.ModelSerializer):
             "removed",
             "removed_at",
             "updated_at",
+            "upstream_links",
+            "suggested_upstream_status",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_suggested_upstream_status(self, deviation: Deviation) -> list[str]:
+        """The kinds of its open upstream suggestions (upstreamed, reconsider, obsolete)."""
+        return sorted({s.kind for s in deviation.open_suggestions})
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -179,7 +212,11 @@ class DeviationViewSet(DecideOnDeviation, DeviationNotes, ReadViewSet):
     lookup_value_converter = "int"
 
     def get_queryset(self) -> QuerySet[Deviation]:
-        return _one_deviation() if self.action == "retrieve" else queries.deviation_rows()
+        if self.action == "retrieve":
+            return queries.with_upstream_links(_one_deviation())
+        if self.action == "list":
+            return queries.with_upstream_links(queries.deviation_rows())
+        return queries.deviation_rows()  # the actions (reviews, notes) show no links
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return DeviationDetailSerializer if self.action == "retrieve" else self.serializer_class
