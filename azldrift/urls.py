@@ -19,6 +19,7 @@ from deviations.web.views import (
     reviews,
     sync,
     tokens,
+    upstream,
 )
 
 urlpatterns = [
@@ -32,6 +33,8 @@ urlpatterns = [
     path("deviations/<int:pk>/notes/", notes.add, name="note_add"),
     path("notes/<int:pk>/revise/", notes.revise, name="note_revise"),
     path("reviews/", queue.review_queue, name="review_queue"),
+    path("suggestions/<int:pk>/decide/", upstream.decide, name="suggestion_decide"),
+    path("upstream/check/", upstream.start_check, name="upstream_check_start"),
     path("reviews/bulk/", reviews.bulk, name="review_bulk"),
     path("people/", people.people_list, name="people"),
     path("people/identities/", people.link, name="identity_link"),

@@ -40,6 +40,8 @@ from deviations.models import (
     SuggestionStatus,
     SyncRun,
     SyncRunIssue,
+    UpstreamCheck,
+    UpstreamRelease,
     UpstreamSuggestion,
     Verdict,
 )
@@ -181,6 +183,7 @@ class Overview:
     failing_at_tip: list[Deviation]
     obsolete: list[Deviation]
     verdicts: dict[str, int]
+    upstream: dict[str, int]  # suggestions: deviations with an open one; newer: components
     last_sync: SyncRun | None
     last_sync_issues: list[SyncRunIssue]
     last_import: ImportRun | None
@@ -195,7 +198,7 @@ OVERVIEW_CACHE_SECONDS = 300
 def overview() -> Overview:
     """Totals and drift at a glance, plus the latest sync and import (read live).
 
-    Cold: 12 queries, each one aggregate or a short list; warm: 4 (totals cached per
+    Cold: 14 queries, each one aggregate or a short list; warm: 4 (totals cached per
     audit chain head).
     """
     head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
@@ -215,7 +218,8 @@ def overview() -> Overview:
 
 
 def _record_totals() -> dict[str, Any]:
-    """Counts of components, deviations, overlays, reviews and drift (8 queries)."""
+    """Counts of components, deviations, overlays, reviews, drift, upstream suggestions and
+    newer releases (10 queries)."""
     live = Q(removed=False)
     components = Component.objects.filter(live).aggregate(
         total=Count("id"),
@@ -278,9 +282,19 @@ def _record_totals() -> dict[str, Any]:
         .select_related("component")
         .order_by("component__name", "position")[:10]
     )
+    suggested = UpstreamSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, deviation__removed=False
+    )
+    upstream = {
+        "suggestions": suggested.values("deviation_id").distinct().count(),
+        "newer": UpstreamRelease.objects.filter(
+            newer_than_fedora=True, component__removed=False
+        ).count(),
+    }
     return dict(
         components=components,
         deviations_total=sum(n for _, _, n in by_kind),
+        upstream=upstream,
         by_kind=by_kind,
         by_category=categories.most_common(),
         by_upstream_status=statuses.most_common(),
@@ -313,7 +327,7 @@ def _provenance(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
 
 def component_page(name: str) -> ComponentPage:
     """Everything the component page shows (6 queries)."""
-    component = Component.objects.filter(name=name).first()
+    component = Component.objects.select_related("upstream_release").filter(name=name).first()
     if component is None:
         raise Http404(f"no component named {name!r}")
     sync = ComponentSync.objects.filter(component=component).select_related("run").first()
@@ -354,7 +368,7 @@ class DeviationPage:
 
 
 def deviation_page(pk: int) -> DeviationPage:
-    """Everything the deviation page shows (9 queries)."""
+    """Everything the deviation page shows (9 queries; its upstream panel 2 more)."""
     deviation = _provenance(Deviation.objects.select_related("component")).filter(pk=pk).first()
     if deviation is None:
         raise Http404(f"no deviation #{pk}")
@@ -385,6 +399,40 @@ def deviation_page(pk: int) -> DeviationPage:
         .order_by("-seq")[:TRAIL_LIMIT]
     )
     return DeviationPage(deviation, sync, versions, earlier_lives, results, reviews, notes, trail)
+
+
+# --- upstream links and suggestions of one deviation ----------------------------
+
+
+@dataclass
+class UpstreamPanel:
+    uses: list[DeviationLink]  # its links in the order written, each with its live state
+    open: list[UpstreamSuggestion]  # suggestions waiting for a reviewer
+    decided: list[UpstreamSuggestion]  # accepted or dismissed, newest first
+
+    @property
+    def empty(self) -> bool:
+        return not (self.uses or self.open or self.decided)
+
+
+def upstream_panel(deviation: Deviation) -> UpstreamPanel:
+    """What the deviation and review pages show of upstream (2 queries)."""
+    uses = list(
+        DeviationLink.objects.filter(deviation=deviation)
+        .select_related("link")
+        .order_by("position")
+    )
+    suggestions = list(
+        UpstreamSuggestion.objects.filter(deviation=deviation)
+        .exclude(status=SuggestionStatus.SUPERSEDED)
+        .select_related("link", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+    return UpstreamPanel(
+        uses=uses,
+        open=[s for s in suggestions if s.status == SuggestionStatus.OPEN],
+        decided=[s for s in suggestions if s.status != SuggestionStatus.OPEN][:10],
+    )
 
 
 # --- one config commit -----------------------------------------------------
@@ -431,6 +479,11 @@ def versions_recorded_at(commit: ConfigCommit) -> QuerySet[DeviationVersion]:
 
 
 # --- sync runs -------------------------------------------------------------
+
+
+def upstream_checks(limit: int = 5) -> QuerySet[UpstreamCheck]:
+    """The latest upstream checks, newest first."""
+    return UpstreamCheck.objects.select_related("triggered_by").order_by("-created_at")[:limit]
 
 
 def sync_runs() -> QuerySet[SyncRun]:

@@ -15,7 +15,14 @@ from rest_framework.authtoken.models import Token
 
 from deviations.domain import audit, notes, people
 from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
-from deviations.models import AuditEvent, GitIdentity, Review, SyncRun
+from deviations.models import (
+    AuditEvent,
+    GitIdentity,
+    Review,
+    SyncRun,
+    UpstreamLink,
+    UpstreamSuggestion,
+)
 from tests.reviews import factories
 from tests.views.conftest import is_api_view
 
@@ -57,7 +64,23 @@ def world(db):
     note = notes.add_note(audit.Actor.for_user(rita), with_note, "why")
     identity = people.link_identity(factories.SETUP, rita, email="rita@example.com")
     run = SyncRun.objects.create(status=SyncRun.Status.SUCCEEDED, created_at=timezone.now())
+    link = UpstreamLink.objects.create(
+        url="https://github.com/o/r/pull/1",
+        service="github",
+        kind="pull-request",
+        state="merged",
+        created_at=timezone.now(),
+    )
+    suggestion = UpstreamSuggestion.objects.create(
+        deviation=dev,
+        link=link,
+        kind="upstreamed",
+        evidence={},
+        evidence_hash="x",
+        created_at=timezone.now(),
+    )
     return {
+        "suggestion": suggestion,
         "dev": dev,
         "note": note,
         "identity": identity,
@@ -74,6 +97,7 @@ def sample_kwargs(name, pattern, world):
         "identity_unlink": {"pk": world["identity"].pk},
         "user_roles": {"pk": world["user"].pk},
         "sync_run": {"pk": world["run"].pk},
+        "suggestion_decide": {"pk": world["suggestion"].pk},
     }
     by_name = {
         "pk": world["dev"].pk,
@@ -125,6 +149,8 @@ def test_a_viewers_post_is_refused_on_every_state_changing_url(client, world):
         "identity_link",
         "identity_unlink",
         "user_roles",
+        "suggestion_decide",
+        "upstream_check_start",
     } <= refused
     assert AuditEvent.objects.count() == events_before
     assert not Review.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from deviations.domain import permissions
 from deviations.reads import queries
 from deviations.web.views.pages import render_page
 from deviations.web.views.reviews import panel
@@ -25,5 +26,8 @@ def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page_data": data,
         "rv": review_panel,
         "note_refusal": review_panel.note_refusal,
+        "upstream": queries.upstream_panel(data.deviation),
+        "can_decide_suggestions": permissions.suggestion_refusal(request.user, data.deviation)
+        is None,
     }
     return render_page(request, "deviations/detail.html", context)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions, reviews
 from deviations.models import Decision, Deviation, Origin, OverlayResult, Review, ReviewState
+from deviations.reads import queries
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
@@ -128,6 +129,8 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
             request.user, deviation, past=past, effect=pin.diff if pin else "", form=form
         ),
         "notes_raw": notes.notes_of(deviation),
+        "upstream": queries.upstream_panel(deviation),
+        "can_decide_suggestions": permissions.suggestion_refusal(request.user, deviation) is None,
     }
     return render_page(request, "reviews/decide.html", context, status=status)
 

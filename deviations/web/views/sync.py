@@ -32,6 +32,8 @@ def sync_runs(request: SignedInRequest) -> HttpResponse:
         "page": paginate(request, queries.sync_runs(), RUNS_PER_PAGE),
         "can_start": permissions.can_start_sync(request.user),
         "base_uri": last_base_uri(),
+        "upstream_checks": list(queries.upstream_checks()),
+        "can_check_upstream": permissions.can_check_upstream(request.user),
     }
     return render_page(request, "sync/list.html", context)
 
