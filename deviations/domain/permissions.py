@@ -158,7 +158,7 @@ def approval_refusals(user: Asker, deviations: Iterable[Deviation]) -> dict[int,
     return refusals
 
 
-def suggestion_refusal(user: Any, deviation: Deviation) -> str | None:
+def suggestion_refusal(user: Asker, deviation: Deviation) -> str | None:
     """Why `user` may not accept or dismiss an upstream suggestion on `deviation`, or None.
 
     A suggestion is a reviewer's call, like a review decision (four eyes does not apply:
@@ -171,7 +171,7 @@ def suggestion_refusal(user: Any, deviation: Deviation) -> str | None:
     return None
 
 
-def can_check_upstream(user: Any) -> bool:
+def can_check_upstream(user: Asker) -> bool:
     """Starting an upstream check is a job, like a sync: admins."""
     return ADMIN in roles(user)
 

@@ -124,6 +124,12 @@ def with_upstream_links(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
     )
 
 
+def open_suggestions(deviation: Deviation) -> list[UpstreamSuggestion]:
+    """A deviation's open suggestions, as `with_upstream_links` prefetched them."""
+    found: list[UpstreamSuggestion] = vars(deviation)["open_suggestions"]
+    return found
+
+
 def deviation_rows() -> QuerySet[Deviation]:
     return Deviation.objects.select_related(
         "component", "introduced_commit", "changed_commit"

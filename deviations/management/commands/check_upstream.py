@@ -14,6 +14,7 @@ from deviations.domain.upstream.check import (
     CheckError,
     CheckRequest,
     CheckResult,
+    ReleaseRow,
     run_check,
 )
 from deviations.models import Origin
@@ -91,17 +92,17 @@ class Command(BaseCommand):
                 f"  suggest {row['suggestion']}: {row['component']} {row['deviation_key']} "
                 f"({row['url']} is {row['state']})"
             )
-        for row in [r for r in result.links if r["error"]][:50]:
-            self.stdout.write(f"  error: {row['component']} {row['url']}: {row['error']}")
+        for link in [r for r in result.links if r["error"]][:50]:
+            self.stdout.write(f"  error: {link['component']} {link['url']}: {link['error']}")
         newer = [r for r in result.releases if _newer(r)]
-        for row in newer[:50]:
+        for release in newer[:50]:
             self.stdout.write(
-                f"  newer upstream: {row['component']} {row['upstream_version']} "
-                f"(Fedora's tip {row['version_at_tip']})"
+                f"  newer upstream: {release['component']} {release['upstream_version']} "
+                f"(Fedora's tip {release['version_at_tip']})"
             )
 
 
-def _newer(row: Any) -> bool:
+def _newer(row: ReleaseRow) -> bool:
     return bool(row["upstream_version"] and newer(row["upstream_version"], row["version_at_tip"]))
 
 

@@ -52,7 +52,11 @@ class UpstreamLinkSerializer(serializers.Serializer):
     url = serializers.CharField(source="link.url")
     service = serializers.CharField(source="link.service")
     kind = serializers.CharField(source="link.kind")
-    source = serializers.CharField(help_text="where the deviation writes it")
+    found_in = serializers.CharField(
+        source="source",
+        help_text="where the deviation writes it: metadata-commits, metadata-bugs, "
+        "description, comment or reason",
+    )
     state = serializers.CharField(
         source="link.state", help_text="open, fixed, merged, closed, present, not-found; '' unknown"
     )
@@ -62,7 +66,7 @@ class UpstreamLinkSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_suggestion(self, use: DeviationLink) -> str | None:
-        for suggestion in use.deviation.open_suggestions:
+        for suggestion in queries.open_suggestions(use.deviation):
             if suggestion.link_id == use.link_id:
                 return suggestion.kind
         return None
@@ -109,7 +113,7 @@ class DeviationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_suggested_upstream_status(self, deviation: Deviation) -> list[str]:
         """The kinds of its open upstream suggestions (upstreamed, reconsider, obsolete)."""
-        return sorted({s.kind for s in deviation.open_suggestions})
+        return sorted({s.kind for s in queries.open_suggestions(deviation)})
 
 
 class VersionSerializer(serializers.ModelSerializer):

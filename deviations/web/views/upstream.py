@@ -7,7 +7,7 @@ import threading
 
 from django.contrib import messages
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -24,12 +24,13 @@ from deviations.domain.upstream.check import (
 from deviations.domain.upstream.decide import SuggestionError
 from deviations.domain.upstream.decide import decide as decide_suggestion
 from deviations.models import Origin, UpstreamCheck, UpstreamSuggestion
+from deviations.web.access import SignedInRequest
 
 log = logging.getLogger(__name__)
 
 
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: SignedInRequest, pk: int) -> HttpResponse:
     """Accept or dismiss one open suggestion, then back to its deviation."""
     suggestion = get_object_or_404(UpstreamSuggestion.objects.select_related("deviation"), pk=pk)
     permissions.require(permissions.suggestion_refusal(request.user, suggestion.deviation))
@@ -67,7 +68,7 @@ def _in_background(request: CheckRequest) -> None:
 
 
 @require_POST
-def start_check(request: HttpRequest) -> HttpResponse:
+def start_check(request: SignedInRequest) -> HttpResponse:
     """Start an upstream check: through the task workers, or (immediate backend) in a
     thread of its own, so the request returns at once either way."""
     permissions.require(
