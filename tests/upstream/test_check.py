@@ -1,5 +1,6 @@
 """The upstream check: states stored with their time, suggestions, releases, audit."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -179,6 +180,14 @@ def test_command_options(linked, services):
 
 
 def test_one_check_at_a_time(linked, services):
-    UpstreamCheck.objects.create(created_at=timezone.now())
+    running = UpstreamCheck.objects.create(created_at=timezone.now())
     with pytest.raises(CheckAlreadyRunning, match="one runs at a time"):
         run_check(CheckRequest())
+    # One whose process died long ago no longer blocks.
+    UpstreamCheck.objects.filter(pk=running.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=1)
+    )
+    answer_all(services)
+    assert run_check(CheckRequest()).check.status == UpstreamCheck.Status.SUCCEEDED
+    running.refresh_from_db()
+    assert running.status == UpstreamCheck.Status.FAILED

@@ -45,6 +45,8 @@ from deviations.models import (
 )
 
 UNREACHABLE = (ErrorKind.UNREACHABLE,)
+# A check still "running" after this long lost its process (a check takes minutes).
+ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 class CheckError(ValueError):
@@ -117,6 +119,13 @@ def _start(request: CheckRequest) -> UpstreamCheck:
         "releases": request.releases,
         "force": request.force,
     }
+    UpstreamCheck.objects.filter(
+        status=UpstreamCheck.Status.RUNNING, created_at__lt=timezone.now() - ABANDONED_AFTER
+    ).update(
+        status=UpstreamCheck.Status.FAILED,
+        finished_at=timezone.now(),
+        message="abandoned: still running after 6 hours, its process is gone",
+    )
     try:
         with transaction.atomic():
             return UpstreamCheck.objects.create(
