@@ -1,6 +1,32 @@
-import pytest
+"""Fixtures every folder shares: test settings, the database set-up, users by role, the
+known export data set, upstream repositories and a private mirror cache for syncs.
+The records themselves are built by tests/factories."""
 
+from collections.abc import Iterator
+
+import pytest
+from django.test.utils import override_settings
+
+from tests import factories
 from tests.support import shared_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings() -> Iterator[None]:
+    """The one place the tests' settings differ from the app's, for the whole session
+    (session-scoped fixtures and live servers included).  Pages use {% static %}; tests
+    run without collectstatic, so without a manifest.  And rules, not hashing, are under
+    test: real hashing costs ~0.3 s a user, MD5 nothing."""
+    from django.conf import settings
+
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
 
 
 @pytest.fixture
@@ -27,30 +53,62 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 cursor.execute("SET azldrift.allow_truncate = 'on'")
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Pages use {% static %}; tests run without collectstatic, so without a manifest.
-    And rules, not hashing, are under test: real hashing costs ~0.3 s a user."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# --- people ----------------------------------------------------------------------------
 
 
 @pytest.fixture
 def viewer(db):
-    """Reads everything (created through the audited people service)."""
+    """Reads everything."""
     from deviations.domain.permissions import VIEWER
-    from tests.reviews import factories
 
-    return factories.user("vera", VIEWER)
+    return factories.make_user("vera", roles=[VIEWER])
 
 
 @pytest.fixture
 def reviewer(db):
     """Reviews; her account e-mail counts as her git identity (four-eyes tests)."""
     from deviations.domain.permissions import REVIEWER
-    from tests.reviews import factories
 
-    return factories.user("rita", REVIEWER, email="rita@example.com")
+    return factories.make_user("rita", roles=[REVIEWER], email="rita@example.com")
+
+
+@pytest.fixture
+def admin_user(db):
+    """Manages users and starts syncs: the admin role and the Django admin."""
+    from deviations.domain.permissions import ADMIN
+
+    return factories.make_user("ada", roles=[ADMIN], staff=True)
+
+
+@pytest.fixture
+def nobody(db):
+    """Logged in, but holding no role: reads nothing."""
+    return factories.make_user("nora")
+
+
+# --- data sets -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def known(db):
+    """factories.known_records(): every value fixed, for exact export files."""
+    return factories.known_records()
+
+
+# --- syncs -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sync_cache(settings, tmp_path):
+    """Mirrors in a fresh cache folder per test; no retries to wait for (autouse in
+    tests/sync, asked for by the sync commands' tests)."""
+    settings.CACHE_DIR = tmp_path / "cache"
+    settings.SYNC_GIT_RETRIES = 0
+    settings.SYNC_WORKERS = 3
+    return settings.CACHE_DIR
+
+
+@pytest.fixture
+def upstream(tmp_path) -> factories.UpstreamFolder:
+    """A folder of upstream repositories and its file:// $pkg template."""
+    return factories.UpstreamFolder(tmp_path / "distgit")

@@ -7,7 +7,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from deviations.models import Review
-from tests.api.conftest import client_for
+from tests import factories
 
 READS = [
     "/api/components/",
@@ -39,7 +39,7 @@ def test_a_wrong_token_is_401(world):
 
 
 def test_an_inactive_users_token_is_401(world, viewer):
-    client = client_for(viewer)
+    client = factories.api_client_for(viewer)
     viewer.is_active = False
     viewer.save()
     assert client.get("/api/deviations/").status_code == 401
@@ -47,7 +47,7 @@ def test_an_inactive_users_token_is_401(world, viewer):
 
 @pytest.mark.parametrize("url", READS)
 def test_a_user_without_a_role_is_403(world, nobody, url):
-    response = client_for(nobody).get(url)
+    response = factories.api_client_for(nobody).get(url)
     assert response.status_code == 403
 
 
@@ -75,7 +75,7 @@ def test_session_writes_need_the_csrf_token(world, reviewer):
     assert "CSRF" in response.json()["detail"]
     assert not Review.objects.exists()
     # A token client is not a browser: no CSRF token needed.
-    response = client_for(reviewer).post(
+    response = factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
         {"decision": "changes-requested", "comment": "split it"},
         format="json",

@@ -14,8 +14,6 @@ from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditEvent
 from deviations.reads.filters import ComponentFilter, DeviationFilter
 from tests import factories
-from tests.api.conftest import client_for
-from tests.reviews import factories as people
 
 
 def ids(response) -> list[int]:
@@ -143,11 +141,11 @@ LISTS = {
 
 @pytest.mark.parametrize("url", sorted(LISTS))
 def test_list_query_counts_do_not_grow_with_rows(world, viewer, url, django_assert_max_num_queries):
-    client = client_for(viewer)
+    client = factories.api_client_for(viewer)
     client.get(url)  # warm caches unrelated to rows (content types, ...)
     with django_assert_max_num_queries(LISTS[url]):
         assert client.get(url).status_code == 200
-    factories.add_components(world, 20)
+    factories.add_synced_components(world, 20)
     with django_assert_max_num_queries(LISTS[url]):
         assert client.get(url).status_code == 200
 
@@ -164,14 +162,14 @@ DETAILS = {
 
 @pytest.mark.parametrize("url", sorted(DETAILS))
 def test_detail_query_counts_are_bounded(world, viewer, url, django_assert_max_num_queries):
-    client = client_for(viewer)
+    client = factories.api_client_for(viewer)
     dev = world.deviations["curl"][0]
     url_ = url.format(dev=dev.pk, run=world.sync.pk)
     with django_assert_max_num_queries(DETAILS[url]):
         assert client.get(url_).status_code == 200
     # More reviews and notes do not add queries.
     for name in ("rob", "ron", "roy"):
-        reviewer = people.user(name, REVIEWER)
+        reviewer = factories.make_user(name, roles=[REVIEWER])
         notes.add_note(audit.Actor.for_user(reviewer), dev, f"why, says {name}")
         reviews.decide(audit.Actor.for_user(reviewer), dev, "changes-requested", "split it")
     with django_assert_max_num_queries(DETAILS[url]):

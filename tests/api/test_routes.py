@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from deviations.models import DriftCommit, SyncRunIssue
 from deviations.reads import queries
 from deviations.web.api.sync import ISSUES_SHOWN
-from tests.api.conftest import client_for
+from tests import factories
 
 # Every route under /api/ (its path() pattern) and the methods it answers, OPTIONS aside.
 ROUTES = {
@@ -119,12 +119,12 @@ LISTS = [
 def test_every_list_pages_with_the_settings_paginator(world, reviewer, as_viewer, url):
     # A decision so that the review history has two rows to page through.
     dev = world.deviations["curl"][0]
-    client_for(reviewer).post(
+    factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
         {"decision": "changes-requested", "comment": "split it"},
         format="json",
     )
-    client_for(reviewer).post(
+    factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
         {"decision": "rejected", "comment": "no"},
         format="json",
@@ -144,7 +144,7 @@ def test_a_records_url_ignores_the_lists_filters(world, reviewer, as_viewer):
     list's filters: `?deviation=abc` was a 400 and `?component=nope` a 404 there.)
     """
     dev = world.deviations["curl"][0]
-    review = client_for(reviewer).post(
+    review = factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
         {"decision": "changes-requested", "comment": "split it"},
         format="json",
@@ -210,7 +210,7 @@ def test_an_export_answers_errors_in_json_even_to_a_csv_client(world, as_viewer,
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"until": ["Enter a valid date."]}
-    for client, status in ((client_for(nobody), 403), (APIClient(), 401)):
+    for client, status in ((factories.api_client_for(nobody), 403), (APIClient(), 401)):
         refused = client.get(url, query, **headers)
         assert (refused.status_code, refused["Content-Type"]) == (status, "application/json")
     file = as_viewer.get(url, query, **headers)

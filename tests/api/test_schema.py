@@ -35,7 +35,6 @@ from deviations.domain.permissions import REVIEWER
 from deviations.reads.exports import DATASETS
 from deviations.reads.filters import ComponentFilter, DeviationFilter
 from tests import factories
-from tests.reviews import factories as people
 
 
 def _raw_schema() -> dict:
@@ -56,8 +55,8 @@ CHECKS = [
 
 @pytest.fixture
 def api_world(db):
-    w = factories.world(extra_components=2)
-    reviewer = people.user("rita", REVIEWER)
+    w = factories.make_world(extra_components=2)
+    reviewer = factories.make_user("rita", roles=[REVIEWER])
     dev = w.deviations["curl"][0]
     notes.add_note(audit.Actor.for_user(reviewer), dev, "why")
     token, _ = Token.objects.get_or_create(user=reviewer)

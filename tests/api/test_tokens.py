@@ -10,9 +10,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from deviations.models import AuditEvent
-from tests.api.conftest import client_for
-
-PASSWORD = "pw-vera"  # tests.reviews.factories.user's password
+from tests import factories
 
 
 def test_token_page_makes_a_token_that_the_api_accepts(db, viewer):
@@ -26,7 +24,7 @@ def test_token_page_makes_a_token_that_the_api_accepts(db, viewer):
         not Token.objects.exists()
         and not AuditEvent.objects.filter(action__startswith="api_token").exists()
     )
-    response = browser.post("/api/token/", {"password": PASSWORD})
+    response = browser.post("/api/token/", {"password": factories.PASSWORD})
     key = re.search(r'id="token-key">([0-9a-f]{40})<', response.content.decode()).group(1)
     assert Token.objects.get(user=viewer).key == key
     event = AuditEvent.objects.order_by("-seq").first()
@@ -40,7 +38,7 @@ def test_token_page_makes_a_token_that_the_api_accepts(db, viewer):
     assert api.get("/api/deviations/").status_code == 200
     # The key is not shown again; a new one replaces it.
     assert key not in browser.get("/api/token/").content.decode()
-    again = browser.post("/api/token/", {"password": PASSWORD}).content.decode()
+    again = browser.post("/api/token/", {"password": factories.PASSWORD}).content.decode()
     new_key = re.search(r'id="token-key">([0-9a-f]{40})<', again).group(1)
     assert new_key != key
     assert api.get("/api/deviations/").status_code == 401
@@ -51,7 +49,7 @@ def test_token_page_needs_a_role(db, nobody):
     browser = Client()
     browser.force_login(nobody)
     assert browser.get("/api/token/").status_code == 403
-    assert browser.post("/api/token/", {"password": "pw-nora"}).status_code == 403
+    assert browser.post("/api/token/", {"password": factories.PASSWORD}).status_code == 403
     assert not Token.objects.exists()
 
 
@@ -70,7 +68,7 @@ def test_command_issues_and_revokes(db, viewer, capsys):
 
 
 def test_tokens_do_what_the_user_may_do_no_more(world, viewer):
-    client = client_for(viewer)
+    client = factories.api_client_for(viewer)
     dev = world.deviations["curl"][0]
     assert client.get(f"/api/deviations/{dev.pk}/").status_code == 200
     assert client.post(f"/api/deviations/{dev.pk}/notes/", {"text": "x"}).status_code == 403

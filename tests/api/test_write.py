@@ -16,7 +16,6 @@ from deviations.models import (
     SyncRun,
 )
 from tests import factories
-from tests.api.conftest import client_for
 
 
 def decide_url(dev) -> str:
@@ -156,8 +155,8 @@ def test_a_viewers_post_to_every_write_endpoint_is_403(world, reviewer, viewer, 
 def test_a_user_without_role_and_an_anonymous_one_are_refused(world, nobody):
     requests = write_requests(world, 1)
     for url, data in requests:
-        assert client_for(nobody).post(url, data, format="json").status_code == 403
-        assert client_for(None).post(url, data, format="json").status_code == 401
+        assert factories.api_client_for(nobody).post(url, data, format="json").status_code == 403
+        assert factories.api_client_for(None).post(url, data, format="json").status_code == 401
 
 
 def test_reviewers_do_not_start_syncs(world, as_reviewer):
@@ -169,8 +168,8 @@ def test_reviewers_do_not_start_syncs(world, as_reviewer):
 @pytest.mark.django_db(transaction=True)
 def test_an_admin_starts_a_sync_and_a_second_is_409(admin_user, settings, tmp_path):
     settings.CACHE_DIR = tmp_path / "cache"
-    upstream = factories.upstream_component(tmp_path)
-    client = client_for(admin_user)
+    upstream = factories.component_with_upstream(tmp_path)
+    client = factories.api_client_for(admin_user)
 
     unknown = client.post("/api/sync-runs/", {"components": ["nope"]}, format="json")
     assert unknown.status_code == 400
@@ -181,13 +180,13 @@ def test_an_admin_starts_a_sync_and_a_second_is_409(admin_user, settings, tmp_pa
     run = SyncRun.objects.get(pk=response.json()["id"])
     assert (run.trigger, run.triggered_by) == ("api", admin_user)
     assert run.options["dist_git_base_uri"] == upstream.template
-    run = factories.finished(run)
+    run = factories.wait_for_sync(run)
     assert (run.status, run.done, run.total) == ("succeeded", 1, 1)
     upstream.component.refresh_from_db()
     assert upstream.component.sync.pinned_commit == upstream.repo.tip("f43")
     assert client.get(f"/api/sync-runs/{run.pk}/").json()["status"] == "succeeded"
 
-    factories.sync_run(SyncRun.Status.RUNNING, total=10, done=1)
+    factories.make_sync_run(SyncRun.Status.RUNNING, total=10, done=1)
     again = client.post("/api/sync-runs/", {}, format="json")
     assert again.status_code == 409
     assert "only one sync runs at a time" in again.json()["detail"]

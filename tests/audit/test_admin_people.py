@@ -7,18 +7,17 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from deviations.domain import audit, people, tokens
-from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
-from deviations.models import AuditEvent, GitIdentity, Origin
+from deviations.domain.permissions import REVIEWER, VIEWER
+from deviations.models import AuditEvent, GitIdentity
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-SETUP = audit.Actor.job("test setup", Origin.COMMAND)
 
 
 @pytest.fixture
-def admin_client(client):
-    boss = people.create_user(SETUP, "ada", roles=[ADMIN], is_staff=True)
-    client.force_login(boss)
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
     return client
 
 
@@ -66,7 +65,7 @@ def test_adding_a_user_in_the_admin_is_recorded(admin_client):
 
 
 def test_changing_roles_and_staff_flag_in_the_admin_is_recorded(admin_client):
-    vera = people.create_user(SETUP, "vera", roles=[VIEWER])
+    vera = factories.make_user("vera", roles=[VIEWER])
     url = f"/admin/auth/user/{vera.pk}/change/"
     data = form_data(admin_client.get(url))
     data["groups"] = [str(Group.objects.get(name=REVIEWER).pk)]
@@ -86,7 +85,7 @@ def test_changing_roles_and_staff_flag_in_the_admin_is_recorded(admin_client):
 
 
 def test_password_changes_in_the_admin_are_recorded_without_the_hash(admin_client):
-    vera = people.create_user(SETUP, "vera", roles=[VIEWER])
+    vera = factories.make_user("vera", roles=[VIEWER])
     response = admin_client.post(
         f"/admin/auth/user/{vera.pk}/password/",
         {
@@ -101,7 +100,7 @@ def test_password_changes_in_the_admin_are_recorded_without_the_hash(admin_clien
 
 
 def test_users_cannot_be_deleted_in_the_admin(admin_client):
-    vera = people.create_user(SETUP, "vera")
+    vera = factories.make_user("vera")
     assert (
         admin_client.post(f"/admin/auth/user/{vera.pk}/delete/", {"post": "yes"}).status_code == 403
     )
@@ -109,7 +108,7 @@ def test_users_cannot_be_deleted_in_the_admin(admin_client):
 
 
 def test_group_permission_changes_are_recorded_and_roles_are_protected(admin_client):
-    people.ensure_roles(SETUP)
+    people.ensure_roles(factories.SETUP)
     auditors = Group.objects.create(name="auditors")
     url = f"/admin/auth/group/{auditors.pk}/change/"
     data = form_data(admin_client.get(url))
@@ -138,7 +137,7 @@ def test_group_permission_changes_are_recorded_and_roles_are_protected(admin_cli
 
 
 def test_git_identities_linked_changed_and_unlinked_in_the_admin_are_recorded(admin_client):
-    rita = people.create_user(SETUP, "rita", roles=[REVIEWER])
+    rita = factories.make_user("rita", roles=[REVIEWER])
     response = admin_client.post(
         "/admin/deviations/gitidentity/add/",
         {"user": rita.pk, "email": " Rita@Example.COM ", "name": ""},
@@ -169,7 +168,7 @@ def test_git_identities_linked_changed_and_unlinked_in_the_admin_are_recorded(ad
 
 
 def test_only_the_admin_role_manages_people_in_the_admin(client):
-    staff_reviewer = people.create_user(SETUP, "rob", roles=[REVIEWER], is_staff=True)
+    staff_reviewer = factories.make_user("rob", roles=[REVIEWER], staff=True)
     client.force_login(staff_reviewer)
     assert client.get("/admin/auth/user/").status_code == 403
     assert client.get("/admin/deviations/gitidentity/").status_code == 403
@@ -193,9 +192,9 @@ def test_api_tokens_are_not_made_or_deleted_in_the_admin(admin_client):
 
 
 def test_revoking_api_tokens_from_the_user_list_is_recorded(admin_client):
-    vera = people.create_user(SETUP, "vera", roles=[VIEWER])
-    rita = people.create_user(SETUP, "rita", roles=[REVIEWER])
-    tokens.issue(SETUP, vera)
+    vera = factories.make_user("vera", roles=[VIEWER])
+    rita = factories.make_user("rita", roles=[REVIEWER])
+    tokens.issue(factories.SETUP, vera)
     response = admin_client.post(
         "/admin/auth/user/",
         {"action": "revoke_api_tokens", "_selected_action": [vera.pk, rita.pk]},

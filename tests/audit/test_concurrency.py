@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from deviations.domain import audit, reviews
 from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditChainHead, AuditEvent, Origin, Review
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -104,8 +104,8 @@ def test_without_the_head_lock_writers_would_collide(monkeypatch):
 
 
 def test_concurrent_reviews_keep_one_valid_chain():
-    reviewers = [factories.user(f"rev{n}", REVIEWER) for n in range(4)]
-    devs = [factories.deviation(f"comp{n % 5}", f"overlay-{n}") for n in range(40)]
+    reviewers = [factories.make_user(f"rev{n}", roles=[REVIEWER]) for n in range(4)]
+    devs = [factories.make_deviation(f"comp{n % 5}", key=f"overlay-{n}") for n in range(40)]
     ids = [d.pk for d in devs]
 
     def reviewing(n, user):

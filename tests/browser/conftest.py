@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,11 +102,6 @@ def watch() -> Watch:
     return Watch()
 
 
-@pytest.fixture
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _new_page(browser, live_server, watch: Watch, **context_options):
     context = browser.new_context(base_url=live_server.url, **context_options)
     page = context.new_page()
@@ -123,22 +119,27 @@ def login(page, username: str) -> None:
 
 
 @pytest.fixture
-def admin(_fast_hashing, transactional_db):
+def admin(transactional_db):
     """The user the browser logs in as: an admin, so the sync button shows."""
-    user = factories.user("admin", staff=True)
-    user.is_superuser = True
-    user.save()
-    return user
+    return factories.make_user("admin", staff=True, superuser=True)
+
+
+@contextmanager
+def logged_in_page(browser, live_server, watch: Watch, username: str) -> Iterator:
+    """A page in a fresh browser context, logged in as `username`; when the block ends the
+    context closes, and the page must have met no problem."""
+    context, page = _new_page(browser, live_server, watch, viewport={"width": 1280, "height": 900})
+    login(page, username)
+    yield page
+    context.close()
+    assert watch.problems == [], "\n".join(watch.problems)
 
 
 @pytest.fixture
 def page(browser, live_server, watch, admin):
     """A page logged in as `admin`, in a fresh browser context."""
-    context, page = _new_page(browser, live_server, watch, viewport={"width": 1280, "height": 900})
-    login(page, "admin")
-    yield page
-    context.close()
-    assert watch.problems == [], "\n".join(watch.problems)
+    with logged_in_page(browser, live_server, watch, "admin") as page:
+        yield page
 
 
 @pytest.fixture

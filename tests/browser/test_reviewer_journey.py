@@ -11,26 +11,22 @@ import pytest
 
 from deviations.domain import audit, people
 from deviations.domain.permissions import REVIEWER
-from deviations.models import AuditEvent, Deviation, Origin, ReviewState
+from deviations.models import AuditEvent, Deviation, ReviewState
 from tests import factories
-from tests.browser.conftest import _new_page, login, screenshot
+from tests.browser.conftest import logged_in_page, screenshot
 
 pytestmark = pytest.mark.browser
-SETUP = audit.Actor.job("test setup", Origin.COMMAND)
 
 
 @pytest.fixture
-def reviewer(_fast_hashing, demo):
-    return people.create_user(SETUP, "rita", password=factories.PASSWORD, roles=[REVIEWER])
+def reviewer(demo):
+    return factories.make_user("rita", roles=[REVIEWER])
 
 
 @pytest.fixture
 def rita(browser, live_server, watch, reviewer):
-    context, page = _new_page(browser, live_server, watch, viewport={"width": 1280, "height": 900})
-    login(page, "rita")
-    yield page
-    context.close()
-    assert watch.problems == [], "\n".join(watch.problems)
+    with logged_in_page(browser, live_server, watch, "rita") as page:
+        yield page
 
 
 def queue_rows(page):
@@ -96,7 +92,7 @@ def test_reviewer_approves_one_requests_changes_on_another_and_sees_both_in_the_
 def test_four_eyes_shows_why_the_author_cannot_approve(rita, reviewer):
     # rita commits under the identity that introduced this deviation in the demo history.
     dev = Deviation.objects.filter(kind="overlay").order_by("pk").first()
-    people.link_identity(SETUP, reviewer, email=dev.introduced_commit.author_email)
+    people.link_identity(factories.SETUP, reviewer, email=dev.introduced_commit.author_email)
     page = rita
     page.goto(f"/deviations/{dev.pk}/")
     approve = page.get_by_role("radio", name="Approve")

@@ -10,13 +10,6 @@ from django.core.management import CommandError, call_command
 
 from deviations.models import AuditEvent
 from deviations.reads.exports import DEVIATION_COLUMNS
-from tests.exports.conftest import build_known
-
-
-@pytest.fixture
-def known(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return build_known()
 
 
 def read(path) -> list[list[str]]:

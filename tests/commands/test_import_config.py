@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from deviations.models import AuditEvent, Component, Deviation, ImportRun
-from tests.importer.trees import BASE, ConfigRepo, copy_demo
+from tests.factories import MINIMAL_CONFIG, ConfigRepo, copy_demo_config
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def run(*args: str) -> tuple[dict, bool]:
 
 @pytest.fixture
 def demo(tmp_path):
-    return copy_demo(tmp_path / "config")
+    return copy_demo_config(tmp_path / "config")
 
 
 def test_json_summary_from_the_database(demo):
@@ -122,9 +122,10 @@ def test_refused_sources(source, tmp_path, settings):
 def test_git_url_with_ref(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
     repo = ConfigRepo(tmp_path / "repo")
-    first = repo.commit(BASE, "first")
+    first = repo.commit(MINIMAL_CONFIG, "first")
     repo.commit(
-        {"comps/components.toml": BASE["comps/components.toml"] + "[components.two]\n"}, "more"
+        {"comps/components.toml": MINIMAL_CONFIG["comps/components.toml"] + "[components.two]\n"},
+        "more",
     )
     data, failed = run(f"file://{repo.path}", "--ref", first)
     assert not failed and data["components"] == 1 and data["commit"] == first

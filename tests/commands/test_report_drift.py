@@ -8,14 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from deviations.domain.sync import SyncRequest, start_sync
-from tests.sync import conftest as sync_fixtures
-from tests.sync.helpers import make_component
-from tests.sync.repos import git
+from tests import factories
+from tests.factories import bare_git
 
-pytestmark = pytest.mark.django_db(transaction=True)
-# The sync tests' fixtures: repositories in a temporary folder, a private mirror cache.
-upstream = sync_fixtures.upstream
-sync_cache = sync_fixtures.sync_cache
+# Like the sync tests: repositories in a temporary folder (`upstream`), a private cache.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sync_cache")]
 
 KEYS = {
     "component",
@@ -35,8 +32,8 @@ KEYS = {
 @pytest.fixture
 def synced(upstream):
     bc = upstream.standard("bc", drift=2, version="1.08")
-    make_component("bc")
-    make_component("missing")
+    factories.make_component("bc")
+    factories.make_component("missing")
     start_sync(SyncRequest(base_uri=upstream.template))
     return bc
 
@@ -51,7 +48,7 @@ def test_json_rows(synced, capsys):
     assert [r["component"] for r in rows] == ["bc", "missing"]
     assert set(rows[0]) >= KEYS
     bc = rows[0]
-    shas = git(synced.path, "rev-list", "--reverse", "f43").split()
+    shas = bare_git(synced.path, "rev-list", "--reverse", "f43").split()
     assert bc["pinned_commit"] == shas[1] and len(bc["pinned_commit"]) == 40
     assert bc["tip_commit"] == shas[3]
     assert bc["commits_behind"] == 2
@@ -74,7 +71,7 @@ def test_csv_has_the_same_rows(synced, capsys):
 
 
 def test_components_never_synced_say_so(capsys):
-    make_component("new")
+    factories.make_component("new")
     rows = json.loads(report(capsys, "json"))
     assert rows == [
         {

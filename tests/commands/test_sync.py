@@ -7,13 +7,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from deviations.models import ComponentSync, SyncRun
-from tests.sync import conftest as sync_fixtures
-from tests.sync.helpers import make_component
+from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
-# The sync tests' fixtures: repositories in a temporary folder, a private mirror cache.
-upstream = sync_fixtures.upstream
-sync_cache = sync_fixtures.sync_cache
+# Like the sync tests: repositories in a temporary folder (`upstream`), a private cache.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sync_cache")]
 
 
 def run_sync(capsys, *args):
@@ -24,9 +21,9 @@ def run_sync(capsys, *args):
 def test_sync_json_summary(upstream, capsys):
     upstream.standard("bc", drift=1)
     upstream.standard("zlib")
-    make_component("bc")
-    make_component("zlib")
-    make_component("gone")
+    factories.make_component("bc")
+    factories.make_component("zlib")
+    factories.make_component("gone")
     out = run_sync(capsys, "--dist-git-base-uri", upstream.template, "--json", "--workers", "2")
     summary = json.loads(out)
     assert summary["status"] == "succeeded"
@@ -54,15 +51,15 @@ def test_sync_json_summary(upstream, capsys):
 def test_sync_text_output_and_components(upstream, capsys):
     upstream.standard("bc")
     upstream.standard("zlib")
-    make_component("bc")
-    make_component("zlib")
+    factories.make_component("bc")
+    factories.make_component("zlib")
     out = run_sync(capsys, "--dist-git-base-uri", upstream.template, "--components", "zlib")
     assert "1 components, 1 changed, 0 unchanged, 0 with errors" in out
     assert list(ComponentSync.objects.values_list("component__name", flat=True)) == ["zlib"]
 
 
 def test_sync_refusals(upstream):
-    make_component("bc")
+    factories.make_component("bc")
     with pytest.raises(CommandError, match="unknown component\\(s\\): nope"):
         call_command("sync", "--components", "bc,nope")
     with pytest.raises(CommandError, match="scheme 'http' is not allowed"):

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from deviations.core.config import Known, assign_keys, fingerprint, load_config
-from tests.importer.trees import DEMO, write_tree
+from tests.factories import DEMO, write_config_tree
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_source_file_reason(demo):
 
 def test_justification_is_not_content(tmp_path):
     def load(description: str, comment: str):
-        write_tree(
+        write_config_tree(
             tmp_path,
             {
                 "comps/x/x.comp.toml": (
@@ -163,7 +163,7 @@ def test_justification_is_not_content(tmp_path):
 
 
 def test_non_default_upstream_only(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/same/same.comp.toml": (
@@ -182,7 +182,7 @@ def test_what_azldev_counts_as_customizations_but_we_do_not(tmp_path):
     `packages` only says where packages are published, and restating the default spec
     type or distro changes nothing, so none of these is a deviation (README, "What
     azldev counts differently")."""
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/p/p.comp.toml": (

@@ -7,7 +7,7 @@ import pytest
 from deviations.core.config import ConfigError, Limits, load_config
 from deviations.core.config.loader import load_files
 from deviations.core.config.source import DirectorySource
-from tests.importer.trees import write_tree
+from tests.factories import write_config_tree
 
 
 def issues_of(root, **kwargs) -> list[str]:
@@ -20,7 +20,7 @@ def issues_of(root, **kwargs) -> list[str]:
 
 
 def test_includes_are_relative_to_the_including_file_and_depth_first(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": 'includes = ["a/first.toml", "b/*.toml"]\n',
@@ -44,7 +44,7 @@ def test_includes_are_relative_to_the_including_file_and_depth_first(tmp_path):
 
 
 def test_double_star_matches_any_depth_including_none(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": 'includes = ["**/*.comp.toml"]\n',
@@ -59,13 +59,15 @@ def test_double_star_matches_any_depth_including_none(tmp_path):
 
 
 def test_unmatched_glob_is_ignored_but_a_missing_literal_is_an_error(tmp_path):
-    write_tree(tmp_path, {"azldev.toml": 'includes = ["nothing/*.toml", "missing.toml"]\n'}, False)
+    write_config_tree(
+        tmp_path, {"azldev.toml": 'includes = ["nothing/*.toml", "missing.toml"]\n'}, False
+    )
     problems = issues_of(tmp_path)
     assert problems == ["azldev.toml:1, includes: included file 'missing.toml' does not exist"]
 
 
 def test_include_loop_is_refused_with_the_chain(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": 'includes = ["a.toml"]\n',
@@ -80,7 +82,7 @@ def test_include_loop_is_refused_with_the_chain(tmp_path):
 
 
 def test_file_included_twice_is_refused(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {"azldev.toml": 'includes = ["x.toml", "*.toml"]\n', "x.toml": ""},
         base=False,
@@ -94,14 +96,16 @@ def test_file_included_twice_is_refused(tmp_path):
 @pytest.mark.parametrize("pattern", ["../outside.toml", "../*.toml", "a/../../x.toml"])
 def test_includes_escaping_the_tree_are_refused(tmp_path, pattern):
     (tmp_path / "outside.toml").write_text("[components.evil]\n")
-    root = write_tree(tmp_path / "config", {"azldev.toml": f'includes = ["{pattern}"]\n'}, False)
+    root = write_config_tree(
+        tmp_path / "config", {"azldev.toml": f'includes = ["{pattern}"]\n'}, False
+    )
     (problem,) = issues_of(root)
     assert f"include {pattern!r} points outside the config tree" in problem
 
 
 def test_absolute_include_outside_the_tree_is_refused(tmp_path):
     (tmp_path / "outside.toml").write_text("")
-    root = write_tree(
+    root = write_config_tree(
         tmp_path / "config", {"azldev.toml": f'includes = ["{tmp_path}/outside.toml"]\n'}, False
     )
     (problem,) = issues_of(root)
@@ -110,14 +114,16 @@ def test_absolute_include_outside_the_tree_is_refused(tmp_path):
 
 def test_symlink_out_of_the_tree_is_not_followed(tmp_path):
     (tmp_path / "secret.toml").write_text("[components.evil]\n")
-    root = write_tree(tmp_path / "config", {"azldev.toml": 'includes = ["link.toml"]\n'}, False)
+    root = write_config_tree(
+        tmp_path / "config", {"azldev.toml": 'includes = ["link.toml"]\n'}, False
+    )
     (root / "link.toml").symlink_to(tmp_path / "secret.toml")
     (problem,) = issues_of(root)
     assert "link.toml" in problem
 
 
 def test_huge_file_is_refused_with_the_limit(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {"azldev.toml": 'includes = ["big.toml"]\n', "big.toml": "# x\n" * 5000},
         base=False,
@@ -130,13 +136,13 @@ def test_huge_file_is_refused_with_the_limit(tmp_path):
 def test_total_size_limit(tmp_path):
     files = {"azldev.toml": 'includes = ["*.part.toml"]\n'}
     files |= {f"{n}.part.toml": "# filler\n" * 200 for n in range(5)}
-    write_tree(tmp_path, files, base=False)
+    write_config_tree(tmp_path, files, base=False)
     problems = issues_of(tmp_path, limits=Limits(max_total_bytes=5_000))
     assert any("past 5,000 bytes of TOML" in p for p in problems)
 
 
 def test_broken_toml_names_file_and_line(tmp_path):
-    write_tree(tmp_path, {"comps/x/x.comp.toml": "[components.x]\nspec = {type = \n"})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": "[components.x]\nspec = {type = \n"})
     (problem,) = issues_of(tmp_path)
     assert problem.startswith("comps/x/x.comp.toml:2")
     assert "is not valid TOML" in problem
@@ -148,7 +154,7 @@ def test_no_root_file(tmp_path):
 
 
 def test_all_problems_are_reported_not_just_the_first(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/a/a.comp.toml": '[components.a]\nspec = { type = "cloud" }\n',
@@ -167,7 +173,7 @@ def test_all_problems_are_reported_not_just_the_first(tmp_path):
 
 
 def test_duplicate_component_names_both_files(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/one/one.comp.toml": "[components.bare]\n",
@@ -186,7 +192,7 @@ def test_duplicate_component_names_both_files(tmp_path):
 
 
 def test_duplicate_groups_are_refused(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/g1.comp.toml": '[component-groups.g]\ncomponents = ["bare"]\n',
@@ -198,7 +204,7 @@ def test_duplicate_groups_are_refused(tmp_path):
 
 
 def test_distros_merge_field_by_field(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": (
@@ -221,7 +227,9 @@ def test_distros_merge_field_by_field(tmp_path):
 
 
 def test_group_member_must_exist(tmp_path):
-    write_tree(tmp_path, {"comps/g.comp.toml": '[component-groups.g]\ncomponents = ["ghost"]\n'})
+    write_config_tree(
+        tmp_path, {"comps/g.comp.toml": '[component-groups.g]\ncomponents = ["ghost"]\n'}
+    )
     (problem,) = issues_of(tmp_path)
     assert "component group 'g' lists component 'ghost', which is not defined" in problem
 
@@ -230,7 +238,7 @@ def test_group_member_must_exist(tmp_path):
 
 
 def test_inheritance_order_and_appended_arrays(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": (
@@ -265,7 +273,7 @@ def test_inheritance_order_and_appended_arrays(tmp_path):
 
 
 def test_component_cannot_switch_off_a_group_check_skip(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/g.comp.toml": (
@@ -275,7 +283,7 @@ def test_component_cannot_switch_off_a_group_check_skip(tmp_path):
             ),
         },
     )
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/components.toml": (
@@ -288,7 +296,7 @@ def test_component_cannot_switch_off_a_group_check_skip(tmp_path):
 
 
 def test_effective_upstream(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/r/r.comp.toml": (
@@ -314,7 +322,7 @@ def test_effective_upstream(tmp_path):
 
 
 def test_unknown_upstream_distro_version_and_missing_local_spec(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/a/a.comp.toml": (
@@ -337,7 +345,7 @@ def test_unknown_upstream_distro_version_and_missing_local_spec(tmp_path):
 
 
 def test_per_component_snapshot_is_refused(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/a/a.comp.toml": (
@@ -355,7 +363,7 @@ def test_overlay_files_order_and_inherited_patterns(tmp_path):
         '[metadata]\ncategory = "azl-pruning"\nupstream-status = "inapplicable"\n'
         '[[overlays]]\ntype = "spec-set-tag"\ntag = "Vendor"\nvalue = "{v}"\n'
     )
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "azldev.toml": (
@@ -383,7 +391,7 @@ def test_overlay_files_order_and_inherited_patterns(tmp_path):
 
 
 def test_overlay_sources_are_read_from_the_tree(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/x/x.comp.toml": (
@@ -400,7 +408,7 @@ def test_overlay_sources_are_read_from_the_tree(tmp_path):
 
 def test_overlay_source_outside_the_tree_or_missing(tmp_path):
     (tmp_path / "secret").write_text("x")
-    root = write_tree(
+    root = write_config_tree(
         tmp_path / "config",
         {
             "comps/x/x.comp.toml": (
@@ -415,7 +423,7 @@ def test_overlay_source_outside_the_tree_or_missing(tmp_path):
 
 
 def test_the_demo_config_loads(tmp_path):
-    from tests.importer.trees import DEMO
+    from tests.factories import DEMO
 
     config = load_config(DEMO)
     assert len(config.components) == 21
@@ -424,7 +432,7 @@ def test_the_demo_config_loads(tmp_path):
 
 
 def test_group_spec_discovery(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/local.comp.toml": (

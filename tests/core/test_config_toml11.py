@@ -10,7 +10,7 @@ import pytest
 from deviations.core.config import ConfigError, load_config
 from deviations.core.config.loader import parse_toml
 from deviations.core.config.positions import scan
-from tests.importer.trees import write_tree
+from tests.factories import write_config_tree
 
 # An Azure Linux pull request writes overlay metadata like this: an inline table over
 # several lines, with a comment inside and a trailing comma (TOML 1.1 only).
@@ -36,7 +36,7 @@ value = "Azure Linux"
 
 
 def test_multi_line_inline_table_with_trailing_comma(tmp_path):
-    write_tree(tmp_path, {"comps/x/x.comp.toml": MULTI_LINE})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": MULTI_LINE})
     config = load_config(tmp_path)
     first, second = config.deviations["x"]
     assert first.metadata == {"category": "azl-branding-policy", "upstream-status": "inapplicable"}
@@ -65,7 +65,7 @@ without = ["debug"]
 
 
 def test_escapes_e_and_xhh_in_values_and_keys(tmp_path):
-    write_tree(tmp_path, {"comps/x/x.comp.toml": ESCAPES})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": ESCAPES})
     config = load_config(tmp_path)
     defines = {d.slot: d for d in config.deviations["x"]}
     assert defines["build-option:define:AB"].content == {"defines": {"AB": "a\x1bb"}}
@@ -93,7 +93,7 @@ def test_times_without_seconds_parse_and_a_wrong_type_names_its_line(tmp_path):
     snapshot = parsed.data["components"]["x"]["spec"]["upstream-distro"]["snapshot"]
     assert snapshot == dt.datetime(2026, 2, 24, 7, 32)  # a local date-time without seconds
     assert parse_toml("t.toml", b"at = 07:32\n", None).data == {"at": dt.time(7, 32)}
-    write_tree(tmp_path, {"comps/x/x.comp.toml": text})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": text})
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     (issue,) = caught.value.issues

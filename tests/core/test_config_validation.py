@@ -10,13 +10,13 @@ import re2
 
 from deviations.core.config import ConfigError, load_config, load_overlays
 from deviations.core.config.validate import archive_consistency_problems
-from tests.importer.trees import write_tree
+from tests.factories import write_config_tree
 
 OK_META = 'metadata = { category = "azl-pruning", upstream-status = "inapplicable" }'
 
 
 def problems_for(tmp_path, component_toml: str, extra: dict | None = None) -> list[str]:
-    write_tree(tmp_path, {"comps/x/x.comp.toml": component_toml, **(extra or {})})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": component_toml, **(extra or {})})
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     return [str(i) for i in caught.value.issues]
@@ -153,7 +153,7 @@ def test_metadata_rule_inline_and_in_overlay_files(tmp_path, fields, message):
 
 
 def test_good_metadata_is_accepted(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/x/x.comp.toml": overlay(
@@ -250,7 +250,7 @@ def test_source_file_names(tmp_path):
 
 
 def test_group_and_project_level_rules(tmp_path):
-    write_tree(
+    write_config_tree(
         tmp_path,
         {
             "comps/g.comp.toml": (
@@ -286,7 +286,7 @@ def test_unknown_top_level_section(tmp_path):
 
 def test_unknown_top_level_fields_are_reported_at_their_line(tmp_path):
     text = 'note.author = "a"\nowner = "b"\n[components.x]\n\n[componentz.y]\n'
-    write_tree(tmp_path, {"comps/x/x.comp.toml": text})
+    write_config_tree(tmp_path, {"comps/x/x.comp.toml": text})
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     lines = {i.message.split("'")[1]: i.line for i in caught.value.issues}
@@ -326,7 +326,7 @@ def test_backtracking_regexes_are_refused_or_linear(tmp_path):
         tmp_path / "a", overlay('type = "spec-search-replace"\nregex = "^(a+)+\\\\1$"')
     )
     assert any("invalid escape sequence" in p for p in problems)
-    write_tree(
+    write_config_tree(
         tmp_path / "b",
         {"comps/x/x.comp.toml": overlay('type = "spec-search-replace"\nregex = "^(a|aa)+$"')},
     )

@@ -12,7 +12,7 @@ from deviations.core.distgit import (
     read_spec,
 )
 from deviations.core.distgit import files as files_module
-from tests.sync.repos import UpstreamRepo, git, spec_text
+from tests.factories import UpstreamRepo, bare_git, spec_text
 
 
 def mirror(tmp_path, repo):
@@ -38,7 +38,7 @@ def test_spec_and_every_sidecar_from_git_objects(tmp_path):
     assert only_spec.files == {"chrony.spec": expected["chrony.spec"]}
     # No checkout anywhere: the mirror is bare and has neither index nor worktree.
     path = mirror(tmp_path, repo)
-    assert git(path, "rev-parse", "--is-bare-repository").strip() == "true"
+    assert bare_git(path, "rev-parse", "--is-bare-repository").strip() == "true"
     assert not (tmp_path / "cache" / path / "index").exists()
 
 
@@ -107,7 +107,7 @@ def test_huge_spec(tmp_path, monkeypatch):
             read_files(reader, sha, "huge")
         assert caught.value.kind == ErrorKind.SPEC_TOO_LARGE
         # The pipe stays usable after a refused object.
-        assert reader.blob(git(repo.path, "rev-parse", f"{sha}:small").strip()) == b"ok\n"
+        assert reader.blob(bare_git(repo.path, "rev-parse", f"{sha}:small").strip()) == b"ok\n"
 
 
 # --- Name / Version / Release from spec text --------------------------------------

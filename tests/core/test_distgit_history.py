@@ -15,7 +15,7 @@ from deviations.core.distgit import (
     resolve,
 )
 from deviations.core.distgit import history as history_module
-from tests.sync.repos import UpstreamRepo, git, spec_text
+from tests.factories import UpstreamRepo, bare_git, spec_text
 
 SNAPSHOT = "2026-02-24T00:00:00-08:00"
 SNAPSHOT_TS = int(dt.datetime.fromisoformat(SNAPSHOT).timestamp())
@@ -23,7 +23,7 @@ SNAPSHOT_TS = int(dt.datetime.fromisoformat(SNAPSHOT).timestamp())
 
 def git_snapshot_pin(repo, branch):
     """What azldev runs: the reference answer."""
-    return git(
+    return bare_git(
         repo.path, "rev-list", "-1", "--first-parent", f"--before={SNAPSHOT}", branch
     ).strip()
 
@@ -151,7 +151,7 @@ def test_force_pushed_branch_loses_the_pin(tmp_path, linear):
         parent=shas[0],
     )
     mirror = cache.update(repo.url).path
-    assert git(mirror, "rev-parse", "refs/heads/f43").strip() == new_tip
+    assert bare_git(mirror, "rev-parse", "refs/heads/f43").strip() == new_tip
     with ObjectReader(mirror) as reader:
         with pytest.raises(DistGitError) as caught:
             resolve(reader, "f43", upstream_commit=shas[2])
@@ -203,14 +203,14 @@ def test_merges_are_answered_by_git(tmp_path, merged):
     with ObjectReader(mirror_of(tmp_path, repo)) as reader:
         found = resolve(reader, "f43", snapshot=SNAPSHOT_TS)
         assert found.pin.sha == c["main"] == git_snapshot_pin(repo, "f43")
-        expected = git(repo.path, "rev-list", "--reverse", "--topo-order", f"{c['main']}..f43")
+        expected = bare_git(repo.path, "rev-list", "--reverse", "--topo-order", f"{c['main']}..f43")
         # The side commit came in with the merge, so it is drift too.
         assert [x.sha for x in found.after] == expected.split()
         assert found.behind == 3
         assert is_ancestor(reader, c["side"], found.tip)
         assert not is_ancestor(reader, c["side"], found.pin)
         pinned = resolve(reader, "f43", upstream_commit=c["side"])
-        count = git(repo.path, "rev-list", "--count", f"{c['side']}..f43").strip()
+        count = bare_git(repo.path, "rev-list", "--count", f"{c['side']}..f43").strip()
         assert pinned.behind == int(count) == 3  # main, the merge, later
 
 

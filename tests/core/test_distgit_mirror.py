@@ -8,7 +8,7 @@ import pytest
 from deviations.core.distgit import DistGitError, ErrorKind, MirrorCache, MirrorPolicy
 from deviations.core.distgit import mirror as mirror_module
 from deviations.core.distgit.mirror import classify
-from tests.sync.repos import UpstreamRepo, git, spec_text
+from tests.factories import UpstreamRepo, bare_git, spec_text
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_clone_once_then_fetch(tmp_path, repo):
     mirror = Path(first.path)
     assert mirror.parent == tmp_path / "cache"
     assert mirror.name.startswith("zlib-") and mirror.name.endswith(".git")
-    assert git(mirror, "config", "--get", "core.bare").strip() == "true"
+    assert bare_git(mirror, "config", "--get", "core.bare").strip() == "true"
     inode = (mirror / "HEAD").stat().st_ino
 
     new = repo.commit(
@@ -36,17 +36,17 @@ def test_clone_once_then_fetch(tmp_path, repo):
     second = cache.update(repo.url)
     assert not second.cloned
     assert (mirror / "HEAD").stat().st_ino == inode  # the same mirror, fetched
-    assert git(mirror, "rev-parse", "refs/heads/f43").strip() == new
-    assert git(mirror, "rev-parse", "refs/heads/rawhide").strip() == repo.tip("rawhide")
-    assert git(mirror, "tag", "--list") == ""
+    assert bare_git(mirror, "rev-parse", "refs/heads/f43").strip() == new
+    assert bare_git(mirror, "rev-parse", "refs/heads/rawhide").strip() == repo.tip("rawhide")
+    assert bare_git(mirror, "tag", "--list") == ""
 
 
 def test_deleted_branches_are_pruned(tmp_path, repo):
     cache = MirrorCache(tmp_path / "cache")
     mirror = cache.update(repo.url).path
-    git(repo.path, "update-ref", "-d", "refs/heads/rawhide")
+    bare_git(repo.path, "update-ref", "-d", "refs/heads/rawhide")
     cache.update(repo.url)
-    assert git(mirror, "for-each-ref", "--format=%(refname)").split() == ["refs/heads/f43"]
+    assert bare_git(mirror, "for-each-ref", "--format=%(refname)").split() == ["refs/heads/f43"]
     assert cache.remote_tip(repo.url, "rawhide") is None
 
 
@@ -78,7 +78,7 @@ def test_concurrent_updates_of_one_repository(tmp_path, repo):
         results = list(pool.map(lambda _: cache.update(repo.url), range(12)))
     assert sum(r.cloned for r in results) == 1
     assert len({r.path for r in results}) == 1
-    assert git(results[0].path, "rev-parse", "refs/heads/f43").strip() == repo.tip("f43")
+    assert bare_git(results[0].path, "rev-parse", "refs/heads/f43").strip() == repo.tip("f43")
 
 
 def test_error_classification():
@@ -124,5 +124,5 @@ def test_a_damaged_mirror_is_cloned_again(tmp_path, repo):
     new = repo.commit("f43", {"zlib.spec": spec_text("zlib", "9")}, "bump", "2026-03-01T00:00:00Z")
     again = cache.update(repo.url)
     assert again.cloned
-    assert git(again.path, "rev-parse", "refs/heads/f43").strip() == new
-    git(again.path, "fsck", "--no-dangling")
+    assert bare_git(again.path, "rev-parse", "refs/heads/f43").strip() == new
+    bare_git(again.path, "fsck", "--no-dangling")

@@ -15,7 +15,7 @@ from deviations.core.distgit import (
     expand_base_uri,
 )
 from deviations.core.distgit.gitcmd import GitCommandError, run_git
-from tests.sync.repos import UpstreamRepo, spec_text
+from tests.factories import UpstreamRepo, spec_text
 
 ALLOWED = [
     "https://src.fedoraproject.org/rpms/bash.git",

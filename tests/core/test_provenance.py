@@ -6,7 +6,7 @@ import pytest
 
 from deviations.core.config import ConfigError
 from deviations.core.config.history import config_at, walk
-from tests.importer.trees import BASE, ConfigRepo
+from tests.factories import MINIMAL_CONFIG, ConfigRepo
 
 OVERLAY_A = '[[components.x.overlays]]\ntype = "spec-add-tag"\ntag = "A"\nvalue = "a"\n'
 OVERLAY_B = (
@@ -24,11 +24,15 @@ def history(tmp_path):
     repo = ConfigRepo(tmp_path / "config")
     c = {}
     c["add"] = repo.commit(
-        {**BASE, "comps/x/x.comp.toml": x_toml(OVERLAY_A, OVERLAY_B), "comps/x/f.txt": "one\n"},
+        {
+            **MINIMAL_CONFIG,
+            "comps/x/x.comp.toml": x_toml(OVERLAY_A, OVERLAY_B),
+            "comps/x/f.txt": "one\n",
+        },
         "add x with two overlays",
     )
     c["bare"] = repo.commit(
-        {"comps/components.toml": BASE["comps/components.toml"] + "[components.y]\n"},
+        {"comps/components.toml": MINIMAL_CONFIG["comps/components.toml"] + "[components.y]\n"},
         "add a bare component",
         who="Bob",
     )
@@ -138,7 +142,10 @@ def test_old_rules_are_tolerated_in_history(tmp_path):
     repo = ConfigRepo(tmp_path / "config")
     snap = '[components.x]\nspec = { type = "upstream", upstream-distro = { name = "fedora",'
     first = repo.commit(
-        {**BASE, "comps/x/x.comp.toml": snap + ' snapshot = "2026-02-01T00:00:00Z" } }\n'},
+        {
+            **MINIMAL_CONFIG,
+            "comps/x/x.comp.toml": snap + ' snapshot = "2026-02-01T00:00:00Z" } }\n',
+        },
         "per-component snapshot",
     )
     second = repo.commit(
@@ -191,7 +198,7 @@ def test_checkpoints_let_a_later_walk_start_where_the_last_one_stopped(history, 
 
 def _distro_defines(defines: str) -> dict[str, str]:
     return {
-        "distro/azl.toml": BASE["distro/azl.toml"]
+        "distro/azl.toml": MINIMAL_CONFIG["distro/azl.toml"]
         + (
             f"[distros.azl.versions.1.default-component-config.build]\n{defines}\n"
             if defines
@@ -207,7 +214,7 @@ def test_a_deviation_that_leaves_and_returns_is_credited_to_who_brought_it_back(
     c = {}
     c["refactor"] = repo.commit(
         {
-            **BASE,
+            **MINIMAL_CONFIG,
             **_distro_defines('defines = { rhel = "10" }'),
             "comps/x/x.comp.toml": "[components.x]\n",
         },
@@ -248,7 +255,7 @@ def test_every_run_is_kept_when_a_deviation_comes_and_goes_twice(tmp_path):
     repo = ConfigRepo(tmp_path / "config")
     skip = '[components.x]\nbuild = { check = { skip = true, skip_reason = "flaky" } }\n'
     c = {}
-    c["one"] = repo.commit({**BASE, "comps/x/x.comp.toml": skip}, "skip", who="Ann")
+    c["one"] = repo.commit({**MINIMAL_CONFIG, "comps/x/x.comp.toml": skip}, "skip", who="Ann")
     c["reason"] = repo.commit(
         {"comps/x/x.comp.toml": skip.replace("flaky", "network")}, "why", who="Ben"
     )
@@ -300,7 +307,7 @@ def test_a_renamed_category_is_read_as_azldev_read_it_then(tmp_path):
     c = {}
     c["added"] = repo.commit(
         {
-            **BASE,
+            **MINIMAL_CONFIG,
             "comps/x/x.comp.toml": _overlay(old),
             "comps/components.toml": (
                 'includes = ["**/*.comp.toml", "groups.toml"]\n[components.bare]\n'
@@ -343,7 +350,7 @@ def test_a_renamed_category_is_read_as_azldev_read_it_then(tmp_path):
 
 def test_an_old_name_after_azldev_stopped_accepting_it_is_not_read(tmp_path):
     repo = ConfigRepo(tmp_path / "config")
-    repo.commit({**BASE}, "start", when="2026-07-01T12:00:00+00:00")
+    repo.commit({**MINIMAL_CONFIG}, "start", when="2026-07-01T12:00:00+00:00")
     repo.commit(
         {"comps/x/x.comp.toml": _overlay("azl-dep-missing-workaround")},
         "too late for the old name",

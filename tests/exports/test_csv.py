@@ -25,7 +25,7 @@ from deviations.reads.exports import (
     DEVIATION_COLUMNS,
     REVIEW_COLUMNS,
 )
-from tests.exports.conftest import CHANGE, INTRO, PIN, TIP
+from tests.factories.known import CHANGE, INTRO, PIN, TIP
 
 ACTOR = audit.Actor.job("test export")
 

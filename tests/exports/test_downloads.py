@@ -16,7 +16,6 @@ from deviations.models import AuditEvent, ReviewState
 from deviations.reads import exports
 from deviations.reads.filters import DeviationFilter
 from tests import factories
-from tests.reviews import factories as people
 
 
 def body(response) -> list[list[str]]:
@@ -26,7 +25,7 @@ def body(response) -> list[list[str]]:
 
 @pytest.fixture
 def world(db):
-    w = factories.world(extra_components=6)
+    w = factories.make_world(extra_components=6)
     # Some variety in review states for the queue.
     devs = [d for devs in w.deviations.values() for d in devs]
     for i, d in enumerate(devs[:5]):
@@ -38,7 +37,7 @@ def world(db):
 
 @pytest.fixture
 def vera(db):
-    return people.user("vera", VIEWER)
+    return factories.make_user("vera", roles=[VIEWER])
 
 
 def test_every_list_page_links_to_its_export_with_its_filters(client, vera, world):
@@ -141,7 +140,7 @@ def test_anonymous_users_are_sent_to_log_in(client, world):
 
 
 def test_users_without_a_role_are_refused(client, world):
-    client.force_login(people.user("nora"))
+    client.force_login(factories.make_user("nora"))
     for name in exports.DATASETS:
         assert client.get(f"/exports/{name}.csv").status_code == 403
     assert not AuditEvent.objects.filter(action__startswith="export.").exists()
@@ -167,8 +166,8 @@ def test_outside_a_transaction_the_read_snapshot_ends_before_the_event(client):
     audit event is written (also when the download is abandoned)."""
     from django.db import connection
 
-    factories.world(extra_components=2)
-    client.force_login(people.user("vera", VIEWER))
+    factories.make_world(extra_components=2)
+    client.force_login(factories.make_user("vera", roles=[VIEWER]))
     response = client.get("/exports/deviations.csv?kind=overlay")
     rows = body(response)
     assert not connection.in_atomic_block

@@ -17,7 +17,7 @@ from deviations.domain import audit
 from deviations.models import AuditEvent, Decision, Deviation, Review
 from deviations.reads import exports
 from deviations.reads.exports import streaming
-from tests.exports.conftest import build_known
+from tests import factories
 
 ACTOR = audit.Actor.job("test export")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +54,7 @@ def in_another_connection(work) -> None:
 
 @pytest.mark.parametrize("name", ["deviations", "components", "reviews"])
 def test_the_file_is_the_one_read_in_one_transaction(name):
-    known = build_known()
+    known = factories.known_records()
     # A cell holding the export's own separator character: that row is read again
     # cell by cell (on the snapshot's connection).
     Deviation.objects.filter(pk=known.remove_tag.pk).update(category="azl\x1fpruning")
@@ -74,7 +74,7 @@ def test_a_change_committed_mid_export_does_not_show(monkeypatch, moment):
             "a second writer during a read is PostgreSQL's case "
             "(SQLite's test database is one shared in-memory cache)"
         )
-    known = build_known()
+    known = factories.known_records()
 
     def review_the_last_one() -> None:
         Review.objects.create(
@@ -117,7 +117,7 @@ def test_a_change_committed_mid_export_does_not_show(monkeypatch, moment):
 
 
 def test_an_abandoned_export_frees_the_connection_for_its_event():
-    build_known()
+    factories.known_records()
     selection = exports.select("deviations", {"removed": "all"})
     pieces = exports.stream(ACTOR, selection, "x.csv", chunk_size=1)
     next(pieces), next(pieces)

@@ -15,8 +15,8 @@ from deviations.domain import audit, reviews
 from deviations.domain.importer import import_config
 from deviations.domain.permissions import REVIEWER
 from deviations.models import AuditEvent, Deviation, DeviationLife, Origin
-from tests.importer.trees import BASE, ConfigRepo
-from tests.reviews import factories
+from tests import factories
+from tests.factories import MINIMAL_CONFIG, ConfigRepo
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ DEFINE = "build-option:define:rhel"
 
 def distro(defines: str) -> dict[str, str]:
     block = f"[distros.azl.versions.1.default-component-config.build]\n{defines}\n"
-    return {"distro/azl.toml": BASE["distro/azl.toml"] + (block if defines else "")}
+    return {"distro/azl.toml": MINIMAL_CONFIG["distro/azl.toml"] + (block if defines else "")}
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def history(tmp_path):
     c = {
         "refactor": repo.commit(
             {
-                **BASE,
+                **MINIMAL_CONFIG,
                 **distro('defines = { rhel = "10" }'),
                 "comps/x/x.comp.toml": "[components.x]\n",
             },
@@ -128,8 +128,12 @@ def test_a_walk_that_finds_a_new_earlier_run_is_a_provenance_event(history, tmp_
 def test_four_eyes_asks_who_brought_the_current_run_in(history):
     repo, _ = history
     import_config(repo.path, ref="HEAD")
-    rey = factories.user("rey", REVIEWER, email="rey@example.org")  # wrote the earlier run
-    chris = factories.user("chris", REVIEWER, email="chris@example.org")  # brought it back
+    rey = factories.make_user(
+        "rey", roles=[REVIEWER], email="rey@example.org"
+    )  # wrote the earlier run
+    chris = factories.make_user(
+        "chris", roles=[REVIEWER], email="chris@example.org"
+    )  # brought it back
     with pytest.raises(PermissionDenied, match="Four eyes"):
         reviews.decide(audit.Actor.for_user(chris, Origin.WEB), define(), "approved")
     review = reviews.decide(audit.Actor.for_user(rey, Origin.WEB), define(), "approved")

@@ -16,8 +16,8 @@ import pytest
 
 from deviations.domain.importer import database_summary, import_config
 from deviations.models import AuditEvent, ConfigCommit, Deviation, DeviationLife
+from tests.factories import work_tree_git
 from tests.importer.independent import read_tree, signature, totals
-from tests.importer.trees import git
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -46,7 +46,7 @@ def tree_at(clone, sha, into):
 
 def test_tip_import_has_the_records_and_their_provenance(bundle, real_config_dir):
     path, clone = bundle
-    tip = git(clone, "rev-parse", "HEAD").strip()
+    tip = work_tree_git(clone, "rev-parse", "HEAD").strip()
     result = import_config(str(path))
     assert result.commit == tip
     kinds, types = totals(read_tree(real_config_dir))  # the same records as the folder
@@ -61,7 +61,7 @@ def test_tip_import_has_the_records_and_their_provenance(bundle, real_config_dir
         component__name="systemd", kind="overlay", overlay_type="spec-remove-tag"
     )
     assert xen.introduced_commit.subject.startswith("fix(systemd): disable Xen support")
-    expected = git(
+    expected = work_tree_git(
         clone, "log", "-1", "--format=%H %an", "--grep=^fix(systemd): disable Xen support"
     ).split()
     assert xen.introduced_commit.sha == expected[0]
@@ -96,8 +96,8 @@ def test_tip_import_has_the_records_and_their_provenance(bundle, real_config_dir
 
 def test_older_commit_then_tip_changes_exactly_what_changed(bundle, tmp_path):
     path, clone = bundle
-    old = git(clone, "log", "-1", "--format=%H", f"--grep=^{OLD_SUBJECT}").strip()
-    tip = git(clone, "rev-parse", "HEAD").strip()
+    old = work_tree_git(clone, "log", "-1", "--format=%H", f"--grep=^{OLD_SUBJECT}").strip()
+    tip = work_tree_git(clone, "rev-parse", "HEAD").strip()
     before, after = tree_at(clone, old, tmp_path / "old"), tree_at(clone, tip, tmp_path / "tip")
 
     first = import_config(str(path), ref=old).run

@@ -7,10 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from deviations.core.config import load_config
 from deviations.domain.importer import ImportFailed, database_summary, import_config
@@ -21,10 +19,10 @@ from deviations.models import (
     Deviation,
     DeviationVersion,
     ImportRun,
-    Review,
     ReviewState,
 )
-from tests.importer.trees import BASE, ConfigRepo, copy_demo
+from tests import factories
+from tests.factories import MINIMAL_CONFIG, ConfigRepo, copy_demo_config
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +42,7 @@ def events(run=None) -> Counter:
 
 @pytest.fixture
 def demo(tmp_path):
-    return copy_demo(tmp_path / "config")
+    return copy_demo_config(tmp_path / "config")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -235,20 +233,11 @@ def test_removed_records_come_back(demo):
 
 def test_a_changed_fingerprint_makes_a_decision_stale(demo):
     import_config(demo)
-    reviewer = get_user_model().objects.create_user("rita")
+    reviewer = factories.make_user("rita")
     decided = {}
     for key in ("overlay-1", "overlay-2"):
         dev = Deviation.objects.get(component__name="curl", key=key)
-        Review.objects.create(
-            deviation=dev,
-            version=dev.current_version,
-            decision="approved",
-            reviewer=reviewer,
-            fingerprint=dev.fingerprint,
-            created_at=timezone.now(),
-        )
-        dev.review_state = ReviewState.APPROVED
-        dev.save(update_fields=["review_state"])
+        factories.recorded_approval(dev, reviewer)
         decided[key] = dev
     curl_toml = demo / "base/comps/curl/curl.comp.toml"
     edit(curl_toml, 'value = "ca-certificates"', 'value = "nss"')  # overlay-1: content
@@ -327,7 +316,7 @@ def test_git_repository_import_records_provenance(tmp_path, settings):
     repo = ConfigRepo(tmp_path / "repo")
     first = repo.commit(
         {
-            **BASE,
+            **MINIMAL_CONFIG,
             "comps/x/x.comp.toml": (
                 "[components.x]\n[[components.x.overlays]]\n"
                 'type = "spec-add-tag"\ntag = "A"\nvalue = "a"\n'

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from deviations.domain.importer import import_config
 from deviations.management.commands.import_config import render_text, report
 from deviations.models import AuditEvent, Component, Deviation, ImportRun
-from tests.importer.trees import BASE, ConfigRepo, copy_demo
+from tests.factories import MINIMAL_CONFIG, ConfigRepo, copy_demo_config
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def writes_of(callable_):
 
 def test_the_same_config_from_another_folder_is_recorded_as_a_move(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
-    first = copy_demo(tmp_path / "first")
+    first = copy_demo_config(tmp_path / "first")
     import_config(first)
     second = tmp_path / "second"
     shutil.copytree(first, second)
@@ -73,7 +73,7 @@ def test_a_folder_then_its_repository_then_a_mirror_of_it(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
     repo = ConfigRepo(tmp_path / "repo")
     comp = '[components.x]\n[[components.x.overlays]]\ntype = "spec-add-tag"\ntag = "A"\n'
-    first = repo.commit({**BASE, "comps/x/x.comp.toml": comp + 'value = "a"\n'}, "add x")
+    first = repo.commit({**MINIMAL_CONFIG, "comps/x/x.comp.toml": comp + 'value = "a"\n'}, "add x")
     import_config(repo.path)  # the work tree as a folder: no provenance
 
     from_git = import_config(repo.path, ref="main")
@@ -99,7 +99,7 @@ def test_a_folder_then_its_repository_then_a_mirror_of_it(tmp_path, settings):
 
 def test_a_move_and_a_change_in_one_import(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
-    first = copy_demo(tmp_path / "first")
+    first = copy_demo_config(tmp_path / "first")
     import_config(first)
     components = Component.objects.filter(removed=False).count()
     second = tmp_path / "second"

@@ -1,16 +1,11 @@
-"""Users for the review tests beside `viewer` and `reviewer` (tests/conftest.py)."""
+"""A second reviewer for the review tests, beside the users of tests/conftest.py."""
 
 import pytest
 
-from deviations.domain.permissions import ADMIN, REVIEWER
-from tests.reviews import factories
+from deviations.domain.permissions import REVIEWER
+from tests import factories
 
 
 @pytest.fixture
 def second_reviewer(db):
-    return factories.user("rob", REVIEWER)
-
-
-@pytest.fixture
-def admin_role(db):
-    return factories.user("ada", ADMIN, is_staff=True)
+    return factories.make_user("rob", roles=[REVIEWER])

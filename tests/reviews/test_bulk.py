@@ -5,20 +5,20 @@ from django.core.exceptions import PermissionDenied
 
 from deviations.domain import audit, reviews
 from deviations.models import AuditEvent, Origin, Review, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def test_bulk_approval_checks_each_deviation_and_records_each_event(reviewer):
-    mine = factories.commit("Rita", "rita@example.com")
-    ok1, ok2 = factories.deviation("bash"), factories.deviation("zlib", effect="-x\n+y\n")
-    own = factories.deviation("curl", introduced=mine)
-    done = factories.deviation("curl")
+    mine = factories.make_commit(author="Rita", email="rita@example.com")
+    ok1, ok2 = factories.make_deviation("bash"), factories.make_deviation("zlib", effect="-x\n+y\n")
+    own = factories.make_deviation("curl", introduced=mine)
+    done = factories.make_deviation("curl")
     reviews.decide(audit.Actor.for_user(reviewer), done, "approved")
-    moved = factories.deviation("gzip", effect="-1\n+2\n")
+    moved = factories.make_deviation("gzip", effect="-1\n+2\n")
     seen_moved = reviews.seen_now(moved)
-    factories.set_effect(moved, "-1\n+3\n")
+    factories.record_effect(moved, "-1\n+3\n")
 
     preview = dict(reviews.bulk_preview(reviewer, [ok1.pk, ok2.pk, own.pk, done.pk]))
     assert preview[ok1] is None and preview[ok2] is None
@@ -48,7 +48,7 @@ def test_bulk_approval_checks_each_deviation_and_records_each_event(reviewer):
 
 
 def test_bulk_approval_needs_the_reviewer_role(viewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     with pytest.raises(PermissionDenied):
         reviews.approve_many(audit.Actor.for_user(viewer), {dev.pk: None})
     assert not Review.objects.exists()

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from deviations.domain import audit, reviews
 from deviations.models import AuditEvent, Origin, Review, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def act(user, origin=Origin.WEB):
 
 
 def test_approval_is_bound_to_fingerprint_and_effect_and_audited(reviewer):
-    dev = factories.deviation(effect="@@ -1 +1 @@\n-foo\n+bar\n")
+    dev = factories.make_deviation(effect="@@ -1 +1 @@\n-foo\n+bar\n")
     review = reviews.decide(act(reviewer), dev, "approved", seen=reviews.seen_now(dev))
 
     dev.refresh_from_db()
@@ -38,7 +38,7 @@ def test_approval_is_bound_to_fingerprint_and_effect_and_audited(reviewer):
 
 @pytest.mark.parametrize("decision", ["changes-requested", "rejected"])
 def test_anything_but_approve_needs_a_comment(reviewer, decision):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     with pytest.raises(reviews.ReviewError, match="comment is required") as caught:
         reviews.decide(act(reviewer), dev, decision, "   ")
     assert caught.value.field == "comment"
@@ -56,13 +56,13 @@ def test_anything_but_approve_needs_a_comment(reviewer, decision):
 
 def test_unknown_decision_is_refused(reviewer):
     with pytest.raises(reviews.ReviewError, match="unknown decision"):
-        reviews.decide(act(reviewer), factories.deviation(), "stale", "x")
+        reviews.decide(act(reviewer), factories.make_deviation(), "stale", "x")
 
 
 def test_a_decision_on_content_that_changed_meanwhile_is_refused(reviewer):
-    dev = factories.deviation(effect="-a\n+b\n")
+    dev = factories.make_deviation(effect="-a\n+b\n")
     seen = reviews.seen_now(dev)
-    factories.set_effect(dev, "-a\n+c\n")  # a sync ran while the reviewer read the page
+    factories.record_effect(dev, "-a\n+c\n")  # a sync ran while the reviewer read the page
     with pytest.raises(reviews.ContentChanged, match="changed while you were reviewing"):
         reviews.decide(act(reviewer), dev, "approved", seen=seen)
     dev.refresh_from_db()
@@ -71,7 +71,9 @@ def test_a_decision_on_content_that_changed_meanwhile_is_refused(reviewer):
 
 
 def test_four_eyes_refuses_approving_your_own_deviation_and_writes_nothing(reviewer):
-    dev = factories.deviation(introduced=factories.commit("Rita", "rita@example.com"))
+    dev = factories.make_deviation(
+        introduced=factories.make_commit(author="Rita", email="rita@example.com")
+    )
     before = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied, match="Four eyes"):
         reviews.decide(act(reviewer), dev, "approved")
@@ -82,16 +84,16 @@ def test_four_eyes_refuses_approving_your_own_deviation_and_writes_nothing(revie
     reviews.decide(act(reviewer), dev, "changes-requested", "I will rework this.")
 
 
-def test_viewers_and_admins_cannot_decide(viewer, admin_role):
-    dev = factories.deviation()
-    for user in (viewer, admin_role):
+def test_viewers_and_admins_cannot_decide(viewer, admin_user):
+    dev = factories.make_deviation()
+    for user in (viewer, admin_user):
         with pytest.raises(PermissionDenied, match="Only reviewers"):
             reviews.decide(act(user), dev, "approved")
     assert not Review.objects.exists()
 
 
 def test_removed_deviations_cannot_be_decided(reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     dev.removed = True
     dev.save()
     with pytest.raises(PermissionDenied, match="no longer in the config"):
@@ -99,7 +101,7 @@ def test_removed_deviations_cannot_be_decided(reviewer):
 
 
 def test_history_lists_every_decision_newest_first(reviewer, second_reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     first = reviews.decide(act(reviewer), dev, "changes-requested", "Explain the regex.")
     second = reviews.decide(act(second_reviewer), dev, "approved")
     assert [r.pk for r in reviews.history(dev)] == [second.pk, first.pk]

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from deviations.domain import audit, notes, people, permissions
 from deviations.models import AuditEvent, NoteVersion, Origin
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def act(user):
 
 
 def test_a_note_is_added_then_revised_as_new_versions(reviewer, second_reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     note = notes.add_note(act(reviewer), dev, "  Fedora's default breaks our signing.\r\n ")
     v2 = notes.revise_note(act(second_reviewer), note, "Breaks signing; see bug 42.", based_on=1)
 
@@ -40,19 +40,21 @@ def test_a_note_is_added_then_revised_as_new_versions(reviewer, second_reviewer)
 
 
 def test_a_revision_from_an_outdated_version_is_refused(reviewer, second_reviewer):
-    note = notes.add_note(act(reviewer), factories.deviation(), "one")
+    note = notes.add_note(act(reviewer), factories.make_deviation(), "one")
     notes.revise_note(act(second_reviewer), note, "two", based_on=1)
     with pytest.raises(notes.NoteError, match="added version 2"):
         notes.revise_note(act(reviewer), note, "my two", based_on=1)
     with pytest.raises(notes.NoteError, match="unchanged"):
         notes.revise_note(act(reviewer), note, "two", based_on=2)
     with pytest.raises(notes.NoteError, match="needs some text"):
-        notes.add_note(act(reviewer), factories.deviation(), " ")
+        notes.add_note(act(reviewer), factories.make_deviation(), " ")
     assert NoteVersion.objects.count() == 2
 
 
 def test_only_reviewers_and_authors_write_notes(viewer, reviewer):
-    dev = factories.deviation(introduced=factories.commit("V", "vera@corp.example"))
+    dev = factories.make_deviation(
+        introduced=factories.make_commit(author="V", email="vera@corp.example")
+    )
     with pytest.raises(PermissionDenied):
         notes.add_note(act(viewer), dev, "I wrote this because...")
     people.link_identity(factories.SETUP, viewer, email="vera@corp.example")
@@ -60,7 +62,7 @@ def test_only_reviewers_and_authors_write_notes(viewer, reviewer):
 
 
 def test_writing_a_note_bars_approving_the_deviation(reviewer, second_reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     note = notes.add_note(act(reviewer), dev, "why")
     notes.revise_note(act(second_reviewer), note, "why, better")
     for user in (reviewer, second_reviewer):

@@ -6,17 +6,17 @@ from django.core.exceptions import PermissionDenied
 
 from deviations.domain import audit, people, permissions
 from deviations.models import NoteVersion, Origin
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 SETUP = factories.SETUP
 
 
-def test_each_role_grants_its_own_powers(viewer, reviewer, admin_role):
+def test_each_role_grants_its_own_powers(viewer, reviewer, admin_user):
     matrix = {
         "viewer": (viewer, dict(view=True, review=False, sync=False, users=False)),
         "reviewer": (reviewer, dict(view=True, review=True, sync=False, users=False)),
-        "admin": (admin_role, dict(view=True, review=False, sync=True, users=True)),
+        "admin": (admin_user, dict(view=True, review=False, sync=True, users=True)),
     }
     for name, (user, expected) in matrix.items():
         got = dict(
@@ -29,7 +29,7 @@ def test_each_role_grants_its_own_powers(viewer, reviewer, admin_role):
 
 
 def test_no_role_inactive_and_anonymous_users_get_nothing(reviewer):
-    nobody = factories.user("nobody")
+    nobody = factories.make_user("nobody")
     reviewer.is_active = False
     for user in (nobody, reviewer, AnonymousUser(), None):
         permissions.forget(user) if user is not None else None
@@ -39,7 +39,7 @@ def test_no_role_inactive_and_anonymous_users_get_nothing(reviewer):
 
 
 def test_superuser_holds_every_role():
-    boss = factories.user("boss", is_superuser=True)
+    boss = factories.make_user("boss", superuser=True)
     assert permissions.roles(boss) == frozenset(permissions.ROLES)
 
 
@@ -52,16 +52,16 @@ def test_require_turns_refusals_into_permission_denied():
         permissions.require("four eyes")
 
 
-def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin_role):
-    mine = factories.commit("Rita R", "Rita.Work@Example.COM")
-    theirs = factories.commit("Someone Else", "else@example.com")
-    introduced_by_me = factories.deviation(introduced=mine)
-    changed_by_me = factories.deviation(introduced=theirs, changed=mine)
-    not_mine = factories.deviation(introduced=theirs)
+def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin_user):
+    mine = factories.make_commit(author="Rita R", email="Rita.Work@Example.COM")
+    theirs = factories.make_commit(author="Someone Else", email="else@example.com")
+    introduced_by_me = factories.make_deviation(introduced=mine)
+    changed_by_me = factories.make_deviation(introduced=theirs, changed=mine)
+    not_mine = factories.make_deviation(introduced=theirs)
     ids = [introduced_by_me.pk, changed_by_me.pk, not_mine.pk]
 
     assert permissions.authored(reviewer, ids) == {}
-    with_actor = audit.Actor.for_user(admin_role, Origin.WEB)
+    with_actor = audit.Actor.for_user(admin_user, Origin.WEB)
     people.link_identity(with_actor, reviewer, email="rita.work@example.com")
     found = permissions.authored(reviewer, ids)
     assert set(found) == {introduced_by_me.pk, changed_by_me.pk}
@@ -71,8 +71,12 @@ def test_authorship_follows_linked_identities_case_insensitively(reviewer, admin
 
 def test_account_email_and_name_identities_count_as_authorship(reviewer):
     # rita's account e-mail is rita@example.com
-    by_account = factories.deviation(introduced=factories.commit("R.", "RITA@example.com"))
-    by_name = factories.deviation(introduced=factories.commit("Rita Reviewer", "x@y.example"))
+    by_account = factories.make_deviation(
+        introduced=factories.make_commit(author="R.", email="RITA@example.com")
+    )
+    by_name = factories.make_deviation(
+        introduced=factories.make_commit(author="Rita Reviewer", email="x@y.example")
+    )
     assert set(permissions.authored(reviewer, [by_account.pk, by_name.pk])) == {by_account.pk}
     people.link_identity(SETUP, reviewer, name="rita  reviewer")
     assert set(permissions.authored(reviewer, [by_account.pk, by_name.pk])) == {
@@ -82,7 +86,9 @@ def test_account_email_and_name_identities_count_as_authorship(reviewer):
 
 
 def test_four_eyes_refuses_approval_of_own_deviation_but_not_other_decisions(reviewer):
-    own = factories.deviation(introduced=factories.commit("Rita", "rita@example.com"))
+    own = factories.make_deviation(
+        introduced=factories.make_commit(author="Rita", email="rita@example.com")
+    )
     refusal = permissions.decision_refusal(reviewer, own, "approved")
     assert refusal and refusal.startswith("Four eyes: you authored this deviation")
     assert permissions.decision_refusal(reviewer, own, "changes-requested") is None
@@ -90,7 +96,7 @@ def test_four_eyes_refuses_approval_of_own_deviation_but_not_other_decisions(rev
 
 
 def test_four_eyes_refuses_approval_by_a_note_writer(reviewer, second_reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     note = dev.notes.create(author=second_reviewer, created_at=dev.created_at)
     NoteVersion.objects.create(
         note=note, number=1, text="why", author=second_reviewer, created_at=dev.created_at
@@ -100,7 +106,9 @@ def test_four_eyes_refuses_approval_by_a_note_writer(reviewer, second_reviewer):
 
 
 def test_notes_are_for_reviewers_and_authors(viewer, reviewer):
-    dev = factories.deviation(introduced=factories.commit("Vera", "vera@example.com"))
+    dev = factories.make_deviation(
+        introduced=factories.make_commit(author="Vera", email="vera@example.com")
+    )
     assert permissions.can_add_note(reviewer, dev)
     assert not permissions.can_add_note(viewer, dev)
     people.link_identity(SETUP, viewer, email="vera@example.com")

@@ -9,7 +9,7 @@ import pytest
 
 from deviations.domain import audit, reviews
 from deviations.models import AuditEvent, Origin, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 IMPORT = audit.Actor.job("import #2", Origin.COMMAND)
@@ -20,9 +20,11 @@ def decide(user, dev, decision="approved", comment=""):
 
 
 def test_an_approval_lapses_when_a_reimport_changes_the_content(reviewer):
-    dev = factories.deviation(content={"type": "spec-add-tag", "tag": "Provides", "value": "a"})
+    dev = factories.make_deviation(
+        content={"type": "spec-add-tag", "tag": "Provides", "value": "a"}
+    )
     decide(reviewer, dev)
-    factories.new_version(dev, {"type": "spec-add-tag", "tag": "Provides", "value": "b"})
+    factories.add_version(dev, {"type": "spec-add-tag", "tag": "Provides", "value": "b"})
 
     stale = reviews.lapse_changed(IMPORT, [dev], cause="config re-import, import #2")
 
@@ -40,9 +42,9 @@ def test_an_approval_lapses_when_a_reimport_changes_the_content(reviewer):
 
 
 def test_an_approval_lapses_when_a_sync_changes_the_rendered_effect(reviewer):
-    dev = factories.deviation(effect="-Release: 1\n+Release: 1.azl\n")
+    dev = factories.make_deviation(effect="-Release: 1\n+Release: 1.azl\n")
     decide(reviewer, dev)
-    factories.set_effect(dev, "-Release: 2\n+Release: 2.azl\n")
+    factories.record_effect(dev, "-Release: 2\n+Release: 2.azl\n")
     reviews.lapse_changed(IMPORT, [dev.pk], cause="sync #4")
     dev.refresh_from_db()
     assert dev.review_state == ReviewState.STALE
@@ -54,20 +56,20 @@ def test_an_approval_lapses_when_a_sync_changes_the_rendered_effect(reviewer):
     ("decision", "comment"), [("changes-requested", "split it"), ("rejected", "no")]
 )
 def test_every_decision_lapses_not_only_approvals(reviewer, decision, comment):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     decide(reviewer, dev, decision, comment)
-    factories.new_version(dev, {"type": "spec-add-tag", "tag": "X", "value": "changed"})
+    factories.add_version(dev, {"type": "spec-add-tag", "tag": "X", "value": "changed"})
     assert reviews.lapse_changed(IMPORT, [dev], cause="import #2")
     dev.refresh_from_db()
     assert dev.review_state == ReviewState.STALE
 
 
 def test_nothing_lapses_when_content_and_effect_are_unchanged(reviewer):
-    decided = factories.deviation(effect="-a\n+b\n")
+    decided = factories.make_deviation(effect="-a\n+b\n")
     decide(reviewer, decided)
-    factories.set_effect(decided, "-a\n+b\n")  # a re-sync rendering the very same diff
-    undecided = factories.deviation()
-    factories.new_version(undecided, {"type": "spec-add-tag", "tag": "Y", "value": "1"})
+    factories.record_effect(decided, "-a\n+b\n")  # a re-sync rendering the very same diff
+    undecided = factories.make_deviation()
+    factories.add_version(undecided, {"type": "spec-add-tag", "tag": "Y", "value": "1"})
     before = AuditEvent.objects.count()
     assert reviews.lapse_changed(IMPORT, [decided, undecided], cause="import #3") == []
     assert AuditEvent.objects.count() == before
@@ -76,9 +78,9 @@ def test_nothing_lapses_when_content_and_effect_are_unchanged(reviewer):
 
 
 def test_a_fresh_decision_binds_again_after_a_lapse(reviewer, second_reviewer):
-    dev = factories.deviation()
+    dev = factories.make_deviation()
     decide(reviewer, dev)
-    factories.new_version(dev, {"type": "spec-add-tag", "tag": "Z", "value": "2"})
+    factories.add_version(dev, {"type": "spec-add-tag", "tag": "Z", "value": "2"})
     reviews.lapse_changed(IMPORT, [dev], cause="import #2")
     decide(second_reviewer, dev)
     assert reviews.lapse_changed(IMPORT, [dev], cause="import #3") == []
@@ -87,7 +89,7 @@ def test_a_fresh_decision_binds_again_after_a_lapse(reviewer, second_reviewer):
 
 
 def test_changes_since_decision_shows_only_what_moved(reviewer):
-    dev = factories.deviation(
+    dev = factories.make_deviation(
         content={"type": "spec-search-replace", "regex": "^Release:.*", "replacement": "1%{?dist}"},
         effect="-Release: 3%{?dist}\n+Release: 1%{?dist}\n",
     )
@@ -96,10 +98,10 @@ def test_changes_since_decision_shows_only_what_moved(reviewer):
     unchanged = reviews.changes_since_decision(dev)
     assert not unchanged.changed and unchanged.content_diff == "" and unchanged.effect_diff == ""
 
-    factories.new_version(
+    factories.add_version(
         dev, {"type": "spec-search-replace", "regex": "^Release:.*", "replacement": "2%{?dist}"}
     )
-    factories.set_effect(dev, "-Release: 3%{?dist}\n+Release: 2%{?dist}\n")
+    factories.record_effect(dev, "-Release: 3%{?dist}\n+Release: 2%{?dist}\n")
     since = reviews.changes_since_decision(dev)
     assert since.content_changed and since.effect_changed
     assert '-    "replacement": "1%{?dist}",\n' in since.content_diff

@@ -17,7 +17,7 @@ from deviations.domain.importer import import_config
 from deviations.domain.permissions import REVIEWER
 from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, Deviation, Origin, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def chrony(key):
 
 
 def approve(dev):
-    rita = factories.user("rita", REVIEWER)
+    rita = factories.make_user("rita", roles=[REVIEWER])
     return reviews.decide(
         audit.Actor.for_user(rita, Origin.WEB), dev, "approved", seen=reviews.seen_now(dev)
     )

@@ -3,11 +3,9 @@
 import gzip
 import hashlib
 import io
-import json
 import tarfile
 
 import pytest
-from django.utils import timezone
 
 from deviations.core.distgit import ObjectReader
 from deviations.core.overlays import SourceTree
@@ -21,13 +19,13 @@ from deviations.models import (
     ComponentSync,
     Deviation,
     DeviationKind,
-    DeviationVersion,
     OverlayResult,
     SyncRunIssue,
 )
+from tests import factories
+from tests.factories import spec_text
 from tests.lookaside_server import Route, certificate, https_server  # noqa: F401
-from tests.sync.helpers import make_component, make_deviation, row_counts
-from tests.sync.repos import spec_text
+from tests.support import row_counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,28 +99,6 @@ def demo_repo(upstream, pin_data: bytes, tip_data: bytes | None = None):
     return repo
 
 
-def new_version(dev, content: dict) -> None:
-    """What an import does when an entry changes: a new current version."""
-    old = dev.current_version
-    fingerprint = hashlib.sha256(
-        json.dumps({"kind": dev.kind, "content": content}, sort_keys=True).encode()
-    ).hexdigest()
-    version = DeviationVersion.objects.create(
-        deviation=dev,
-        number=old.number + 1,
-        content=content,
-        config_file=old.config_file,
-        fingerprint=fingerprint,
-        import_run=old.import_run,
-        created_at=timezone.now(),
-    )
-    Deviation.objects.filter(pk=dev.pk).update(current_version=version, fingerprint=fingerprint)
-
-
-def add(component, n, content, **kwargs):
-    return make_deviation(component, f"overlay-{n}", content, position=n, **kwargs)
-
-
 def post_overlay_hash(component, digest: str, n: int = 9):
     content = {
         "filename": ARCHIVE,
@@ -131,8 +107,12 @@ def post_overlay_hash(component, digest: str, n: int = 9):
         "origin": {"type": "overlay"},
         "replace-upstream": True,
     }
-    return make_deviation(
-        component, f"source-file:{ARCHIVE}", content, kind=DeviationKind.SOURCE_FILE, position=n
+    return factories.make_deviation(
+        component,
+        key=f"source-file:{ARCHIVE}",
+        content=content,
+        kind=DeviationKind.SOURCE_FILE,
+        position=n,
     )
 
 
@@ -144,10 +124,10 @@ def test_archive_overlays_get_real_verdicts_at_pin_and_tip(upstream, lookaside):
     demo_repo(upstream, pin_data, tip_data)
     pin_path = lookaside.serve("demo", ARCHIVE, pin_data)
     tip_path = lookaside.serve("demo", ARCHIVE, tip_data)
-    demo = make_component("demo", lookaside_base_uri=lookaside.template)
-    remove = add(demo, 1, REMOVE)
-    unlist = add(demo, 2, UNLIST)
-    add(demo, 3, SUMMARY)
+    demo = factories.make_component("demo", lookaside_base_uri=lookaside.template)
+    remove = factories.add_overlay(demo, 1, REMOVE)
+    unlist = factories.add_overlay(demo, 2, UNLIST)
+    factories.add_overlay(demo, 3, SUMMARY)
     # A component without archive overlays downloads nothing, even with a `sources` file.
     other = upstream.standard("other")
     other_data = b"not to be fetched"
@@ -155,7 +135,7 @@ def test_archive_overlays_get_real_verdicts_at_pin_and_tip(upstream, lookaside):
         "f43", {"sources": sources_line("other-1.0.tar.gz", other_data)}, "s", "2026-01-20"
     )
     other_path = lookaside.serve("other", "other-1.0.tar.gz", other_data)
-    make_component("other", lookaside_base_uri=lookaside.template)
+    factories.make_component("other", lookaside_base_uri=lookaside.template)
 
     run = start_sync(SyncRequest(base_uri=upstream.template))
 
@@ -213,8 +193,8 @@ def test_the_cache_serves_pin_and_tip_and_later_runs(upstream, lookaside, settin
         "f43", {"demo.spec": spec_text("demo", "1.0", "2%{?dist}")}, "Rebuild", "2026-04-01"
     )
     path = lookaside.serve("demo", ARCHIVE, data)
-    demo = make_component("demo")  # no template of its own: the run's override
-    remove = add(demo, 1, REMOVE)
+    demo = factories.make_component("demo")  # no template of its own: the run's override
+    remove = factories.add_overlay(demo, 1, REMOVE)
 
     run = start_sync(SyncRequest(base_uri=upstream.template, lookaside_base_uri=lookaside.template))
     assert run.options["lookaside_base_uri"] == lookaside.template
@@ -239,8 +219,8 @@ def test_stale_post_overlay_hash_is_reported(upstream, lookaside):
     data = tarball(FILES)
     demo_repo(upstream, data)
     lookaside.serve("demo", ARCHIVE, data)
-    demo = make_component("demo", lookaside_base_uri=lookaside.template)
-    add(demo, 1, REMOVE)
+    demo = factories.make_component("demo", lookaside_base_uri=lookaside.template)
+    factories.add_overlay(demo, 1, REMOVE)
     stale = post_overlay_hash(demo, "ab" * 64)
 
     run = start_sync(SyncRequest(base_uri=upstream.template))
@@ -260,7 +240,7 @@ def test_stale_post_overlay_hash_is_reported(upstream, lookaside):
     assert list(again.issues.values_list("kind", flat=True)) == ["post-overlay-hash-stale"]
 
     # The config records the right hash (a new version of that entry): the next sync clears it.
-    new_version(stale, {**stale.current_version.content, "hash": good.upper()})
+    factories.add_version(stale, {**stale.current_version.content, "hash": good.upper()})
     fixed = start_sync(SyncRequest(base_uri=upstream.template))
     assert fixed.errors == 0 and not fixed.issues.exists()
     state.refresh_from_db()
@@ -275,10 +255,10 @@ def test_a_lookaside_failure_is_an_issue_of_that_component(upstream, lookaside, 
         lookaside.serve("demo", ARCHIVE, data)
         path = next(iter(lookaside.routes))
         lookaside.routes[path] = Route(data[:-1] + bytes([data[-1] ^ 1]))
-    demo = make_component("demo", lookaside_base_uri=lookaside.template)
-    remove = add(demo, 1, REMOVE)
+    demo = factories.make_component("demo", lookaside_base_uri=lookaside.template)
+    remove = factories.add_overlay(demo, 1, REMOVE)
     upstream.standard("fine")
-    make_component("fine")
+    factories.make_component("fine")
 
     run = start_sync(SyncRequest(base_uri=upstream.template))
 
@@ -306,10 +286,10 @@ def test_fingerprint_covers_the_archives_sources_entries(upstream):
     one, two = tarball(FILES), tarball({"README": README})
     repo = demo_repo(upstream, one, two)
     tip = repo.tip("f43")
-    demo = make_component("demo")
-    add(demo, 1, REMOVE)
-    plain = make_component("plain")
-    add(plain, 1, SUMMARY)
+    demo = factories.make_component("demo")
+    factories.add_overlay(demo, 1, REMOVE)
+    plain = factories.make_component("plain")
+    factories.add_overlay(plain, 1, SUMMARY)
     jobs = {job.name: job for job in plan([demo.pk, plain.pk])}
     with ObjectReader(str(repo.path)) as reader:
         pin = reader.commit(tip).parents[0]

@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, ComponentSync, DriftCommit, SyncRun, SyncRunIssue
-from tests.sync.helpers import make_component, row_counts, tables_written
-from tests.sync.repos import git, spec_text
+from tests import factories
+from tests.factories import bare_git, spec_text
+from tests.support import row_counts, tables_written
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,15 +20,15 @@ def sync(upstream, **kwargs):
 def test_cold_sync_records_pin_tip_drift_and_versions(upstream):
     bc = upstream.standard("bc", drift=2, version="1.08")
     zlib = upstream.standard("zlib", drift=0, version="1.3.1")
-    make_component("bc")
-    make_component("zlib")
+    factories.make_component("bc")
+    factories.make_component("zlib")
 
     run = sync(upstream)
 
     assert (run.status, run.total, run.done, run.changed, run.errors) == ("succeeded", 2, 2, 2, 0)
     assert run.options["dist_git_base_uri"] == upstream.template
     assert run.finished_at >= run.started_at
-    shas = git(bc.path, "rev-list", "--reverse", "f43").split()
+    shas = bare_git(bc.path, "rev-list", "--reverse", "f43").split()
     got = ComponentSync.objects.get(component__name="bc")
     assert got.pinned_commit == shas[1]
     assert got.tip_commit == shas[3] == bc.tip("f43")
@@ -57,7 +58,7 @@ def test_cold_sync_records_pin_tip_drift_and_versions(upstream):
 def test_noop_resync_writes_nothing_but_the_run(upstream):
     for name in ("a1", "b2", "c3"):
         upstream.standard(name, drift=1)
-        make_component(name)
+        factories.make_component(name)
     sync(upstream)
     counts = row_counts()
 
@@ -74,8 +75,8 @@ def test_noop_resync_writes_nothing_but_the_run(upstream):
 def test_new_upstream_commit_changes_only_that_component(upstream):
     bc = upstream.standard("bc")
     upstream.standard("zlib")
-    make_component("bc")
-    make_component("zlib")
+    factories.make_component("bc")
+    factories.make_component("zlib")
     sync(upstream)
     before = ComponentSync.objects.get(component__name="bc")
     seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
@@ -99,7 +100,7 @@ def test_new_upstream_commit_changes_only_that_component(upstream):
 def test_component_selection_and_partial_runs(upstream):
     for name in ("a", "b", "c"):
         upstream.standard(name)
-        make_component(name)
+        factories.make_component(name)
     run = sync(upstream, components=["b"])
     assert (run.total, run.done) == (1, 1)
     assert list(ComponentSync.objects.values_list("component__name", flat=True)) == ["b"]
@@ -115,7 +116,7 @@ def test_tracking_rawhide_uses_that_branch(upstream):
         "2026-03-10",
         parent=repo.tip("f43"),
     )
-    make_component("bash", dist_git_branch="rawhide", distro_version="rawhide")
+    factories.make_component("bash", dist_git_branch="rawhide", distro_version="rawhide")
     sync(upstream)
     got = ComponentSync.objects.get()
     assert (got.branch, got.tip_commit, got.version_at_tip, got.commits_behind) == (
@@ -128,7 +129,7 @@ def test_tracking_rawhide_uses_that_branch(upstream):
 
 def test_upstream_name_picks_repository_and_spec(upstream):
     upstream.standard("redhat-rpm-config", version="343")
-    make_component("azurelinux-rpm-config", upstream_name="redhat-rpm-config")
+    factories.make_component("azurelinux-rpm-config", upstream_name="redhat-rpm-config")
     sync(upstream)
     got = ComponentSync.objects.get()
     assert got.dist_git_url.endswith("/redhat-rpm-config.git")
@@ -137,7 +138,7 @@ def test_upstream_name_picks_repository_and_spec(upstream):
 
 def test_without_override_the_component_url_is_used(upstream):
     repo = upstream.standard("tree")
-    make_component("tree", dist_git_url=repo.url)
+    factories.make_component("tree", dist_git_url=repo.url)
     run = start_sync(SyncRequest())
     assert run.options["dist_git_base_uri"] is None
     assert ComponentSync.objects.get().tip_commit == repo.tip("f43")
@@ -145,7 +146,7 @@ def test_without_override_the_component_url_is_used(upstream):
 
 def test_progress_is_visible_and_every_run_is_recorded(upstream):
     upstream.standard("x")
-    make_component("x")
+    factories.make_component("x")
     first = sync(upstream)
     second = sync(upstream)
     runs = list(SyncRun.objects.order_by("pk"))

@@ -12,7 +12,7 @@ import pytest
 from deviations.domain.importer import import_config
 from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import ComponentSync, SyncRunIssue
-from tests.importer.trees import BASE, write_tree
+from tests.factories import MINIMAL_CONFIG, write_config_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,12 +34,12 @@ def sync(upstream):
 
 
 def test_an_unchanged_config_moved_elsewhere_is_read_from_its_new_place(upstream, tmp_path):
-    first = write_tree(
+    first = write_config_tree(
         tmp_path / "first",
         {
             "comps/azl-tools/azl-tools.comp.toml": COMPONENT,
             "comps/azl-tools/azl-tools.spec": SPEC,
-            "comps/components.toml": BASE["comps/components.toml"].replace(
+            "comps/components.toml": MINIMAL_CONFIG["comps/components.toml"].replace(
                 "[components.bare]\n", ""
             ),
         },

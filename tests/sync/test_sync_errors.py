@@ -5,8 +5,8 @@ import pytest
 from deviations.core.distgit import files as files_module
 from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import AuditEvent, ComponentSync, SyncRunIssue
-from tests.sync.helpers import make_component
-from tests.sync.repos import git, spec_text
+from tests import factories
+from tests.factories import bare_git, spec_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +27,9 @@ def test_every_kind_of_broken_upstream_in_one_run(upstream):
     upstream.standard("nobranch")
     upstream.standard("pinned")
     for name in ("good", "empty", "nospec", "missing", "pinned"):
-        make_component(name)
-    make_component("nobranch", dist_git_branch="f99")
-    make_component("ghost", upstream_name="pinned", upstream_commit="0123456789abcdef")
+        factories.make_component(name)
+    factories.make_component("nobranch", dist_git_branch="f99")
+    factories.make_component("ghost", upstream_name="pinned", upstream_commit="0123456789abcdef")
 
     run = sync(upstream)
 
@@ -55,8 +55,8 @@ def test_every_kind_of_broken_upstream_in_one_run(upstream):
 def test_vanished_repository_keeps_the_last_good_state(upstream):
     repo = upstream.standard("bc", drift=1)
     upstream.standard("zlib")
-    make_component("bc")
-    make_component("zlib")
+    factories.make_component("bc")
+    factories.make_component("zlib")
     sync(upstream)
     good = ComponentSync.objects.get(component__name="bc")
 
@@ -86,8 +86,8 @@ def test_vanished_repository_keeps_the_last_good_state(upstream):
 
 def test_force_pushed_branch_drops_the_pin(upstream):
     repo = upstream.standard("fuse3", drift=2)
-    shas = git(repo.path, "rev-list", "--reverse", "f43").split()
-    make_component("fuse3", upstream_commit=shas[2][:10])
+    shas = bare_git(repo.path, "rev-list", "--reverse", "f43").split()
+    factories.make_component("fuse3", upstream_commit=shas[2][:10])
     sync(upstream)
     assert ComponentSync.objects.get().pinned_commit == shas[2]
 
@@ -104,7 +104,7 @@ def test_force_pushed_branch_drops_the_pin(upstream):
 
 def test_pin_fixed_after_an_error_clears_it(upstream):
     repo = upstream.standard("jq", drift=1)
-    component = make_component("jq", upstream_commit="deadbeef")
+    component = factories.make_component("jq", upstream_commit="deadbeef")
     sync(upstream)
     assert ComponentSync.objects.get().error_kind == "pin-missing"
     component.upstream_commit = repo.tip("f43")
@@ -124,7 +124,7 @@ def test_huge_spec_and_the_size_limit(upstream, monkeypatch):
     filler = "".join(f"# generated line {i:07d} {'y' * 50}\n" for i in range(100_000))
     repo = upstream.repo("huge")
     repo.commit("f43", {"huge.spec": spec_text("huge", "7.1", body=filler)}, "import", "2026-01-01")
-    make_component("huge")
+    factories.make_component("huge")
     run = sync(upstream)
     assert not issues(run)
     assert ComponentSync.objects.get().version_at_pin == "7.1"
@@ -138,10 +138,10 @@ def test_huge_spec_and_the_size_limit(upstream, monkeypatch):
 
 def test_unsafe_urls_and_names_never_reach_git(upstream, tmp_path):
     marker = tmp_path / "pwned"
-    make_component("evil", dist_git_url=f"ext::sh -c touch% {marker}")
-    make_component("option", dist_git_url=f"--upload-pack=touch {marker}")
-    make_component("plain", dist_git_url="http://src.fedoraproject.org/rpms/plain.git")
-    make_component("escape", upstream_name="../../etc")
+    factories.make_component("evil", dist_git_url=f"ext::sh -c touch% {marker}")
+    factories.make_component("option", dist_git_url=f"--upload-pack=touch {marker}")
+    factories.make_component("plain", dist_git_url="http://src.fedoraproject.org/rpms/plain.git")
+    factories.make_component("escape", upstream_name="../../etc")
     run = start_sync(SyncRequest())
     assert issues(run) == {
         ("evil", "unsafe-url"),
@@ -158,7 +158,7 @@ def test_bad_override_template_is_refused_before_the_run(upstream):
     from deviations.domain.sync import SyncError
     from deviations.models import SyncRun
 
-    make_component("x")
+    factories.make_component("x")
     for template in ("http://example.org/$pkg.git", "file:///srv/x.git", "ext::$pkg"):
         with pytest.raises(SyncError, match="--dist-git-base-uri"):
             start_sync(SyncRequest(base_uri=template))

@@ -3,22 +3,17 @@
 import hashlib
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from deviations.domain.sync import SyncRequest, start_sync
 from deviations.models import (
     AuditEvent,
     ComponentSync,
-    Deviation,
-    DeviationVersion,
     OverlayResult,
-    Review,
     ReviewState,
     SyncRunIssue,
 )
-from tests.sync.helpers import make_component, make_deviation
-from tests.sync.repos import git, spec_text
+from tests import factories
+from tests.factories import bare_git, spec_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,10 +34,6 @@ def chrony_repo(upstream):
     return repo
 
 
-def add_overlay(component, n, content, **kwargs):
-    return make_deviation(component, f"overlay-{n}", content, position=n, **kwargs)
-
-
 REPLACE_POOL = {
     "type": "file-search-replace",
     "file": "chrony.conf",
@@ -54,9 +45,9 @@ SUMMARY = {"type": "spec-set-tag", "tag": "Summary", "value": "Azure time client
 
 def test_verdicts_diffs_and_rebase_preview(upstream):
     repo = chrony_repo(upstream)
-    chrony = make_component("chrony")
-    pool = add_overlay(chrony, 1, REPLACE_POOL, description="Use the Azure time service")
-    summary = add_overlay(chrony, 2, SUMMARY)
+    chrony = factories.make_component("chrony")
+    pool = factories.add_overlay(chrony, 1, REPLACE_POOL, description="Use the Azure time service")
+    summary = factories.add_overlay(chrony, 2, SUMMARY)
     # After the snapshot Fedora changes the pool line: the first overlay cannot apply there.
     repo.commit(
         "f43", {"chrony.conf": CONF.replace("iburst", "iburst maxsources 4")}, "Pool", "2026-04-01"
@@ -86,8 +77,8 @@ def test_verdicts_diffs_and_rebase_preview(upstream):
 
 def test_failing_at_the_pin_is_a_recorded_problem(upstream):
     chrony_repo(upstream)
-    chrony = make_component("chrony")
-    broken = add_overlay(chrony, 1, {**REPLACE_POOL, "regex": "^server nowhere$"})
+    chrony = factories.make_component("chrony")
+    broken = factories.add_overlay(chrony, 1, {**REPLACE_POOL, "regex": "^server nowhere$"})
     run = sync(upstream)
     state = ComponentSync.objects.get()
     assert (state.render_ok, state.failing_at_pin) == (False, 1)
@@ -103,8 +94,8 @@ def test_failing_at_the_pin_is_a_recorded_problem(upstream):
 
 def test_noop_at_the_pin_is_an_obsolete_candidate(upstream):
     chrony_repo(upstream)
-    chrony = make_component("chrony")
-    same = add_overlay(
+    chrony = factories.make_component("chrony")
+    same = factories.add_overlay(
         chrony, 1, {"type": "spec-set-tag", "tag": "Vendor", "value": "Fedora Project"}
     )
     sync(upstream)
@@ -116,10 +107,10 @@ def test_noop_at_the_pin_is_an_obsolete_candidate(upstream):
 
 def test_backport_already_in_the_pinned_history(upstream):
     repo = chrony_repo(upstream)
-    fix = git(repo.path, "rev-parse", "f43~1").strip()
-    chrony = make_component("chrony")
+    fix = bare_git(repo.path, "rev-parse", "f43~1").strip()
+    chrony = factories.make_component("chrony")
     meta = {"category": "upstream-backport", "upstream-status": "upstreamed"}
-    in_history = add_overlay(
+    in_history = factories.add_overlay(
         chrony,
         1,
         SUMMARY,
@@ -130,7 +121,7 @@ def test_backport_already_in_the_pinned_history(upstream):
             ],
         },
     )
-    elsewhere = add_overlay(
+    elsewhere = factories.add_overlay(
         chrony,
         2,
         REPLACE_POOL,
@@ -140,7 +131,7 @@ def test_backport_already_in_the_pinned_history(upstream):
         },
     )
     later = repo.commit("f43", {"chrony.spec": spec_text("chrony", "4.8")}, "Update", "2026-04-01")
-    not_yet = add_overlay(
+    not_yet = factories.add_overlay(
         chrony,
         3,
         {"type": "spec-set-tag", "tag": "URL", "value": "https://example.org"},
@@ -160,22 +151,14 @@ def test_backport_already_in_the_pinned_history(upstream):
 
 def test_changed_effect_makes_an_approval_stale(upstream):
     repo = chrony_repo(upstream)
-    shas = git(repo.path, "rev-list", "--reverse", "f43").split()
-    chrony = make_component("chrony", upstream_commit=shas[0])
-    summary = add_overlay(chrony, 1, {"type": "spec-update-tag", "tag": "Version", "value": "9"})
+    shas = bare_git(repo.path, "rev-list", "--reverse", "f43").split()
+    chrony = factories.make_component("chrony", upstream_commit=shas[0])
+    summary = factories.add_overlay(
+        chrony, 1, {"type": "spec-update-tag", "tag": "Version", "value": "9"}
+    )
     sync(upstream)
     summary.refresh_from_db()
-    reviewer = get_user_model().objects.create_user("rev")
-    Review.objects.create(
-        deviation=summary,
-        version=summary.current_version,
-        decision="approved",
-        reviewer=reviewer,
-        fingerprint=summary.fingerprint,
-        effect_hash=summary.effect_hash,
-        created_at=timezone.now(),
-    )
-    Deviation.objects.filter(pk=summary.pk).update(review_state=ReviewState.APPROVED)
+    factories.recorded_approval(summary, factories.make_user("rev"))
     first_effect = summary.effect_hash
 
     # Azure Linux moves the pin: the overlay now replaces 4.7 instead of 4.6.
@@ -200,21 +183,10 @@ def test_changed_effect_makes_an_approval_stale(upstream):
 
 def test_new_overlay_version_is_rendered_without_upstream_change(upstream):
     chrony_repo(upstream)
-    chrony = make_component("chrony")
-    summary = add_overlay(chrony, 1, SUMMARY)
+    chrony = factories.make_component("chrony")
+    summary = factories.add_overlay(chrony, 1, SUMMARY)
     sync(upstream)
-    version = summary.current_version
-    content = {**SUMMARY, "value": "Another summary"}
-    new = DeviationVersion.objects.create(
-        deviation=summary,
-        number=2,
-        content=content,
-        config_file=version.config_file,
-        fingerprint="f" * 64,
-        import_run=version.import_run,
-        created_at=timezone.now(),
-    )
-    Deviation.objects.filter(pk=summary.pk).update(current_version=new, fingerprint="f" * 64)
+    new = factories.add_version(summary, {**SUMMARY, "value": "Another summary"}).current_version
     run = sync(upstream)
     assert run.changed == 1
     result = OverlayResult.objects.get(deviation=summary, target="pin")
@@ -229,13 +201,13 @@ def test_sources_come_from_the_imported_tree_and_are_checked(upstream, tmp_path)
     (root / "azldev.toml").write_text("")
     patch = root / "base" / "comps" / "chrony" / "azl.patch"
     patch.write_bytes(b"--- a/x\n+++ b/x\n")
-    chrony = make_component("chrony")
+    chrony = factories.make_component("chrony")
     content = {
         "type": "patch-add",
         "source": "azl.patch",
         "sha256": hashlib.sha256(patch.read_bytes()).hexdigest(),
     }
-    added = add_overlay(chrony, 1, content, source_root=str(root))
+    added = factories.add_overlay(chrony, 1, content, run=factories.make_import_run(str(root)))
     sync(upstream)
     added.refresh_from_db()
     assert added.verdict_at_pin == "applied"
@@ -258,7 +230,7 @@ def test_local_spec_with_an_overlay(upstream, tmp_path):
     folder.mkdir(parents=True)
     spec = folder / "azl-tools.spec"
     spec.write_bytes(b"Name: azl-tools\nVersion: 2.0\nRelease: 3%{?dist}\nVendor: Azure Linux")
-    component = make_component(
+    component = factories.make_component(
         "azl-tools",
         spec_type="local",
         dist_git_url="",
@@ -266,18 +238,18 @@ def test_local_spec_with_an_overlay(upstream, tmp_path):
         config_file="base/comps/azl-tools/azl-tools.comp.toml",
     )
     sha = hashlib.sha256(spec.read_bytes()).hexdigest()
-    local = make_deviation(
+    local = factories.make_deviation(
         component,
-        "local-spec",
-        {"spec": {"type": "local", "path": "azl-tools.spec"}, "sha256": sha},
+        key="local-spec",
+        content={"spec": {"type": "local", "path": "azl-tools.spec"}, "sha256": sha},
         kind="local-spec",
-        source_root=str(root),
+        run=factories.make_import_run(str(root)),
     )
-    tag = add_overlay(
+    tag = factories.add_overlay(
         component,
         1,
         {"type": "spec-set-tag", "tag": "Vendor", "value": "Microsoft"},
-        source_root=str(root),
+        run=factories.make_import_run(str(root)),
     )
     run = sync(upstream)
     assert list(SyncRunIssue.objects.filter(run=run).values_list("message", flat=True)) == []
@@ -294,9 +266,11 @@ def test_local_spec_with_an_overlay(upstream, tmp_path):
 
 def test_a_pin_the_snapshot_selects_anyway_is_an_obsolete_candidate(upstream):
     repo = upstream.standard("jq", drift=2)
-    shas = git(repo.path, "rev-list", "--reverse", "f43").split()  # the snapshot selects [1]
-    jq = make_component("jq", upstream_commit=shas[0])
-    pin = make_deviation(jq, "upstream-pin", {"upstream-commit": shas[0]}, kind="upstream-pin")
+    shas = bare_git(repo.path, "rev-list", "--reverse", "f43").split()  # the snapshot selects [1]
+    jq = factories.make_component("jq", upstream_commit=shas[0])
+    pin = factories.make_deviation(
+        jq, key="upstream-pin", content={"upstream-commit": shas[0]}, kind="upstream-pin"
+    )
     sync(upstream)
     pin.refresh_from_db()
     assert ComponentSync.objects.get().pinned_commit == shas[0]

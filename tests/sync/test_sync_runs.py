@@ -17,7 +17,7 @@ from django.utils import timezone
 from deviations.domain.sync import SyncAlreadyRunning, SyncRequest, start_sync
 from deviations.domain.sync import runs as runs_module
 from deviations.models import ComponentSync, SyncRun
-from tests.sync.helpers import make_component
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def active_run(**fields) -> SyncRun:
 
 def test_a_second_sync_is_refused_while_one_runs(upstream):
     upstream.standard("x")
-    make_component("x")
+    factories.make_component("x")
     running = active_run(options={"owner": {"host": "elsewhere", "pid": 1, "inline": True}})
     with pytest.raises(SyncAlreadyRunning) as caught:
         start_sync(SyncRequest(base_uri=upstream.template))
@@ -61,7 +61,7 @@ def test_the_database_constraint_is_the_lock():
 
 def test_a_run_without_heartbeat_is_abandoned_and_taken_over(upstream, settings):
     upstream.standard("x")
-    make_component("x")
+    factories.make_component("x")
     settings.SYNC_STALE_SECONDS = 60
     dead = active_run(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
     run = start_sync(SyncRequest(base_uri=upstream.template))
@@ -73,7 +73,7 @@ def test_a_run_without_heartbeat_is_abandoned_and_taken_over(upstream, settings)
 
 def test_a_run_whose_process_exited_is_abandoned_at_once(upstream):
     upstream.standard("x")
-    make_component("x")
+    factories.make_component("x")
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     dead = active_run(
@@ -159,9 +159,11 @@ def test_a_killed_worker_leaves_whole_components_and_the_next_sync_resumes(upstr
     names = [f"pkg{i}" for i in range(6)]
     for name in names:
         repo = upstream.standard(name, drift=1)
-        make_component(name, dist_git_url=repo.url)
+        factories.make_component(name, dist_git_url=repo.url)
     server = SilentGitServer()
-    hang = make_component("zz-hang", dist_git_url=f"git://127.0.0.1:{server.port}/zz-hang.git")
+    hang = factories.make_component(
+        "zz-hang", dist_git_url=f"git://127.0.0.1:{server.port}/zz-hang.git"
+    )
     env = subprocess_env(tmp_path, AZLDRIFT_SYNC_GIT_TIMEOUT="600")
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "sync", "--workers", "1"],
@@ -204,7 +206,7 @@ def test_two_worker_processes_share_one_sync(upstream, tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
     for i in range(6):
         upstream.standard(f"w{i}", drift=i % 3)
-        make_component(f"w{i}")
+        factories.make_component(f"w{i}")
     from django_tasks_db.models import DBTaskResult
 
     run = start_sync(SyncRequest(base_uri=upstream.template, batch_size=3))

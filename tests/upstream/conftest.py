@@ -41,15 +41,15 @@ def services(upstream, certificate, settings, tmp_path):  # noqa: F811
 
 @pytest.fixture
 def linked(db) -> Linked:
-    run = factories.import_run()
-    nano = factories.component("nano")
-    sssd = factories.component("sssd")
-    sync = factories.sync_run(total=2)
-    factories.component_sync(nano, sync, behind=2)
-    factories.component_sync(sssd, sync)
+    run = factories.make_import_run()
+    nano = factories.make_component("nano")
+    sssd = factories.make_component("sssd")
+    sync = factories.make_sync_run(total=2)
+    factories.make_component_sync(nano, sync, behind=2)
+    factories.make_component_sync(sssd, sync)
     # Fedora's branch gained the backported commit after the pin.
     nano.drift_commits.filter(position=2).update(sha=NANO_SHA)
-    backport = factories.deviation(
+    backport = factories.make_deviation(
         nano,
         run=run,
         metadata={
@@ -59,12 +59,12 @@ def linked(db) -> Linked:
             "bugs": [{"url": "https://bugzilla.redhat.com/show_bug.cgi?id=2400001"}],
         },
     )
-    pr = factories.deviation(
+    pr = factories.make_deviation(
         sssd,
         run=run,
         comment="# Upstream PR: https://github.com/SSSD/sssd/pull/8397 (rhbz#2400002)",
     )
-    closed = factories.deviation(
+    closed = factories.make_deviation(
         sssd,
         run=run,
         description="Carry https://github.com/rhkdump/kdump-utils/pull/153 until it lands",

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def logged_in(name, *roles):
     client = Client()
-    client.force_login(factories.user(name, *roles))
+    client.force_login(factories.make_user(name, roles=roles))
     return client
 
 

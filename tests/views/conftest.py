@@ -13,19 +13,19 @@ from tests import factories
 @pytest.fixture
 def owner(db):
     """Runs the instance: the admin role and the Django admin."""
-    return factories.user("owner", ADMIN, staff=True)
+    return factories.make_user("owner", roles=[ADMIN], staff=True)
 
 
 @pytest.fixture
 def teammate(db):
     """Reads everything: the viewer role."""
-    return factories.user("teammate", VIEWER)
+    return factories.make_user("teammate", roles=[VIEWER])
 
 
 @pytest.fixture
 def outsider(db):
     """Has an account but no role yet: reads nothing."""
-    return factories.user("outsider")
+    return factories.make_user("outsider")
 
 
 @pytest.fixture
@@ -52,14 +52,3 @@ def count_queries():
         return len(ctx.captured_queries)
 
     return run
-
-
-HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
-
-
-def is_api_view(view) -> bool:
-    """A Django REST framework view (DRF authenticates it, tokens included)."""
-    from rest_framework.views import APIView
-
-    cls = getattr(view, "cls", None)
-    return isinstance(cls, type) and issubclass(cls, APIView)

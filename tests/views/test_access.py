@@ -27,14 +27,16 @@ def gate(user, view):
 
 
 def test_a_page_needs_a_role():
-    refused = gate(factories.user("nora"), page)
+    refused = gate(factories.make_user("nora"), page)
     assert refused.status_code == 403
     assert "has no role in azldrift; ask an admin" in refused.content.decode()
-    assert gate(factories.user("vera", VIEWER), page) is None
+    assert gate(factories.make_user("vera", roles=[VIEWER]), page) is None
 
 
 def test_a_view_marked_role_not_required_is_open_to_a_user_without_a_role():
-    assert gate(factories.user("nora"), role_not_required(lambda request: HttpResponse())) is None
+    assert (
+        gate(factories.make_user("nora"), role_not_required(lambda request: HttpResponse())) is None
+    )
 
 
 def test_api_views_are_left_to_drf_which_applies_can_view_by_default():
@@ -43,14 +45,14 @@ def test_api_views_are_left_to_drf_which_applies_can_view_by_default():
 
     assert Reads.permission_classes == [CanView]
     assert DeviationViewSet.permission_classes == [CanView]
-    assert gate(factories.user("nora"), Reads.as_view()) is None  # DRF answers 403 itself
+    assert gate(factories.make_user("nora"), Reads.as_view()) is None  # DRF answers 403 itself
 
 
 def test_an_api_view_that_drops_can_view_is_refused_loudly():
     class Open(APIView):
         permission_classes = [AllowAny]
 
-    vera = factories.user("vera", VIEWER)
+    vera = factories.make_user("vera", roles=[VIEWER])
     with pytest.raises(ImproperlyConfigured, match="must keep CanView"):
         gate(vera, Open.as_view())
     with pytest.raises(ImproperlyConfigured, match="must keep CanView"):

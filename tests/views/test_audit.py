@@ -10,7 +10,7 @@ from django.urls import reverse
 from deviations.domain import audit
 from deviations.models import AuditEvent
 from tests import factories
-from tests.views.conftest import HX
+from tests.support import HX
 
 URL = "/audit/"
 MAX_QUERIES = 7
@@ -18,7 +18,7 @@ MAX_QUERIES = 7
 
 @pytest.fixture
 def world(db):
-    w = factories.world()
+    w = factories.make_world()
     with transaction.atomic():
         w.synced = audit.record(
             audit.Actor.job("sync #1"),
@@ -80,7 +80,7 @@ def test_bad_date_is_an_error_message(client_in, world):
 
 
 def test_paginated_with_fragment(client_in, world):
-    factories.add_components(world, 30)
+    factories.add_synced_components(world, 30)
     response = client_in.get(URL)
     assert len(seqs(response)) == 50
     assert 'href="?page=2"' in response.content.decode()
@@ -90,7 +90,7 @@ def test_paginated_with_fragment(client_in, world):
 
 def test_query_count_bounded(client_in, world, count_queries):
     small = count_queries(lambda: client_in.get(f"{URL}?component=curl"))
-    factories.add_components(world, 30)
+    factories.add_synced_components(world, 30)
     large = count_queries(lambda: client_in.get(f"{URL}?component=curl"))
     assert small == large <= MAX_QUERIES
 

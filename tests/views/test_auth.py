@@ -34,7 +34,7 @@ def test_health_needs_no_login(client):
 
 @pytest.mark.django_db
 def test_login_page_and_login_with_password(client):
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     page = client.get(reverse("login"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -51,7 +51,7 @@ def test_login_page_and_login_with_password(client):
 
 @pytest.mark.django_db
 def test_wrong_password_shows_an_error_and_stays_logged_out(client):
-    factories.user("ada")
+    factories.make_user("ada")
     response = client.post(reverse("login"), {"username": "ada", "password": "nope"})
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
@@ -78,7 +78,7 @@ def test_pages_carry_csrf_token_for_htmx_and_no_inline_script_or_style(client_in
 
 @pytest.mark.django_db
 def test_an_account_without_a_role_logs_in_to_a_page_saying_so_and_can_log_out(client):
-    factories.user("nora")
+    factories.make_user("nora")
     response = client.post(
         reverse("login"), {"username": "nora", "password": factories.PASSWORD}, follow=True
     )

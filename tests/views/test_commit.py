@@ -10,7 +10,7 @@ MAX_QUERIES = 10
 
 @pytest.fixture
 def world(db):
-    return factories.world(extra_components=2)
+    return factories.make_world(extra_components=2)
 
 
 def test_what_a_commit_introduced_and_changed(client_in, world):
@@ -43,7 +43,7 @@ def test_unknown_or_malformed_commit_is_404(client_in, world, sha):
 def test_paginated_and_bounded(client_in, world, count_queries):
     url = reverse("config_commit", args=[world.later_commit.sha])
     small = count_queries(lambda: client_in.get(url))
-    factories.add_components(world, 60)
+    factories.add_synced_components(world, 60)
     response = client_in.get(url)
     assert 'href="?ipage=2"' in response.content.decode()
     large = count_queries(lambda: client_in.get(url))

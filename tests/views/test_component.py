@@ -10,7 +10,7 @@ MAX_QUERIES = 10  # session, user, component, sync, deviations, results, drift, 
 
 @pytest.fixture
 def world(db):
-    return factories.world()
+    return factories.make_world()
 
 
 def page(client, name: str) -> str:
@@ -33,7 +33,7 @@ def test_file_urls_are_plain_text_not_links(client_in, world):
     world.components["jq"].sync.delete()
     jq = world.components["jq"]
     run = world.sync
-    sync = factories.component_sync(jq, run, behind=1)
+    sync = factories.make_component_sync(jq, run, behind=1)
     html = page(client_in, "jq")
     assert f'<code title="{sync.pinned_commit}">{sync.pinned_commit[:12]}</code>' in html
     assert "file:///tmp/distgit/jq.git/c/" not in html
@@ -91,10 +91,10 @@ def test_audit_trail_of_the_component(client_in, world):
 
 def test_bare_local_and_unsynced_components(client_in, world):
     assert "Fedora as is: no deviations" in page(client_in, "zlib")
-    factories.component("azurelinux-release", spec_type="local", local_spec_path="x.spec")
+    factories.make_component("azurelinux-release", spec_type="local", local_spec_path="x.spec")
     html = page(client_in, "azurelinux-release")
     assert "no Fedora upstream" in html
-    factories.component("fresh")
+    factories.make_component("fresh")
     assert "Not synced yet" in page(client_in, "fresh")
 
 
@@ -103,7 +103,7 @@ def test_sync_error_is_shown(client_in, world):
 
 
 def test_names_with_plus_signs(client_in, world):
-    factories.component("dbus-c++")
+    factories.make_component("dbus-c++")
     url = reverse("component", args=["dbus-c++"])
     assert url == "/components/dbus-c++/"
     assert client_in.get(url).status_code == 200
@@ -122,9 +122,9 @@ def test_query_count_does_not_grow_with_rows(client_in, world, count_queries):
     small = count_queries(lambda: client_in.get(url))
     curl = world.components["curl"]
     for _ in range(15):
-        d = factories.deviation(curl, run=world.run, commit=world.commit)
-        factories.overlay_result(d, world.sync, "pin")
-        factories.overlay_result(d, world.sync, "tip")
-    factories.audit_events(curl, list(curl.deviations.all()))
+        d = factories.make_deviation(curl, run=world.run, introduced=world.commit)
+        factories.make_overlay_result(d, world.sync, "pin")
+        factories.make_overlay_result(d, world.sync, "tip")
+    factories.record_import_events(curl, list(curl.deviations.all()))
     large = count_queries(lambda: client_in.get(url))
     assert small == large <= MAX_QUERIES

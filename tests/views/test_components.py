@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from deviations.models import ReviewState
 from tests import factories
-from tests.views.conftest import HX
+from tests.support import HX
 
 URL = "/components/"
 MAX_QUERIES = 8  # session, user, count, page, deviations prefetch (+ spare)
@@ -20,7 +20,7 @@ def names(response) -> list[str]:
 
 @pytest.fixture
 def world(db):
-    return factories.world(extra_components=6)
+    return factories.make_world(extra_components=6)
 
 
 def test_url_layout():
@@ -70,7 +70,7 @@ def test_deviation_filters_combine_on_one_deviation(client_in, world):
 
 
 def test_removed_components_are_hidden_unless_asked(client_in, world):
-    gone = factories.component("oldpkg", removed=True)
+    gone = factories.make_component("oldpkg", removed=True)
     assert gone.name not in names(client_in.get(URL))
     assert names(client_in.get(f"{URL}?removed=yes")) == ["oldpkg"]
     assert "oldpkg" in names(client_in.get(f"{URL}?removed=all"))
@@ -97,7 +97,7 @@ def test_invalid_filter_values_are_reported_not_crashing(client_in, world):
 
 
 def test_pagination_keeps_the_filters(client_in, db):
-    factories.world(extra_components=60)
+    factories.make_world(extra_components=60)
     first = client_in.get(f"{URL}?q=pkg")
     html = first.content.decode()
     assert "60 components" in html
@@ -131,9 +131,9 @@ def test_no_js_page_has_a_plain_get_form_and_links(client_in, world):
 
 
 def test_query_count_does_not_grow_with_rows(client_in, db, count_queries):
-    w = factories.world()
+    w = factories.make_world()
     url = f"{URL}?has_deviations=yes&sort=-behind"
     small = count_queries(lambda: client_in.get(url))
-    factories.add_components(w, 70)
+    factories.add_synced_components(w, 70)
     large = count_queries(lambda: client_in.get(url))
     assert small == large <= MAX_QUERIES

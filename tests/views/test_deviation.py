@@ -14,7 +14,7 @@ MAX_QUERIES = 15
 
 @pytest.fixture
 def world(db):
-    return factories.world()
+    return factories.make_world()
 
 
 def page(client, deviation) -> str:
@@ -101,6 +101,6 @@ def test_query_count_does_not_grow_with_history(client_in, world, count_queries)
             import_run=world.run,
             created_at=timezone.now(),
         )
-    factories.audit_events(d.component, [d] * 10)
+    factories.record_import_events(d.component, [d] * 10)
     large = count_queries(lambda: client_in.get(url))
     assert small == large <= MAX_QUERIES

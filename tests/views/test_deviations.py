@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.views.conftest import HX
+from tests.support import HX
 
 URL = "/deviations/"
 MAX_QUERIES = 6
@@ -14,7 +14,7 @@ MAX_QUERIES = 6
 
 @pytest.fixture
 def world(db):
-    return factories.world(extra_components=3)
+    return factories.make_world(extra_components=3)
 
 
 def ids(response) -> set[int]:
@@ -69,6 +69,6 @@ def test_htmx_fragment(client_in, world):
 
 def test_query_count_does_not_grow_with_rows(client_in, world, count_queries):
     small = count_queries(lambda: client_in.get(f"{URL}?kind=overlay"))
-    factories.add_components(world, 20)
+    factories.add_synced_components(world, 20)
     large = count_queries(lambda: client_in.get(f"{URL}?kind=overlay"))
     assert small == large <= MAX_QUERIES

@@ -6,18 +6,20 @@ from django.urls import reverse
 from deviations.domain import audit, notes, people
 from deviations.domain.permissions import REVIEWER, VIEWER
 from deviations.models import AuditEvent, JustificationNote, NoteVersion
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def dev(db):
-    return factories.deviation("curl", introduced=factories.commit("Vera V", "vera@example.com"))
+    return factories.make_deviation(
+        "curl", introduced=factories.make_commit(author="Vera V", email="vera@example.com")
+    )
 
 
 def test_a_reviewer_adds_a_note_and_a_new_version_from_the_pages(client, dev):
-    rita = factories.user("rita", REVIEWER)
+    rita = factories.make_user("rita", roles=[REVIEWER])
     client.force_login(rita)
     page = client.get(reverse("deviation", args=[dev.pk])).content.decode()
     assert f'action="{reverse("note_add", args=[dev.pk])}"' in page
@@ -48,7 +50,7 @@ def test_a_reviewer_adds_a_note_and_a_new_version_from_the_pages(client, dev):
 
 
 def test_a_stale_revision_and_an_empty_note_are_shown_as_form_errors(client, dev):
-    rita = factories.user("rita", REVIEWER)
+    rita = factories.make_user("rita", roles=[REVIEWER])
     client.force_login(rita)
     note = notes.add_note(audit.Actor.for_user(rita), dev, "one")
     notes.revise_note(audit.Actor.for_user(rita), note, "two")
@@ -65,7 +67,7 @@ def test_a_stale_revision_and_an_empty_note_are_shown_as_form_errors(client, dev
 
 
 def test_viewers_may_not_write_notes_unless_they_authored_the_deviation(client, dev):
-    vera = factories.user("vera", VIEWER)
+    vera = factories.make_user("vera", roles=[VIEWER])
     client.force_login(vera)
     page = client.get(reverse("deviation", args=[dev.pk])).content.decode()
     assert "Add a note" not in page

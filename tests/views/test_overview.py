@@ -12,7 +12,7 @@ MAX_QUERIES = 17  # session + user + roles + the overview's fixed set of aggrega
 
 @pytest.mark.django_db
 def test_overview_shows_totals_and_drift(client_in):
-    factories.world()
+    factories.make_world()
     response = client_in.get(reverse("overview"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -51,20 +51,20 @@ def tile(html: str, label: str) -> int:
 
 
 def test_totals_are_cached_until_the_next_recorded_change(client_in, count_queries):
-    w = factories.world()
+    w = factories.make_world()
     url = reverse("overview")
     cold = count_queries(lambda: client_in.get(url))
     warm = count_queries(lambda: client_in.get(url))
     assert warm < cold
     assert tile(client_in.get(url).content.decode(), "components") == 4
-    factories.add_components(w, 2)  # recorded with audit events, as import and sync do
+    factories.add_synced_components(w, 2)  # recorded with audit events, as import and sync do
     assert tile(client_in.get(url).content.decode(), "components") == 6
 
 
 def test_overview_query_count_does_not_grow_with_rows(client_in, count_queries):
-    w = factories.world()
+    w = factories.make_world()
     url = reverse("overview")
     small = count_queries(lambda: client_in.get(url))
-    factories.add_components(w, 25)
+    factories.add_synced_components(w, 25)
     large = count_queries(lambda: client_in.get(url))
     assert small == large <= MAX_QUERIES

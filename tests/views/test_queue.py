@@ -9,14 +9,14 @@ from django.urls import reverse
 
 from deviations.domain.permissions import VIEWER
 from deviations.models import AuditEvent, Deviation, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 
 def waiting(component, key, days, state=ReviewState.NEEDS_REVIEW, **kwargs):
-    dev = factories.deviation(component, key, **kwargs)
+    dev = factories.make_deviation(component, key=key, **kwargs)
     Deviation.objects.filter(pk=dev.pk).update(
         created_at=T0 + dt.timedelta(days=days),
         review_state=state,
@@ -62,7 +62,7 @@ def test_the_queue_filters_like_the_deviation_list_and_updates_in_place(client, 
 
 
 def test_viewers_see_the_queue_without_selection_boxes(client):
-    client.force_login(factories.user("vera", VIEWER))
+    client.force_login(factories.make_user("vera", roles=[VIEWER]))
     waiting("bash", "overlay-1", days=1)
     html = client.get(reverse("review_queue")).content.decode()
     assert "1 deviation waiting" in html
@@ -72,7 +72,12 @@ def test_viewers_see_the_queue_without_selection_boxes(client):
 def test_bulk_approval_confirms_once_then_approves_each_on_its_own(client, rita):
     ok1 = waiting("bash", "overlay-1", days=1, effect="-a\n+b\n")
     ok2 = waiting("curl", "overlay-2", days=2)
-    own = waiting("zlib", "overlay-3", days=3, introduced=factories.commit("R", "rita@example.com"))
+    own = waiting(
+        "zlib",
+        "overlay-3",
+        days=3,
+        introduced=factories.make_commit(author="R", email="rita@example.com"),
+    )
     selected = [ok1.pk, ok2.pk, own.pk]
 
     confirm = client.get(reverse("review_bulk"), {"d": selected, "next": "/reviews/?q=x"})
@@ -107,7 +112,7 @@ def test_bulk_approval_confirms_once_then_approves_each_on_its_own(client, rita)
 def test_bulk_approval_refuses_what_changed_after_the_confirmation(client, rita):
     dev = waiting("bash", "overlay-1", days=1, effect="-a\n+b\n")
     confirmed = f"{dev.pk}:{dev.fingerprint}:{dev.effect_hash}"
-    factories.set_effect(dev, "-a\n+c\n")
+    factories.record_effect(dev, "-a\n+c\n")
     client.post(reverse("review_bulk"), {"d": [confirmed]})
     dev.refresh_from_db()
     assert dev.review_state == ReviewState.NEEDS_REVIEW
@@ -129,10 +134,10 @@ def test_queue_query_count_does_not_grow_with_rows(client, rita):
             assert client.get(reverse("review_queue")).status_code == 200
         return len(ctx.captured_queries)
 
-    waiting("bash", "overlay-0", days=0, introduced=factories.commit())
+    waiting("bash", "overlay-0", days=0, introduced=factories.make_commit())
     few = count()
     for i in range(1, 30):
-        waiting(f"comp{i % 7}", f"overlay-{i}", days=i, introduced=factories.commit())
+        waiting(f"comp{i % 7}", f"overlay-{i}", days=i, introduced=factories.make_commit())
     assert count() == few
 
 

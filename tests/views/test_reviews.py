@@ -6,18 +6,18 @@ from django.urls import reverse
 from deviations.domain import audit, notes, reviews
 from deviations.domain.permissions import REVIEWER, VIEWER
 from deviations.models import AuditEvent, Origin, Review, ReviewState
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def dev(db):
-    return factories.deviation(
+    return factories.make_deviation(
         "curl",
         content={"type": "spec-remove-tag", "tag": "Recommends", "value": "ca-certificates"},
         description="Drop the CA bundle dependency",
-        introduced=factories.commit("Ann Author", "ann@example.com"),
+        introduced=factories.make_commit(author="Ann Author", email="ann@example.com"),
         effect="--- a/curl.spec\n+++ b/curl.spec\n@@ -3 +3 @@\n-Recommends: ca-certificates\n",
     )
 
@@ -41,7 +41,7 @@ def test_the_deviation_page_offers_the_decision_form_to_reviewers(client, rita, 
 
 
 def test_viewers_read_the_panel_without_a_form(client, dev):
-    client.force_login(factories.user("vera", VIEWER))
+    client.force_login(factories.make_user("vera", roles=[VIEWER]))
     html = client.get(reverse("deviation", args=[dev.pk])).content.decode()
     assert "Reviewers record decisions here" in html
     assert 'name="decision"' not in html
@@ -73,7 +73,9 @@ def test_request_changes_without_a_comment_is_a_form_error(client, rita, dev):
 
 
 def test_four_eyes_disables_approve_and_refuses_a_forged_post(client, dev):
-    ann = factories.user("ann", REVIEWER, email="ann@example.com")  # authored the deviation
+    ann = factories.make_user(
+        "ann", roles=[REVIEWER], email="ann@example.com"
+    )  # authored the deviation
     client.force_login(ann)
     html = client.get(reverse("deviation", args=[dev.pk])).content.decode()
     assert 'value="approved" disabled' in html
@@ -84,7 +86,7 @@ def test_four_eyes_disables_approve_and_refuses_a_forged_post(client, dev):
     dev.refresh_from_db()
     assert dev.review_state == ReviewState.NEEDS_REVIEW
     # Their own note bars another reviewer too.
-    rob = factories.user("rob", REVIEWER)
+    rob = factories.make_user("rob", roles=[REVIEWER])
     notes.add_note(audit.Actor.for_user(rob), dev, "We need this because ...")
     client.force_login(rob)
     assert (
@@ -99,7 +101,7 @@ def test_a_decision_on_content_that_changed_meanwhile_is_refused_with_the_new_st
     client, rita, dev
 ):
     data = decide_data(dev, "approved")
-    factories.set_effect(dev, "--- a/curl.spec\n+++ b/curl.spec\n@@ -4 +4 @@\n-Recommends: x\n")
+    factories.record_effect(dev, "--- a/curl.spec\n+++ b/curl.spec\n@@ -4 +4 @@\n-Recommends: x\n")
     response = client.post(reverse("deviation_review", args=[dev.pk]), data)
     assert response.status_code == 409
     html = response.content.decode()
@@ -110,11 +112,13 @@ def test_a_decision_on_content_that_changed_meanwhile_is_refused_with_the_new_st
 
 
 def test_a_stale_deviation_shows_what_changed_since_the_decision(client, rita, dev):
-    reviews.decide(audit.Actor.for_user(factories.user("rob", REVIEWER)), dev, "approved")
-    factories.new_version(
+    reviews.decide(
+        audit.Actor.for_user(factories.make_user("rob", roles=[REVIEWER])), dev, "approved"
+    )
+    factories.add_version(
         dev, {"type": "spec-remove-tag", "tag": "Recommends", "value": "ca-certificates-2"}
     )
-    factories.set_effect(dev, "--- a/curl.spec\n+++ b/curl.spec\n@@ -3 +3 @@\n-Recommends: x\n")
+    factories.record_effect(dev, "--- a/curl.spec\n+++ b/curl.spec\n@@ -3 +3 @@\n-Recommends: x\n")
     reviews.lapse_changed(audit.Actor.job("import #2", Origin.COMMAND), [dev], cause="import #2")
     for url in (reverse("deviation", args=[dev.pk]), reverse("deviation_review", args=[dev.pk])):
         html = client.get(url).content.decode()
@@ -134,7 +138,7 @@ def test_the_deviation_page_query_count_stays_bounded_for_reviewers(client, rita
             assert client.get(reverse("deviation", args=[dev.pk])).status_code == 200
         return len(ctx.captured_queries)
 
-    rob = factories.user("rob", REVIEWER)
+    rob = factories.make_user("rob", roles=[REVIEWER])
     reviews.decide(audit.Actor.for_user(rob), dev, "changes-requested", "first round")
     notes.add_note(audit.Actor.for_user(rob), dev, "first note")
     base = count()

@@ -6,14 +6,14 @@ from django.urls import reverse
 from deviations.domain import people
 from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import AuditEvent, GitIdentity
-from tests.reviews import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admins_link_and_unlink_identities_and_set_roles(client):
-    ada = factories.user("ada", ADMIN)
-    rita = factories.user("rita", VIEWER)
+    ada = factories.make_user("ada", roles=[ADMIN])
+    rita = factories.make_user("rita", roles=[VIEWER])
     client.force_login(ada)
     assert "rita" in client.get(reverse("people")).content.decode()
 
@@ -40,8 +40,8 @@ def test_admins_link_and_unlink_identities_and_set_roles(client):
 
 
 def test_link_errors_are_shown_and_nothing_is_written(client):
-    ada = factories.user("ada", ADMIN)
-    rita = factories.user("rita", VIEWER)
+    ada = factories.make_user("ada", roles=[ADMIN])
+    rita = factories.make_user("rita", roles=[VIEWER])
     people.link_identity(factories.SETUP, ada, email="shared@example.com")
     client.force_login(ada)
     before = AuditEvent.objects.count()
@@ -57,15 +57,15 @@ def test_link_errors_are_shown_and_nothing_is_written(client):
 
 
 def test_an_admin_cannot_drop_their_own_admin_role(client):
-    ada = factories.user("ada", ADMIN)
+    ada = factories.make_user("ada", roles=[ADMIN])
     client.force_login(ada)
     client.post(reverse("user_roles", args=[ada.pk]), {"roles": [VIEWER]})
     assert list(ada.groups.values_list("name", flat=True)) == [ADMIN]
 
 
 def test_others_see_only_themselves_and_cannot_change_anything(client):
-    rita = factories.user("rita", REVIEWER)
-    factories.user("vera", VIEWER)
+    rita = factories.make_user("rita", roles=[REVIEWER])
+    factories.make_user("vera", roles=[VIEWER])
     people.link_identity(factories.SETUP, rita, email="rita@example.com")
     client.force_login(rita)
     html = client.get(reverse("people")).content.decode()

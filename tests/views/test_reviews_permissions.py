@@ -23,8 +23,8 @@ from deviations.models import (
     UpstreamLink,
     UpstreamSuggestion,
 )
-from tests.reviews import factories
-from tests.views.conftest import is_api_view
+from tests import factories
+from tests.support import is_api_view
 
 pytestmark = pytest.mark.django_db
 
@@ -58,9 +58,9 @@ def arguments(pattern: URLPattern) -> list[str]:
 
 @pytest.fixture
 def world(db):
-    rita = factories.user("rita", REVIEWER)
-    dev = factories.deviation("curl", introduced=factories.commit(), effect="-a\n+b\n")
-    with_note = factories.deviation("curl")
+    rita = factories.make_user("rita", roles=[REVIEWER])
+    dev = factories.make_deviation("curl", introduced=factories.make_commit(), effect="-a\n+b\n")
+    with_note = factories.make_deviation("curl")
     note = notes.add_note(audit.Actor.for_user(rita), with_note, "why")
     identity = people.link_identity(factories.SETUP, rita, email="rita@example.com")
     run = SyncRun.objects.create(status=SyncRun.Status.SUCCEEDED, created_at=timezone.now())
@@ -115,7 +115,7 @@ def sample_kwargs(name, pattern, world):
 
 
 def test_a_viewers_post_is_refused_on_every_state_changing_url(client, world):
-    viewer = factories.user("vera", VIEWER)
+    viewer = factories.make_user("vera", roles=[VIEWER])
     client.force_login(viewer)
     dev = world["dev"]
     payload = {
@@ -183,7 +183,7 @@ def approve(client, dev):
 
 
 def test_a_user_without_any_role_cannot_change_anything_either(client, world):
-    nobody = factories.user("nobody")
+    nobody = factories.make_user("nobody")
     client.force_login(nobody)
     dev = world["dev"]
     assert approve(client, dev).status_code == 403
@@ -192,7 +192,7 @@ def test_a_user_without_any_role_cannot_change_anything_either(client, world):
 
 
 def test_admins_manage_but_do_not_review(client, world):
-    boss = factories.user("ada", ADMIN)
+    boss = factories.make_user("ada", roles=[ADMIN])
     client.force_login(boss)
     dev = world["dev"]
     assert approve(client, dev).status_code == 403
@@ -200,7 +200,7 @@ def test_admins_manage_but_do_not_review(client, world):
 
 def test_an_account_without_a_role_reads_nothing(client, world):
     """GET every URL as a logged-in user without a role: 403, pages and API alike."""
-    nobody = factories.user("nobody")
+    nobody = factories.make_user("nobody")
     client.force_login(nobody)
     token = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nobody).key}")
     answered = {}
@@ -240,6 +240,6 @@ def test_an_account_without_a_role_reads_nothing(client, world):
 
 def test_any_role_reads_every_page(client, world):
     for role in (VIEWER, REVIEWER, ADMIN):
-        client.force_login(factories.user(f"someone-{role}", role))
+        client.force_login(factories.make_user(f"someone-{role}", roles=[role]))
         for name in ("overview", "deviations", "review_queue", "people", "api:deviation-list"):
             assert client.get(reverse(name)).status_code == 200, (role, name)

@@ -11,11 +11,11 @@ MAX_QUERIES = 8
 
 @pytest.fixture
 def world(db):
-    return factories.world()
+    return factories.make_world()
 
 
 def log_in_as_admin(client):
-    admin = factories.user("root")
+    admin = factories.make_user("root")
     admin.is_superuser = True
     admin.save()
     client.force_login(admin)
@@ -25,7 +25,7 @@ def log_in_as_admin(client):
 def test_history_lists_runs_newest_first(client_in, world):
     world.sync.status = SyncRun.Status.FAILED
     world.sync.save()
-    newer = factories.sync_run(total=4)
+    newer = factories.make_sync_run(total=4)
     html = client_in.get(reverse("sync_runs")).content.decode()
     assert html.index(f"#{newer.pk}<") < html.index(f"#{world.sync.pk}<")
     assert "Running now" not in html
@@ -34,7 +34,7 @@ def test_history_lists_runs_newest_first(client_in, world):
 def test_running_run_polls_its_progress_fragment(client_in, world):
     world.sync.status = SyncRun.Status.FAILED
     world.sync.save()
-    run = factories.sync_run(SyncRun.Status.RUNNING, total=200, done=50)
+    run = factories.make_sync_run(SyncRun.Status.RUNNING, total=200, done=50)
     url = reverse("sync_run", args=[run.pk])
     for page in (reverse("sync_runs"), url):
         html = client_in.get(page).content.decode()
@@ -75,7 +75,7 @@ def test_query_counts_bounded(client_in, world, count_queries):
         count_queries(lambda: client_in.get(run_url)),
     )
     for i in range(30):
-        factories.sync_run(total=1)
+        factories.make_sync_run(total=1)
         world.sync.issues.create(
             component_name=f"gone-{i}",
             kind="repo-missing",
@@ -106,7 +106,7 @@ def test_start_refused_while_a_sync_runs(client, world):
     log_in_as_admin(client)
     world.sync.status = SyncRun.Status.FAILED
     world.sync.save()
-    running = factories.sync_run(SyncRun.Status.RUNNING, total=10, done=1)
+    running = factories.make_sync_run(SyncRun.Status.RUNNING, total=10, done=1)
     response = client.post(reverse("sync_start"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("sync_run", args=[running.pk])
     assert "only one sync runs at a time" in response.content.decode()
@@ -124,7 +124,7 @@ def test_start_with_an_unknown_component_says_so(client, world):
 def test_start_runs_a_real_sync_and_the_page_follows_it(client, settings, tmp_path):
     """The web start runs the sync (in the background with the immediate backend)."""
     settings.CACHE_DIR = tmp_path / "cache"
-    upstream = factories.upstream_component(tmp_path)
+    upstream = factories.component_with_upstream(tmp_path)
     admin = log_in_as_admin(client)
 
     response = client.post(reverse("sync_start"), {"components": "hello"})
@@ -133,7 +133,7 @@ def test_start_runs_a_real_sync_and_the_page_follows_it(client, settings, tmp_pa
     assert response["Location"] == reverse("sync_run", args=[run.pk])
     assert run.trigger == "web" and run.triggered_by == admin
     assert run.options["dist_git_base_uri"] == upstream.template
-    run = factories.finished(run)
+    run = factories.wait_for_sync(run)
     assert (run.status, run.done, run.total) == ("succeeded", 1, 1)
     upstream.component.refresh_from_db()
     assert upstream.component.sync.pinned_commit == upstream.repo.tip("f43")

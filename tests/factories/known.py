@@ -1,15 +1,15 @@
-"""A small, fully known data set (fixed ids, times and hashes) and users for export tests."""
+"""A small, fully known data set (fixed times and hashes) for the exports' exact files."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import pytest
 from django.db import transaction
 
 from deviations.domain import audit
-from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
+from deviations.domain.permissions import REVIEWER
 from deviations.models import (
     Component,
     ComponentSync,
@@ -17,7 +17,6 @@ from deviations.models import (
     Decision,
     Deviation,
     DeviationKind,
-    DeviationVersion,
     ImportRun,
     JustificationNote,
     NoteVersion,
@@ -25,7 +24,8 @@ from deviations.models import (
     ReviewState,
     SyncRun,
 )
-from tests.reviews import factories as people
+from tests.factories.deviations import make_deviation
+from tests.factories.people import make_user
 
 T = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 PIN, TIP = "a" * 40, "b" * 40
@@ -39,55 +39,28 @@ class Known:
     remove_tag: Deviation
     build_option: Deviation
     formula: Deviation
-    reviewer: object
+    reviewer: Any
     review: Review
 
 
-def _deviation(comp, run, commit, changed, position, kind, **fields):
-    content = fields.pop("content")
-    metadata = fields.pop("metadata", {})
-    comment = fields.pop("comment", "")
-    reason = fields.pop("reason", "")
-    dev = Deviation.objects.create(
-        component=comp,
-        key=f"{kind}-{position}",
-        kind=kind,
+def _known_deviation(comp: Component, position: int, **fields: Any) -> Deviation:
+    """A deviation at `position` whose fingerprint, lines and times are fixed too."""
+    return make_deviation(
+        comp,
         position=position,
-        overlay_type=content.get("type", "") if kind == DeviationKind.OVERLAY else "",
-        category=metadata.get("category", ""),
-        upstream_status=metadata.get("upstream-status", ""),
         fingerprint=f"{position:x}" * 64,
-        config_file=comp.config_file,
         line_start=10 * position + 1,
         line_end=10 * position + 4,
-        introduced_commit=commit,
-        changed_commit=changed,
-        created_at=T,
-        updated_at=T,
+        at=T,
         **fields,
     )
-    dev.current_version = DeviationVersion.objects.create(
-        deviation=dev,
-        number=1,
-        content=content,
-        description=dev.description,
-        metadata=metadata,
-        comment=comment,
-        reason=reason,
-        config_file=dev.config_file,
-        line_start=dev.line_start,
-        line_end=dev.line_end,
-        fingerprint=dev.fingerprint,
-        commit=changed,
-        import_run=run,
-        created_at=T,
-    )
-    dev.save(update_fields=["current_version"])
-    return dev
 
 
-def build_known() -> Known:
-    reviewer = people.user("rita", REVIEWER, email="rita@example.com")
+def known_records() -> Known:
+    """Every value fixed (ids aside): two components, three deviations of curl (an approved
+    overlay with a note, a build option, an obsolete overlay whose text looks like a
+    spreadsheet formula), a sync of curl, a review and an event."""
+    reviewer = make_user("rita", roles=[REVIEWER], email="rita@example.com")
     intro = ConfigCommit.objects.create(
         sha=INTRO,
         author_name="Ada Maintainer",
@@ -145,13 +118,13 @@ def build_known() -> Known:
         input_fingerprint="e" * 64,
         synced_at=T,
     )
-    remove_tag = _deviation(
+    remove_tag = _known_deviation(
         curl,
-        run,
-        intro,
-        change,
         0,
-        DeviationKind.OVERLAY,
+        kind=DeviationKind.OVERLAY,
+        run=run,
+        introduced=intro,
+        changed=change,
         content={"type": "spec-remove-tag", "tag": "Recommends", "value": "ca-certificates"},
         metadata={
             "category": "azl-pruning",
@@ -165,24 +138,22 @@ def build_known() -> Known:
         verdict_at_pin="applied",
         verdict_at_tip="failed",
     )
-    build_option = _deviation(
+    build_option = _known_deviation(
         curl,
-        run,
-        intro,
-        intro,
         1,
-        DeviationKind.BUILD_OPTION,
+        kind=DeviationKind.BUILD_OPTION,
+        run=run,
+        introduced=intro,
         content={"without": "brotli"},
         reason="brotli is not in the base image",
         description="",
     )
-    formula = _deviation(
+    formula = _known_deviation(
         curl,
-        run,
-        intro,
-        intro,
         2,
-        DeviationKind.OVERLAY,
+        kind=DeviationKind.OVERLAY,
+        run=run,
+        introduced=intro,
         content={"type": "spec-add-tag", "tag": "Provides", "value": "=cmd|' /C calc'!A0"},
         metadata={"category": "azl-compatibility", "upstream-status": "inapplicable"},
         description='=HYPERLINK("http://evil.example")',
@@ -215,29 +186,3 @@ def build_known() -> Known:
             after={"fingerprint": remove_tag.fingerprint, "n": -1.5},
         )
     return Known(curl, zlib, remove_tag, build_option, formula, reviewer, review)
-
-
-@pytest.fixture
-def known(db):
-    return build_known()
-
-
-@pytest.fixture
-def viewer(db):
-    return people.user("vera", VIEWER)
-
-
-@pytest.fixture
-def admin_user(db):
-    return people.user("ada", ADMIN, is_staff=True)
-
-
-@pytest.fixture
-def nobody(db):
-    """Logged in, but holding no role."""
-    return people.user("nora")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

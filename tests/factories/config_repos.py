@@ -1,18 +1,19 @@
-"""Small config trees and git repositories for the config and importer tests."""
+"""Config trees (azldev TOML) on disk and config git repositories, for the config, importer
+and sync tests."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
+
+from tests.factories.git import work_tree_git
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "config"
 
 # A minimal project: a Fedora-like upstream, a target distro whose default points at
 # it, and one bare component.  Tests add files on top.
-BASE = {
+MINIMAL_CONFIG = {
     "azldev.toml": (
         'includes = ["distro/*.toml", "comps/components.toml"]\n'
         "[project]\n"
@@ -42,9 +43,9 @@ BASE = {
 }
 
 
-def write_tree(root: Path, files: dict[str, str | bytes | None], base: bool = True) -> Path:
-    """Write `files` (path -> text; None deletes) under root, on top of BASE if asked."""
-    for path, content in ({**BASE, **files} if base else files).items():
+def write_config_tree(root: Path, files: dict[str, str | bytes | None], base: bool = True) -> Path:
+    """Write `files` (path -> text; None deletes) under root, on top of MINIMAL_CONFIG if asked."""
+    for path, content in ({**MINIMAL_CONFIG, **files} if base else files).items():
         target = root / path
         if content is None:
             target.unlink(missing_ok=True)
@@ -57,31 +58,10 @@ def write_tree(root: Path, files: dict[str, str | bytes | None], base: bool = Tr
     return root
 
 
-def copy_demo(root: Path) -> Path:
+def copy_demo_config(root: Path) -> Path:
+    """A copy of the demo config (demo/config) at `root`."""
     shutil.copytree(DEMO, root)
     return root
-
-
-_GIT_ENV = {
-    **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str, when: str = "2026-01-10T12:00:00+00:00", who: str = "Ada") -> str:
-    env = {
-        **_GIT_ENV,
-        "GIT_AUTHOR_NAME": who,
-        "GIT_AUTHOR_EMAIL": f"{who.lower()}@example.org",
-        "GIT_COMMITTER_NAME": who,
-        "GIT_COMMITTER_EMAIL": f"{who.lower()}@example.org",
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-    }
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout
 
 
 class ConfigRepo:
@@ -90,7 +70,7 @@ class ConfigRepo:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True)
-        git(path, "init", "-q", "-b", "main")
+        work_tree_git(path, "init", "-q", "-b", "main")
         self.day = 0
 
     def commit(
@@ -101,9 +81,9 @@ class ConfigRepo:
         when: str | None = None,
     ) -> str:
         """Commit on the next day of January 2026, or at `when` (ISO 8601)."""
-        write_tree(self.path, files, base=False)
-        git(self.path, "add", "-A")
+        write_config_tree(self.path, files, base=False)
+        work_tree_git(self.path, "add", "-A")
         self.day += 1
         when = when or f"2026-01-{self.day:02d}T12:00:00+00:00"
-        git(self.path, "commit", "-q", "--allow-empty", "-m", subject, when=when, who=who)
-        return git(self.path, "rev-parse", "HEAD").strip()
+        work_tree_git(self.path, "commit", "-q", "--allow-empty", "-m", subject, when=when, who=who)
+        return work_tree_git(self.path, "rev-parse", "HEAD").strip()

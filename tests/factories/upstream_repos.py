@@ -8,26 +8,13 @@ force-push a branch, delete itself, or start empty.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-GIT_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-GIT_ENV.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"})
+from tests.factories.git import GIT_ENV, bare_git
 
 PACKAGER = ("Test Packager", "packager@example.org")
-
-
-def git(git_dir: str | Path, *args: str, input: bytes | None = None) -> str:
-    result = subprocess.run(
-        ["git", f"--git-dir={git_dir}", *args],
-        input=input,
-        capture_output=True,
-        env=GIT_ENV,
-        check=True,
-    )
-    return result.stdout.decode()
 
 
 def _epoch(when: str | dt.datetime) -> int:
@@ -70,14 +57,14 @@ class UpstreamRepo:
         self.path = Path(root) / f"{name}.git"
         self.files: dict[str, dict[str, tuple[str, bytes]]] = {}  # branch -> (mode, data)
         self.path.mkdir(parents=True)
-        git(self.path, "init", "--quiet", "--bare")
+        bare_git(self.path, "init", "--quiet", "--bare")
 
     @property
     def url(self) -> str:
         return self.path.as_uri()
 
     def tip(self, branch: str) -> str:
-        return git(self.path, "rev-parse", f"refs/heads/{branch}").strip()
+        return bare_git(self.path, "rev-parse", f"refs/heads/{branch}").strip()
 
     def commit(
         self,
@@ -129,13 +116,13 @@ class UpstreamRepo:
             stream.append(b"data %d\n" % len(data))
             stream.append(data + b"\n")
         stream.append(b"\n")
-        git(self.path, "fast-import", "--quiet", "--force", input=b"".join(stream))
+        bare_git(self.path, "fast-import", "--quiet", "--force", input=b"".join(stream))
         self.files[branch] = files
         return self.tip(branch)
 
     def _files_at(self, commit: str) -> dict[str, tuple[str, bytes]]:
         files = {}
-        for line in git(self.path, "ls-tree", "-r", "-z", commit).split("\0"):
+        for line in bare_git(self.path, "ls-tree", "-r", "-z", commit).split("\0"):
             if not line:
                 continue
             meta, path = line.split("\t", 1)
@@ -152,8 +139,48 @@ class UpstreamRepo:
         return files
 
     def set_branch(self, branch: str, commit: str) -> None:
-        git(self.path, "update-ref", f"refs/heads/{branch}", commit)
+        bare_git(self.path, "update-ref", f"refs/heads/{branch}", commit)
         self.files[branch] = self._files_at(commit)
 
     def delete(self) -> None:
         shutil.rmtree(self.path)
+
+
+class UpstreamFolder:
+    """A folder of upstream repositories (`<root>/<name>.git`) and its file:// $pkg template,
+    as a distro's dist-git-base-uri names them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.template = root.as_uri() + "/$pkg.git"
+        root.mkdir(parents=True, exist_ok=True)
+
+    def repo(self, name: str) -> UpstreamRepo:
+        """An empty repository for `name`."""
+        return UpstreamRepo(self.root, name)
+
+    def standard(self, name: str, drift: int = 0, version: str = "1.0") -> UpstreamRepo:
+        """`name` imported before the snapshot, updated to `version` on 2026-01-15 (what the
+        snapshot selects), then `drift` rebuilds after the snapshot, on f43."""
+        repo = self.repo(name)
+        spec = f"{name}.spec"
+        repo.commit(
+            "f43",
+            {spec: spec_text(name, "0.9"), "sources": "x\n"},
+            "Initial import",
+            "2025-11-01T12:00:00Z",
+        )
+        repo.commit(
+            "f43",
+            {spec: spec_text(name, version)},
+            f"Update to {version}",
+            "2026-01-15T12:00:00Z",
+        )
+        for i in range(drift):
+            repo.commit(
+                "f43",
+                {spec: spec_text(name, version, f"{i + 2}%{{?dist}}")},
+                f"Rebuilt ({i + 1})",
+                f"2026-03-{i + 2:02d}T00:00:00Z",
+            )
+        return repo
