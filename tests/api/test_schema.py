@@ -153,6 +153,7 @@ def test_writes_conform_to_the_schema(api_world):
         case.validate_response(response, checks=CHECKS)
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=10,

@@ -19,6 +19,7 @@ def results_names(page) -> list[str]:
     return page.locator("#results tbody th[scope=row] a").all_inner_texts()
 
 
+@pytest.mark.slow
 def test_find_a_component_by_search(page, demo):
     page.goto("/components/")
     page.get_by_label("Name").fill("cur")
@@ -37,6 +38,7 @@ def test_find_a_component_by_search(page, demo):
     assert results_names(page) == ["curl"]
 
 
+@pytest.mark.slow
 def test_filter_to_one_overlay_category(page, demo):
     page.goto("/components/")
     everything = len(results_names(page))
@@ -71,6 +73,7 @@ def test_open_a_component_and_read_its_diff(page, demo):
     screenshot(page, "component")
 
 
+@pytest.mark.slow
 def test_follow_a_deviation_to_its_introducing_commit(page, demo):
     page.goto(reverse("component", args=[demo.diff_component]))
     card = page.locator("article.deviation").first
@@ -87,6 +90,7 @@ def test_follow_a_deviation_to_its_introducing_commit(page, demo):
     screenshot(page, "commit")
 
 
+@pytest.mark.slow
 def test_watch_a_sync_progress_bar_finish(page, demo):
     page.goto("/sync/")
     page.get_by_role("button", name="Start sync").click()
@@ -115,6 +119,7 @@ def _requests_to(page, path: str) -> int:
     )
 
 
+@pytest.mark.slow
 def test_progress_bar_follows_a_running_sync(page, demo):
     """The bar moves while a run progresses (written here as a sync writes it) and stops."""
     SyncRun.objects.filter(status__in=["queued", "running"]).update(status="abandoned")

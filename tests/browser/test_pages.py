@@ -31,6 +31,7 @@ def main_pages() -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_main_pages_on_a_wide_and_a_narrow_screen(page, new_page, demo):
     for name, url in main_pages():
         page.goto(url)

@@ -33,6 +33,7 @@ def queue_rows(page):
     return page.locator("#results tbody tr")
 
 
+@pytest.mark.slow
 def test_reviewer_approves_one_requests_changes_on_another_and_sees_both_in_the_log(rita):
     page = rita
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()

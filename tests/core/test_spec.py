@@ -11,6 +11,7 @@ from deviations.core.spec.parse import SectionType
 from tests.support import shared_path
 
 
+@pytest.mark.slow
 def test_every_real_spec_round_trips_byte_for_byte():
     tarball = shared_path("data", "azurelinux-4.0", "specs.tar.xz")
     count = 0
