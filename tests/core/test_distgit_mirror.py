@@ -87,6 +87,16 @@ def test_error_classification():
     assert classify("fatal: unable to access 'x': Could not resolve host: y") == "fetch-failed"
     assert classify("error: RPC failed; HTTP 503") == "fetch-failed"
     assert classify("fatal: something else") == "git-failed"
+    assert classify("fatal: unable to access 'x': The requested URL returned error: 404") == (
+        "repo-missing"
+    )
+
+
+def test_numbers_outside_an_http_status_classify_nothing() -> None:
+    # A mirror's folder name carries a hash of its URL: "zlib-30504a85" is not an HTTP 504.
+    damaged = "fatal: not a git repository: '/cache/distgit/zlib-30504a85.git'"
+    assert classify(damaged) == "git-failed"
+    assert classify("error: object file /m/x-4290.git/objects/ab is empty") == "git-failed"
 
 
 def test_transient_failures_are_retried_a_bounded_number_of_times(tmp_path, monkeypatch):

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -50,7 +51,6 @@ _MISSING_MARKERS = (
     "not found",
     "no such repository",
     "does not exist",
-    "404",
 )
 _TRANSIENT_MARKERS = (
     "could not resolve host",
@@ -62,11 +62,13 @@ _TRANSIENT_MARKERS = (
     "the remote end hung up",
     "connection reset",
     "temporary failure",
-    "502",
-    "503",
-    "504",
-    "429",
 )
+# An HTTP status in git's words ("The requested URL returned error: 404", "RPC failed;
+# HTTP 502"): only there, never a number anywhere in the text -- a mirror's folder name
+# carries a hash of its URL, which can hold "404" or "503" as well as any other digits.
+_HTTP_STATUS = re.compile(r"(?:returned error:|\bhttp)\s*(\d{3})\b")
+_MISSING_STATUSES = frozenset({"404", "410"})
+_TRANSIENT_STATUSES = frozenset({"429", "500", "502", "503", "504"})
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,10 @@ class MirrorUpdate:
 
 def classify(stderr: str) -> str:
     low = stderr.lower()
-    if any(m in low for m in _MISSING_MARKERS):
+    statuses = set(_HTTP_STATUS.findall(low))
+    if statuses & _MISSING_STATUSES or any(m in low for m in _MISSING_MARKERS):
         return ErrorKind.REPO_MISSING
-    if any(m in low for m in _TRANSIENT_MARKERS):
+    if statuses & _TRANSIENT_STATUSES or any(m in low for m in _TRANSIENT_MARKERS):
         return ErrorKind.FETCH_FAILED
     return ErrorKind.GIT_FAILED
 
