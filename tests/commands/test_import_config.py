@@ -9,7 +9,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from deviations.models import AuditEvent, Component, Deviation, ImportRun
-from tests.factories import MINIMAL_CONFIG, ConfigRepo, copy_demo_config
+from tests.factories import (
+    EVERY_STAGE_CONFIG,
+    EVERY_STAGE_PROBLEMS,
+    MINIMAL_CONFIG,
+    ConfigRepo,
+    copy_demo_config,
+    write_config_tree,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +92,34 @@ def test_errors_are_listed_and_the_command_fails(demo):
     )
     assert "is not valid TOML" in by_file["base/comps/jq/jq.comp.toml"]["message"]
     assert AuditEvent.objects.count() == 0
+
+
+def test_json_lists_every_problem_of_every_stage_at_once(tmp_path):
+    """Includes, parsing, validation, merging, names, NUL, resolving and extracting:
+    one run reports all of them (it used to stop after the first stage with problems)."""
+    root = write_config_tree(tmp_path / "config", EVERY_STAGE_CONFIG)
+    data, failed = run(str(root))
+    assert failed
+    errors = [(e["file"], e["line"], e["component"], e["message"]) for e in data["errors"]]
+    assert len(errors) == len(EVERY_STAGE_PROBLEMS), errors
+    for found, (file, line, component, message) in zip(errors, EVERY_STAGE_PROBLEMS, strict=True):
+        assert found[:3] == (file, line, component) and message in found[3], (found, message)
+    assert all(e["text"].startswith(e["file"] or "config") for e in data["errors"])
+    assert data["components"] == 0
+    assert not ImportRun.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_a_nul_is_refused_with_the_same_message_on_every_database(demo):
+    """On PostgreSQL this used to end in a DataError traceback, on SQLite in an import."""
+    path = demo / "base/comps/curl/curl.comp.toml"
+    path.write_text(path.read_text().replace('description = "', 'description = "\\u0000', 1))
+    data, failed = run(str(demo))
+    assert failed
+    (error,) = data["errors"]
+    assert error["message"] == "contains a NUL character (\\u0000), which no config string may hold"
+    assert (error["file"], error["component"]) == ("base/comps/curl/curl.comp.toml", "curl")
+    assert error["line"] > 0 and error["item"].startswith("overlay 1")
+    assert Component.objects.count() == 0
 
 
 def test_an_unknown_top_level_field_has_its_line_in_json(demo):

@@ -26,6 +26,8 @@ from tests.factories.commits import T0, make_commit, make_import_run
 from tests.factories.components import SNAPSHOT, SNAPSHOT_AT, component_named, make_component
 from tests.factories.config_repos import (
     DEMO,
+    EVERY_STAGE_CONFIG,
+    EVERY_STAGE_PROBLEMS,
     MINIMAL_CONFIG,
     ConfigRepo,
     copy_demo_config,
@@ -56,6 +58,8 @@ from tests.factories.world import World, add_synced_components, make_world
 
 __all__ = [
     "DEMO",
+    "EVERY_STAGE_CONFIG",
+    "EVERY_STAGE_PROBLEMS",
     "MINIMAL_CONFIG",
     "PASSWORD",
     "SETUP",

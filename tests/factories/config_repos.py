@@ -43,6 +43,52 @@ MINIMAL_CONFIG = {
 }
 
 
+# A problem at every stage: includes, parsing, per-file validation (shape and meaning),
+# merging, our own rules (names, NUL), resolving (distros, local specs, overlay files)
+# and extracting (files the deviations hash).  Loading used to stop after the first
+# stage that found something: the reports held 6 of these, then 3, then 1 (names and
+# NUL were not checked).
+EVERY_STAGE_CONFIG = {
+    "azldev.toml": (
+        'includes = ["distro/*.toml", "comps/components.toml", "missing.toml"]\n'
+        "[project]\n"
+        'default-distro = { name = "azl", version = "1" }\n'
+    ),
+    "comps/broken.comp.toml": "[components.broken\n",
+    "comps/a.comp.toml": (
+        '[components.a]\n[[components.a.overlays]]\ntype = "spec-add-tag"\nvalue = "v"\n'
+    ),
+    "comps/b.comp.toml": (
+        '[components.b]\ncolour = "red"\n[components.b.spec]\ntype = "upstream"\n'
+        'upstream-distro = { name = "nope" }\n'
+    ),
+    "comps/c.comp.toml": '[components.c]\nspec = { type = "local", path = "c.spec" }\n',
+    "comps/d.comp.toml": '[components.d]\noverlay-files = ["d.overlays.toml"]\n',
+    "comps/e.comp.toml": (
+        '[components.e]\n[[components.e.overlays]]\ntype = "patch-add"\nsource = "e.patch"\n'
+    ),
+    "comps/dup.comp.toml": "[components.a]\n",
+    "comps/g.comp.toml": '[component-groups.g]\ncomponents = ["ghost"]\n',
+    "comps/names.comp.toml": (
+        '[components."a/b"]\n[components.f]\nbuild = { defines = { x = "1\\u0000" } }\n'
+    ),
+}
+EVERY_STAGE_PROBLEMS = [
+    ("azldev.toml", 1, "", "included file 'missing.toml' does not exist"),
+    ("comps/a.comp.toml", 2, "a", "overlay type 'spec-add-tag' requires 'tag'"),
+    ("comps/b.comp.toml", 2, "b", "unknown field 'colour'"),
+    ("comps/b.comp.toml", 3, "b", "upstream distro 'nope' is not defined"),
+    ("comps/broken.comp.toml", 1, "", "is not valid TOML"),
+    ("comps/c.comp.toml", 1, "c", "local spec 'c.spec' (comps/c.spec) does not exist"),
+    ("comps/d.comp.toml", 2, "d", "overlay-files pattern matched no files"),
+    ("comps/dup.comp.toml", 1, "a", "component 'a' is defined twice"),
+    ("comps/e.comp.toml", 2, "e", "comps/e.patch does not exist"),
+    ("comps/g.comp.toml", 2, "", "lists component 'ghost', which is not defined"),
+    ("comps/names.comp.toml", 1, "a/b", "component name 'a/b' is not allowed"),
+    ("comps/names.comp.toml", 3, "f", "contains a NUL character"),
+]
+
+
 def write_config_tree(root: Path, files: dict[str, str | bytes | None], base: bool = True) -> Path:
     """Write `files` (path -> text; None deletes) under root, on top of MINIMAL_CONFIG if asked."""
     for path, content in ({**MINIMAL_CONFIG, **files} if base else files).items():

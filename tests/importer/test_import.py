@@ -294,6 +294,22 @@ HOSTILE = {
         )
     },
     "duplicate component": {"base/comps/dup.comp.toml": "[components.curl]\n"},
+    # Names the pages could not link to (they answered 500 for everyone) or git could
+    # read as options, and a NUL PostgreSQL cannot store (a DataError traceback there).
+    "component name with a slash": {"base/comps/odd.comp.toml": '[components."a/b"]\n'},
+    "empty component name": {"base/comps/odd.comp.toml": '[components.""]\n'},
+    "component name '..'": {"base/comps/odd.comp.toml": '[components.".."]\n'},
+    "component name like an option": {"base/comps/odd.comp.toml": '[components."-x"]\n'},
+    "component name with a NUL": {"base/comps/odd.comp.toml": '[components."a\\u0000"]\n'},
+    "group name with a space": {
+        "base/comps/odd.comp.toml": '[component-groups."a b"]\ncomponents = ["curl"]\n'
+    },
+    "NUL in a string": {
+        "base/comps/odd.comp.toml": (
+            '[components.odd]\n[[components.odd.overlays]]\ntype = "spec-add-tag"\n'
+            'tag = "Provides"\nvalue = "odd\\u0000"\n'
+        )
+    },
     "huge file": {"base/comps/huge.comp.toml": "# " + "x" * (9 * 1024 * 1024) + "\n"},
 }
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ class ConfigFile:
     identity: str | None = None
     _positions: FilePositions | None = field(default=None, repr=False)
     _declared: dict[str, dict[str, Declared]] = field(default_factory=dict, repr=False)
+    _shape: list[validate.Problem] | None = field(default=None, repr=False)
 
     @property
     def folder(self) -> str:
@@ -58,6 +60,22 @@ class ConfigFile:
 
     def line(self, path: Path) -> int:
         return self.positions.lines(path)[0]
+
+    @property
+    def shape_problems(self) -> list[validate.Problem]:
+        """Unknown fields and wrong types in the file (computed once per content)."""
+        if self._shape is None:
+            self._shape = list(validate.shape_problems(self.data, validate.CONFIG_FILE))
+        return self._shape
+
+    def broken(self, *table: str) -> bool:
+        """Whether a value at or around `table` has the wrong type, so what is there
+        cannot be read (`broken("components", "x")`, `broken("distros")`)."""
+        size = len(table)
+        return any(
+            not unknown and (path[:size] == table or table[: len(path)] == path)
+            for path, _, unknown in self.shape_problems
+        )
 
     def declarations(self, section: str) -> dict[str, Declared]:
         """The named tables of a section (components, groups, ...) declared here; cached."""
@@ -218,20 +236,19 @@ def check_file(
     """
     checker = _Checker(file, permissive, vocabulary)
     data = file.data
-    bad_shape: set[Path] = set()
-    for path, message, unknown in validate.shape_problems(data, validate.CONFIG_FILE):
+    for path, message, unknown in file.shape_problems:
         checker.add(path, message, unknown=unknown)
-        if not unknown:
-            bad_shape.add(path[:2])
     for index, pattern in enumerate(data.get("includes") or []):
         if pattern == "":
             checker.add(("includes", index), "'includes' entries cannot be empty")
+    if not lenient:  # our rules, not azldev's: old commits are read as azldev read them
+        _check_names_and_nul(checker)
     # Meaning is checked only where the shape is right (types are then as expected).
     for name, table in _items(data, "components"):
-        if table and ("components", name) not in bad_shape:
+        if table and not file.broken("components", name):
             checker.component_like(("components", name), table, per_component=not lenient)
     for name, group in _items(data, "component-groups"):
-        if ("component-groups", name) in bad_shape or not isinstance(group, dict):
+        if file.broken("component-groups", name) or not isinstance(group, dict):
             continue
         if isinstance(group.get("metadata"), dict):
             for message in validate.metadata_problems(group["metadata"], vocabulary):
@@ -242,7 +259,7 @@ def check_file(
             per_component=False,
         )
     for name, distro in _items(data, "distros"):
-        if ("distros", name) in bad_shape or not isinstance(distro, dict):
+        if file.broken("distros", name) or not isinstance(distro, dict):
             continue
         for version, definition in (distro.get("versions") or {}).items():
             if isinstance(definition, dict):
@@ -251,11 +268,31 @@ def check_file(
                     definition.get("default-component-config") or {},
                     per_component=False,
                 )
-    if isinstance(data.get("default-component-config"), dict):
+    if "default-component-config" in data and not file.broken("default-component-config"):
         checker.component_like(
             ("default-component-config",), data["default-component-config"], per_component=False
         )
     return checker.issues, checker.warnings
+
+
+# A NUL can only reach a parsed string through an escape (TOML refuses the raw byte).
+_NUL_ESCAPE = re.compile(r"\\(?:u0000|U00000000|x00)")
+
+
+def nul_paths(file: ConfigFile) -> Iterator[Path]:
+    """Where the file's keys and strings hold a NUL (see validate.nul_problems)."""
+    if _NUL_ESCAPE.search(file.text):
+        yield from validate.nul_problems(file.data)
+
+
+def _check_names_and_nul(checker: _Checker) -> None:
+    """Component and group names follow the name rule; no string holds a NUL."""
+    for section, what in validate.NAMED_SECTIONS.items():
+        for name, _ in _items(checker.file.data, section):
+            if problem := validate.name_problem(what, name):
+                checker.add((section, name), problem)
+    for path in nul_paths(checker.file):
+        checker.add(path, validate.NUL_MESSAGE)
 
 
 def _items(data: dict[str, Any], key: str) -> list[tuple[str, Any]]:
@@ -514,8 +551,8 @@ def load_files(
                 )
             seen.update((k, v) for k, v in declared.items() if k not in clashes)
         for name, raw in _items(data, "distros"):
-            if not isinstance(raw, dict):
-                continue
+            if not isinstance(raw, dict) or file.broken("distros", name):
+                continue  # its problems are reported; the resolver does not run on it
             distro = distros.setdefault(name, Distro(name))
             for key, value in raw.items():
                 if key == "versions":
@@ -532,8 +569,9 @@ def load_files(
     groups_by_component: dict[str, list[str]] = {}
     for name in sorted(groups):
         group = groups[name]
-        members = group.raw.get("components") or []
-        for index, member in enumerate(members if isinstance(members, list) else []):
+        if group.file.broken("component-groups", name, "components"):
+            continue  # reported: the list cannot be read
+        for index, member in enumerate(group.raw.get("components") or []):
             if member not in components:
                 issues.append(
                     ConfigIssue(
@@ -546,7 +584,7 @@ def load_files(
                 )
                 continue
             groups_by_component.setdefault(member, []).append(name)
-    _discover_specs(source, groups, components, groups_by_component, issues)
+    _discover_specs(source, groups, components, groups_by_component, issues, lenient)
     if not lenient:  # publishing rules say nothing about deviations; history skips them
         _check_package_groups(unique["package-groups"], issues)
     return LoadedFiles(
@@ -569,10 +607,16 @@ def _discover_specs(
     components: dict[str, Declared],
     groups_by_component: dict[str, list[str]],
     issues: list[ConfigIssue],
+    lenient: bool,
 ) -> None:
-    """A group's `specs` globs make a local-spec component of each spec file found."""
+    """A group's `specs` globs make a local-spec component of each spec file found.
+
+    The file's name (without `.spec`) is the component's, so it follows the name rule.
+    """
     for name in sorted(groups):
         group = groups[name]
+        if group.file.broken("component-groups", name):
+            continue  # reported; its patterns cannot be trusted to be strings
         patterns = group.raw.get("specs") or []
         excluded = [join(group.file.folder, p) for p in group.raw.get("excluded-paths") or []]
         for pattern in patterns:
@@ -605,6 +649,17 @@ def _discover_specs(
                 component = posixpath.basename(path)[: -len(".spec")]
                 if component in components:
                     continue  # declared explicitly; the declaration wins
+                problem = validate.name_problem("component", component)
+                if problem and not lenient:
+                    issues.append(
+                        ConfigIssue(
+                            group.file.path,
+                            f"spec file {path} names a component: {problem}",
+                            item=f"component group {name!r}",
+                            line=group.file.line(("component-groups", name, "specs")),
+                        )
+                    )
+                    continue
                 spec_rel = posixpath.relpath(path, group.file.folder or ".")
                 components[component] = Declared(
                     component, group.file, {"spec": {"type": "local", "path": spec_rel}}

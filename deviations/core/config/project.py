@@ -77,20 +77,25 @@ def load_config(
     limits = limits or Limits()
     loaded = load_files(source, limits=limits, permissive=permissive, cache=cache)
     issues = list(loaded.issues)
-    resolver = Resolver(loaded, limits=limits, permissive=permissive, cache=cache)
     components: dict[str, ResolvedComponent] = {}
     deviations: dict[str, list[Deviation]] = {}
-    if not issues:
-        for name in sorted(loaded.components):
-            resolved = resolver.resolve(name)
-            if resolved is not None:
-                components[name] = resolved
-        issues.extend(resolver.issues)
-    if not issues:
-        extractor = Extractor(resolver, config_reader(source, limits), hashes)
-        for name, component in components.items():
-            deviations[name] = extractor.extract(component)
-        issues.extend(extractor.issues)
+    # Every stage runs, whatever the one before found, so one report holds every
+    # problem; a stage only skips what an earlier one could not read (a table of the
+    # wrong type), whose problems are already reported.
+    if _base_broken(loaded):
+        raise ConfigError(sorted(issues, key=lambda i: (i.file, i.line)))
+    resolver = Resolver(loaded, limits=limits, permissive=permissive, cache=cache)
+    for name in sorted(loaded.components):
+        if not _readable(loaded, name):
+            continue
+        resolved = resolver.resolve(name)
+        if resolved is not None:
+            components[name] = resolved
+    issues.extend(resolver.issues)
+    extractor = Extractor(resolver, config_reader(source, limits), hashes)
+    for name, component in components.items():
+        deviations[name] = extractor.extract(component)
+    issues.extend(extractor.issues)
     if issues:
         raise ConfigError(sorted(issues, key=lambda i: (i.file, i.line)))
     return Config(
@@ -101,6 +106,27 @@ def load_config(
         deviations,
         limits,
         [*loaded.warnings, *resolver.warnings],
+    )
+
+
+def _base_broken(loaded: LoadedFiles) -> bool:
+    """Whether what every component inherits (distros, project defaults) is unreadable."""
+    return any(
+        file.broken(section)
+        for file in loaded.files
+        for section in ("distros", "project", "default-component-config")
+    )
+
+
+def _readable(loaded: LoadedFiles, name: str) -> bool:
+    """Whether a component's own table and its groups' have the types they should."""
+    declared = loaded.components[name]
+    if declared.file.broken("components", name):
+        return False
+    groups = loaded.groups
+    return not any(
+        groups[group].file.broken("component-groups", group)
+        for group in loaded.groups_by_component.get(name, ())
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from ..types import Overlay, OverlayMetadata, URLRef
 from . import validate
 from .errors import ConfigIssue, overlay_label
-from .loader import ConfigFile, Declared, LoadedFiles, ParseCache, parse_toml
+from .loader import ConfigFile, Declared, LoadedFiles, ParseCache, nul_paths, parse_toml
 from .renames import TODAY, Vocabulary
 from .source import ConfigSource, Limits, SourceError, glob, has_glob, join, sort_by_basename
 
@@ -236,13 +236,18 @@ def load_overlay_file(
         issue = ConfigIssue(path, message, item=item, line=file.line(at))
         (warnings if unknown and permissive else issues).append(issue)
 
+    def item_at(at: Path) -> str:
+        if at[:1] == ("overlays",) and len(at) >= 2 and isinstance(at[1], int):
+            return _overlay_item(file.data, at[1])
+        return "overlay file"
+
     broken = False
     for at, message, unknown in validate.shape_problems(file.data, validate.OVERLAY_FILE):
-        if at[:1] == ("overlays",) and len(at) >= 2 and isinstance(at[1], int):
-            add(at, message, unknown=unknown, item=_overlay_item(file.data, at[1]))
-        else:
-            add(at, message, unknown=unknown)
+        add(at, message, unknown=unknown, item=item_at(at))
         broken = broken or not unknown
+    for at in nul_paths(file):
+        add(at, validate.NUL_MESSAGE, item=item_at(at))
+        broken = True
     if broken:
         return None, issues, warnings
     metadata = file.data.get("metadata") or {}
@@ -284,6 +289,12 @@ def _overlay_item(data: dict[str, Any], index: int) -> str:
     return overlay_label(index + 1, desc if isinstance(desc, str) else "")
 
 
+def _distro_key(spec: dict[str, Any]) -> tuple[str, str, str]:
+    """(distro, version, snapshot) of a spec's upstream-distro, as written."""
+    ref = spec.get("upstream-distro") or {}
+    return ref.get("name", ""), ref.get("version", ""), ref.get("snapshot", "")
+
+
 class Resolver:
     """Resolves components of loaded files; caches what components share."""
 
@@ -308,6 +319,7 @@ class Resolver:
         self._base_layers, self.default_distro = self._base()
         self._by_groups: dict[tuple[str, ...], tuple[tuple[Layer, ...], Effective]] = {}
         self._upstreams: dict[tuple[str, str, str], Upstream | ConfigIssue] = {}
+        self._baseline_reported = False
         self._overlay_files: dict[
             str, tuple[OverlayFile | None, list[ConfigIssue], list[ConfigIssue]]
         ] = {}
@@ -381,6 +393,9 @@ class Resolver:
         """The distro and project defaults alone: what "plain Fedora" means here."""
         return self._inherited(())[1]
 
+    def _baseline_key(self) -> tuple[str, str, str]:
+        return _distro_key(self.baseline.config.get("spec") or {})
+
     # --- components ----------------------------------------------------------------
     def resolve(self, name: str) -> ResolvedComponent | None:
         declared = self.loaded.components[name]
@@ -427,6 +442,8 @@ class Resolver:
         kind = spec.get("type", "")
         if kind == "local":
             path = spec.get("path", "")
+            if not path:
+                return None  # validation said "a local spec needs 'path'"
             layer = layers[effective.origin.get(("spec", "path"), len(layers) - 1)]
             rooted = join(layer.file.folder, path)
             if rooted is None:
@@ -436,17 +453,24 @@ class Resolver:
                 self._issue(declared, f"local spec {path!r} ({rooted}) does not exist", "spec")
                 return None
             return Upstream("local", local_spec=rooted)
-        distro_ref = spec.get("upstream-distro") or {}
-        key = (
-            distro_ref.get("name", ""),
-            distro_ref.get("version", ""),
-            distro_ref.get("snapshot", ""),
-        )
+        key = _distro_key(spec)
         found = self._upstreams.get(key)
         if found is None:
             found = self._upstreams[key] = self.make_upstream(*key, "", "")
         if isinstance(found, ConfigIssue):
-            self._issue(declared, found.message, "spec.upstream-distro", ("spec",))
+            if key != self._baseline_key():
+                self._issue(declared, found.message, "spec.upstream-distro", ("spec",))
+            elif not self._baseline_reported:
+                # What every component inherits is wrong: said once, not per component.
+                self._baseline_reported = True
+                self.issues.append(
+                    ConfigIssue(
+                        "",
+                        "the upstream the distro and project defaults give every component "
+                        f"is unusable: {found.message}; every component without an "
+                        f"upstream-distro of its own is affected (the first is {name!r})",
+                    )
+                )
             return None
         package = spec.get("upstream-name", "") or name
         base = found.dist_git_base_uri
@@ -572,6 +596,8 @@ class Resolver:
         ordered: list[str] = []
         seen: set[str] = set()
         for pattern in patterns:
+            if not pattern:
+                continue  # validation said "'overlay-files' entries cannot be empty"
             if pattern.startswith("/"):
                 relative = getattr(self.source, "relative", None)
                 rooted = relative(pattern) if relative else None

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..names import NAME_RULE, is_safe_name
 from ..overlays import glob as doublestar
 from ..overlays.regex import RegexError, compile_regex
 from ..types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
@@ -259,6 +260,44 @@ def shape_problems(value: Any, shape: Shape, path: Path = ()) -> Iterator[Proble
     wanted = _PY_TYPES[shape]
     if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
         yield path, f"must be {_wanted(shape)}, not {_type_name(value)}", False
+
+
+# --- names and NUL ----------------------------------------------------------------------
+
+# The sections whose table names are component and group names (see core/names.py).
+NAMED_SECTIONS = {"components": "component", "component-groups": "component group"}
+
+
+def name_problem(what: str, name: str) -> str | None:
+    """None when a component's or group's name follows the name rule, else why not."""
+    if is_safe_name(name):
+        return None
+    return f"{what} name {name!r} is not allowed: the package-name rule says {NAME_RULE}"
+
+
+NUL_MESSAGE = "contains a NUL character (\\u0000), which no config string may hold"
+
+
+def nul_problems(value: Any, path: Path = ()) -> Iterator[Path]:
+    """Where a key or string below `value` holds a NUL character.
+
+    Any database would have to refuse it (PostgreSQL cannot store NUL in text or JSON),
+    so it is refused here, with the same message whichever database is behind.  The
+    names of components and groups are left to `name_problem`, which refuses NUL too.
+    """
+    if isinstance(value, str):
+        if "\0" in value:
+            yield path
+    elif isinstance(value, dict):
+        named = len(path) == 1 and path[0] in NAMED_SECTIONS
+        for key, item in value.items():
+            if "\0" in key and not named:
+                yield (*path, key)
+            else:
+                yield from nul_problems(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from nul_problems(item, (*path, index))
 
 
 # --- regexes ---------------------------------------------------------------------------

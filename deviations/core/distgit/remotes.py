@@ -13,8 +13,9 @@ names from component TOML, so all of them are treated as untrusted:
   shares that weakness but is allowed because internal mirrors use it.)
 - Nothing may start with `-`, so no value can be read by git as an option
   (`--upload-pack=...`); URLs are also always passed after `--`.
-- `$pkg` is replaced only by a package name made of letters, digits and `._+-`,
-  with no `..`, no `/` and no leading `-`/`.`; the result is checked again as a URL.
+- `$pkg` is replaced only by a package name that follows `core.names.NAME_RULE`
+  (letters, digits and `._+-`, no `..`, no `/`, no leading `-`/`.`; the rule the
+  import applies to component and group names); the result is checked again as a URL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from deviations.core.names import NAME_RULE, is_safe_name
 from deviations.core.urlcheck import UrlRefused, checked_parts
 
 from .errors import DistGitError, ErrorKind
@@ -30,18 +32,16 @@ ALLOWED_SCHEMES: tuple[str, ...] = ("https", "ssh", "git", "file")
 # For git's GIT_ALLOW_PROTOCOL / protocol.<name>.allow (same names as the schemes).
 ALLOWED_PROTOCOLS: tuple[str, ...] = ALLOWED_SCHEMES
 
-_PACKAGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,199}")
 _BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}")
 _COMMIT_RE = re.compile(r"[0-9a-fA-F]{4,40}")
 
 
 def check_package_name(name: str) -> str:
     """A package name safe to put into a URL and a file name, or DistGitError."""
-    if not _PACKAGE_RE.fullmatch(name or "") or ".." in name:
+    if not is_safe_name(name):
         raise DistGitError(
             ErrorKind.BAD_NAME,
-            f"package name {name!r} is not safe to use in a dist-git URL "
-            "(letters, digits and ._+- only; no '..', no leading '-' or '.')",
+            f"package name {name!r} is not safe to use in a dist-git URL ({NAME_RULE})",
         )
     return name
 
