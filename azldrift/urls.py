@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from deviations.web import converters  # noqa: F401 - registers <component_name:...>
 from deviations.web.access import role_not_required
 from deviations.web.views import (
     audit,
@@ -25,8 +26,20 @@ from deviations.web.views import (
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("components/", components.component_list, name="components"),
-    path("components/<str:name>/", component.component_detail, name="component"),
-    path("components/<str:name>/diff.patch", component.component_diff, name="component_diff"),
+    # Any name but one with '/' or NUL (web/converters.py); a row recorded before the
+    # import checked names may hold those, and opens by id (component_url picks).
+    path("components/<component_name:name>/", component.component_detail, name="component"),
+    path(
+        "components/<component_name:name>/diff.patch",
+        component.component_diff,
+        name="component_diff",
+    ),
+    path("components/id/<int:pk>/", component.component_by_id, name="component_by_id"),
+    path(
+        "components/id/<int:pk>/diff.patch",
+        component.component_diff_by_id,
+        name="component_diff_by_id",
+    ),
     path("deviations/", deviations.deviation_list, name="deviations"),
     path("deviations/<int:pk>/", deviation.deviation_detail, name="deviation"),
     path("deviations/<int:pk>/review/", reviews.review, name="deviation_review"),

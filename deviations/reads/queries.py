@@ -331,11 +331,12 @@ def _provenance(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
     return queryset.select_related("current_version", "introduced_commit", "changed_commit")
 
 
-def component_page(name: str) -> ComponentPage:
-    """Everything the component page shows (6 queries)."""
-    component = Component.objects.select_related("upstream_release").filter(name=name).first()
+def component_page(name: str | None = None, *, pk: int | None = None) -> ComponentPage:
+    """Everything the component page shows (6 queries); the component by name or by id."""
+    found = Component.objects.select_related("upstream_release")
+    component = (found.filter(name=name) if pk is None else found.filter(pk=pk)).first()
     if component is None:
-        raise Http404(f"no component named {name!r}")
+        raise Http404(f"no component named {name!r}" if pk is None else f"no component #{pk}")
     sync = ComponentSync.objects.filter(component=component).select_related("run").first()
     deviations = list(_provenance(component.deviations.order_by("removed", "position")))
     results: dict[int, dict[str, OverlayResult]] = {}

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Manager, Prefetch, QuerySet
-from django.urls.converters import StringConverter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,16 +14,6 @@ from deviations.models import Component, ComponentSync, DriftCommit
 from deviations.reads import queries
 from deviations.reads.filters import ComponentFilter
 from deviations.web.api.base import ReadViewSet
-
-
-class ComponentName(StringConverter):
-    """A component's name in a URL (`<component_name:name>`): anything but '/' and NUL.
-
-    No name holds a NUL byte, and PostgreSQL refuses one in a query: such a URL
-    matches no route (a 404) rather than failing in the database.
-    """
-
-    regex = r"[^/\x00]+"
 
 
 class SyncStateSerializer(serializers.ModelSerializer):

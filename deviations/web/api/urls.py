@@ -10,12 +10,13 @@ The CSV exports, the schema and the docs page are single views.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.urls import path, register_converter
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from deviations.web import converters  # noqa: F401 - registers <component_name:...>
 from deviations.web.api.audit import AuditEventViewSet
-from deviations.web.api.components import ComponentName, ComponentViewSet, DriftViewSet
+from deviations.web.api.components import ComponentViewSet, DriftViewSet
 from deviations.web.api.deviations import DeviationViewSet
 from deviations.web.api.exports import urlpatterns as export_urls
 from deviations.web.api.notes import NoteViewSet
@@ -23,8 +24,6 @@ from deviations.web.api.reviews import ReviewViewSet
 from deviations.web.api.sync import SyncRunViewSet
 
 app_name = "api"
-
-register_converter(ComponentName, "component_name")
 
 # SimpleRouter: no API root view at /api/ (it stays a JSON 404), no format suffixes.
 router = SimpleRouter(use_regex_path=False)

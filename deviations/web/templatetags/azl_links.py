@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from deviations.web import converters
+
 register = template.Library()
 
 
@@ -124,23 +126,33 @@ def verdict(value: str) -> SafeString:
 
 
 @register.simple_tag
+def component_url(name: str, pk: int | str | None = None, diff: bool = False) -> str:
+    """A component's page (or plain diff) whatever its name; see web/converters.py."""
+    return converters.component_url(name, pk, diff=diff)
+
+
+@register.simple_tag
+def component_link(name: str, pk: int | str | None = None, label: Any = None) -> SafeString:
+    """`<a>` to a component's page, or its name as text when no URL can reach it."""
+    url = converters.component_url(name, pk)
+    shown = name if label is None else label
+    return format_html('<a href="{}">{}</a>', url, shown) if url else format_html("{}", shown)
+
+
+@register.simple_tag
 def audit_object(event: Any) -> SafeString:
     """What an audit event is about, linked to its page where it has one."""
     kind, pk, name = event.object_type, event.object_id, event.component_name
     label = event.object_repr or pk or name
     if kind == "deviation" and pk.isdigit():
         html = format_html('<a href="{}">{}</a>', reverse("deviation", args=[pk]), label)
-    elif kind == "component" and name:
-        html = format_html('<a href="{}">{}</a>', reverse("component", args=[name]), label)
+    elif kind == "component" and (name or pk):
+        html = component_link(name, pk, label)
     elif kind == "syncrun" and pk.isdigit():
         html = format_html('<a href="{}">{}</a>', reverse("sync_run", args=[pk]), label)
     else:
         html = format_html("{}", event.object_repr)
     if name and kind != "component":
-        where = format_html(
-            ' <span class="muted">in <a href="{}">{}</a></span>',
-            reverse("component", args=[name]),
-            name,
-        )
+        where = format_html(' <span class="muted">in {}</span>', component_link(name))
         html = format_html("{}{}", html, where)
     return html

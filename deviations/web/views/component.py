@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from deviations.models import ComponentSync
 from deviations.reads import queries
+from deviations.web.converters import carries, component_url
 from deviations.web.views.pages import render_page
 
 
 @require_GET
 def component_detail(request: HttpRequest, name: str) -> HttpResponse:
-    data = queries.component_page(name)
+    return _page(request, queries.component_page(name))
+
+
+@require_GET
+def component_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """A component by id: the way to a row whose name no URL path can carry (one recorded
+    before the import checked names); any other name redirects to its page."""
+    data = queries.component_page(pk=pk)
+    if carries(data.component.name):
+        return redirect(component_url(data.component.name))
+    return _page(request, data)
+
+
+def _page(request: HttpRequest, data: queries.ComponentPage) -> HttpResponse:
     context = {"section": "components", "c": data.component, "page_data": data}
     return render_page(request, "components/detail.html", context)
 
@@ -21,7 +37,20 @@ def component_detail(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 def component_diff(request: HttpRequest, name: str) -> HttpResponse:
     """The whole rendered diff as a plain-text patch (for download or a terminal)."""
-    sync = get_object_or_404(ComponentSync.objects.only("rendered_diff"), component__name=name)
+    return _diff(ComponentSync.objects.filter(component__name=name))
+
+
+@require_GET
+def component_diff_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    return _diff(ComponentSync.objects.filter(component_id=pk))
+
+
+def _diff(found: QuerySet[ComponentSync]) -> HttpResponse:
+    sync = get_object_or_404(
+        found.select_related("component").only("rendered_diff", "component__name")
+    )
     response = HttpResponse(sync.rendered_diff, content_type="text/x-diff; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{name}.azl.diff"'
+    # Whatever the name holds (quotes, line breaks), the header stays one valid header.
+    disposition = content_disposition_header(False, f"{sync.component.name}.azl.diff")
+    response["Content-Disposition"] = disposition or "inline"
     return response
