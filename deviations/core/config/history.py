@@ -43,6 +43,7 @@ from typing import Any, TypedDict
 
 from ..distgit.gitcmd import run_git
 from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
+from ..text import escape_controls
 from .errors import ConfigError, ConfigIssue
 from .extract import Deviation, Extractor, FileHashes
 from .identity import Known, assign_keys
@@ -140,43 +141,89 @@ _GroupKey = tuple[str, str, str | None]  # a group's name and the file declaring
 _MemoKey = tuple[str, _FileId | None, tuple[_GroupKey, ...], tuple[_FileId, ...]]
 
 
-def _parse_log(data: bytes) -> list[tuple[CommitInfo, list[tuple[str, str, str]]]]:
-    """`git log --raw -z` with our format -> [(commit, [(path, new mode, new blob)])]."""
-    out = []
-    for record in data.split(b"\x01")[1:]:
-        fields = record.split(b"\0")
-        sha, name, email, authored, committed, subject = (
-            f.decode("utf-8", "replace") for f in fields[:6]
-        )
-        info = CommitInfo(
-            sha,
-            name,
-            email,
-            dt.datetime.fromisoformat(authored),
-            dt.datetime.fromisoformat(committed),
-            subject,
-        )
-        changes = []
-        rest = fields[6:]
-        i = 0
-        while i < len(rest):
-            meta = rest[i].strip()
-            if not meta.startswith(b":"):
-                i += 1
-                continue
-            parts = meta[1:].split()
-            path = rest[i + 1].decode("utf-8", "surrogateescape")
-            changes.append((path, parts[1].decode(), parts[3].decode()))
-            i += 2
-        out.append((info, changes))
+Change = tuple[str, str, str]  # (path, new mode, new blob id)
+
+
+def _parse_changes(data: bytes) -> list[tuple[str, list[Change]]]:
+    """`git log --raw -z --format=%H` -> [(commit id, [(path, new mode, new blob)])].
+
+    The output is NUL-separated: each commit's id, then for each changed file its
+    `:old-mode new-mode old-blob new-blob status` field followed by its path.  A path
+    always follows such a field, so no path (whatever it holds) is taken for a commit.
+    """
+    out: list[tuple[str, list[Change]]] = []
+    fields = data.split(b"\0")
+    i = 0
+    while i < len(fields):
+        field = fields[i].lstrip(b"\n")
+        i += 1
+        if field.startswith(b":"):
+            parts = field[1:].split()
+            path = fields[i].decode("utf-8", "surrogateescape")
+            out[-1][1].append((path, parts[1].decode(), parts[3].decode()))
+            i += 1
+        elif field:
+            out.append((field.decode(), []))
     return out
 
 
-_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00"
+def _person(line: bytes, encoding: str) -> tuple[str, str, dt.datetime]:
+    """A commit's `author`/`committer` value: name, e-mail and time, as git splits it."""
+    begin = line.find(b"<")
+    end = line.find(b">", begin + 1)
+    if begin < 0 or end < 0:
+        raise ValueError(f"malformed identity {line!r}")
+    name = line[:begin].strip()
+    email = line[begin + 1 : end]
+    stamp, _, zone = line[line.rfind(b">") + 1 :].strip().partition(b" ")
+    sign = -1 if zone.startswith(b"-") else 1
+    digits = zone.lstrip(b"+-").rjust(4, b"0")
+    offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
+    when = dt.datetime.fromtimestamp(int(stamp), dt.timezone(sign * offset))
+    return _text(name, encoding), _text(email, encoding), when
 
 
-def commit_log(git_dir: str, rev: str) -> list[tuple[CommitInfo, list[tuple[str, str, str]]]]:
-    """The first-parent history of `rev`, oldest first, with each commit's changed files."""
+def _text(raw: bytes, encoding: str) -> str:
+    """Commit text as a person reads it: decoded, control characters escaped."""
+    try:
+        decoded = raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        decoded = raw.decode("utf-8", "replace")
+    return escape_controls(decoded)
+
+
+def parse_commit_info(sha: str, data: bytes) -> CommitInfo:
+    """A raw commit object's author, dates and subject (what `git log` shows as %an,
+    %ae, %aI, %cI and %s), read from the object itself: its fields are delimited by
+    the object's own structure, so nothing an author writes can shift them."""
+    header, _, message = data.partition(b"\n\n")
+    fields: dict[bytes, bytes] = {}
+    for line in header.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key and not line.startswith(b" "):  # continuation lines (signatures) skipped
+            fields.setdefault(key, value)
+    encoding = fields.get(b"encoding", b"utf-8").decode("ascii", "replace")
+    name, email, authored = _person(fields[b"author"], encoding)
+    _, _, committed = _person(fields[b"committer"], encoding)
+    # git's subject: the first paragraph (after blank lines), lines joined by a space.
+    lines = message.split(b"\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    subject: list[bytes] = []
+    for line in lines:
+        if not line.strip():
+            break
+        subject.append(line.rstrip())
+    return CommitInfo(sha, name, email, authored, committed, _text(b" ".join(subject), encoding))
+
+
+def commit_log(git_dir: str, rev: str) -> list[tuple[CommitInfo, list[Change]]]:
+    """The first-parent history of `rev`, oldest first, with each commit's changed files.
+
+    `git log` gives the ids and changed files, NUL-delimited; each commit's author,
+    dates and subject come from the commit object (`cat-file --batch`), never from a
+    formatted line that an author's name or subject could break.
+    """
     result = run_git(
         [
             "log",
@@ -188,13 +235,21 @@ def commit_log(git_dir: str, rev: str) -> list[tuple[CommitInfo, list[tuple[str,
             "--no-abbrev",
             "--diff-merges=first-parent",
             "-z",
-            f"--format={_FORMAT}",
+            "--format=%H",
             rev,
             "--",
         ],
         git_dir=git_dir,
     )
-    return _parse_log(result.stdout)
+    changes = _parse_changes(result.stdout)
+    out = []
+    with ObjectReader(git_dir) as reader:
+        for sha, changed in changes:
+            raw = reader.raw(sha, "commit")
+            if raw is None:
+                raise ConfigError([ConfigIssue("", f"commit {sha} cannot be read")])
+            out.append((parse_commit_info(sha, raw), changed))
+    return out
 
 
 def resolve_commit(git_dir: str, rev: str) -> str:

@@ -170,6 +170,11 @@ class ObjectReader:
         self._commits[sha] = commit
         return commit
 
+    def raw(self, rev: str, kind: str) -> bytes | None:
+        """The bytes of the object `rev` names if it is a `kind` ("commit", ...), else None."""
+        found = self._request(rev)
+        return found[2] if found is not None and found[1] == kind else None
+
     def tree(self, sha: str) -> list[tuple[str, str, str]]:
         found = self._request(sha)
         if found is None or found[1] != "tree":
