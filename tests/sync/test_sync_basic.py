@@ -153,3 +153,53 @@ def test_progress_is_visible_and_every_run_is_recorded(upstream):
     assert [r.pk for r in runs] == [first.pk, second.pk]
     assert all(r.done == r.total == 1 and r.heartbeat_at for r in runs)
     assert not SyncRunIssue.objects.exists()
+
+
+def literal_commit(repo, author: bytes, message: bytes, when: int) -> str:
+    """A commit on f43 that git itself would refuse to write (NUL in author and message)."""
+    tip = repo.tip("f43")
+    tree = bare_git(repo.path, "rev-parse", f"{tip}^{{tree}}").strip()
+    stamp = b" %d +0000\n" % when
+    body = (
+        f"tree {tree}\nparent {tip}\n".encode()
+        + b"author "
+        + author
+        + stamp
+        + b"committer "
+        + author
+        + stamp
+        + b"\n"
+        + message
+    )
+    sha = bare_git(
+        repo.path, "hash-object", "-t", "commit", "--literally", "-w", "--stdin", input=body
+    ).strip()
+    bare_git(repo.path, "update-ref", "refs/heads/f43", sha)
+    return sha
+
+
+def test_a_drift_commit_with_a_nul_is_stored_escaped(upstream):
+    """PostgreSQL cannot store a NUL: the component used to fail at every sync."""
+    bc = upstream.standard("bc", drift=1)
+    odd = literal_commit(
+        bc,
+        b"Nul\x00Packager \x1b[31m <nul@example.org>",
+        b"Rebuilt\x00 with a NUL and \x01\n\nbody\x00\n",
+        1773000000,  # 2026-03-08, after the snapshot
+    )
+    factories.make_component("bc")
+
+    run = sync(upstream)
+
+    assert (run.status, run.errors) == ("succeeded", 0)
+    drift = list(DriftCommit.objects.filter(component__name="bc"))
+    assert [(d.position, d.subject) for d in drift] == [
+        (1, "Rebuilt (1)"),
+        (2, "Rebuilt\\x00 with a NUL and \\x01"),
+    ]
+    assert drift[1].sha == odd
+    assert drift[1].author == "Nul\\x00Packager \\x1b[31m <nul@example.org>"
+    assert ComponentSync.objects.get(component__name="bc").commits_behind == 2
+    # Nothing is left to do: the next sync skips the component.
+    again = sync(upstream)
+    assert (again.changed, again.skipped, again.errors) == (0, 1, 0)

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from deviations.core.text import escape_controls
 from deviations.domain import audit
 from deviations.domain.reviews import lapse_changed
 from deviations.domain.sync.process import Outcome, OverlayOutcome, Status, VerdictAt
@@ -116,8 +117,9 @@ def _drift_rows(outcome: Outcome) -> list[DriftCommit]:
             position=first + i,
             sha=c.sha,
             committed_at=_when(c.committer_time),
-            author=c.author[:255],
-            subject=c.subject[:1000],
+            # A commit may carry any byte, NUL too (PostgreSQL cannot store it): kept escaped.
+            author=escape_controls(c.author)[:255],
+            subject=escape_controls(c.subject)[:1000],
         )
         for i, c in enumerate(outcome.after)
     ]
