@@ -203,3 +203,26 @@ def test_a_drift_commit_with_a_nul_is_stored_escaped(upstream):
     # Nothing is left to do: the next sync skips the component.
     again = sync(upstream)
     assert (again.changed, again.skipped, again.errors) == (0, 1, 0)
+
+
+def test_a_spec_tag_with_a_nul_or_bytes_that_are_not_utf8_is_stored_escaped(upstream):
+    """A NUL failed the whole run on PostgreSQL; a byte that is not UTF-8 (read as a
+    surrogate escape) could not be encoded by either database."""
+    repo = upstream.repo("bc")
+    spec = spec_text("bc", "1.0").replace("Version:        1.0", "Version:        1.0\x00~x")
+    repo.commit(
+        "f43",
+        {"bc.spec": spec.encode().replace(b"Release:        1", b"Release:        \xff1")},
+        "Initial import",
+        "2025-11-01T12:00:00Z",
+    )
+    factories.make_component("bc")
+
+    run = sync(upstream)
+
+    assert (run.status, run.errors) == ("succeeded", 0)
+    got = ComponentSync.objects.get(component__name="bc")
+    # (%{?dist} is dropped from the release, as for any spec.)
+    assert (got.version_at_pin, got.release_at_pin) == ("1.0\\x00~x", "\\xff1")
+    event = AuditEvent.objects.get(action="sync.component.changed")
+    assert event.after["version_at_pin"] == "1.0\\x00~x"

@@ -62,6 +62,13 @@ def _when(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
+def _text(value: str | None, limit: int) -> str:
+    """Text read upstream (a commit's author or subject, a spec's tags), as stored: a
+    commit or a spec may hold any byte, NUL too, which PostgreSQL cannot store, so
+    control characters and bytes that were not UTF-8 are kept escaped (core/text.py)."""
+    return escape_controls(value or "")[:limit]
+
+
 def _summary(sync: ComponentSync | None) -> dict[str, Any]:
     if sync is None:
         return {}
@@ -90,13 +97,13 @@ def _fill(sync: ComponentSync, outcome: Outcome) -> None:
         sync.pinned_commit, sync.pinned_at, sync.tip_commit, sync.tip_at = "", None, "", None
     sync.commits_behind = outcome.behind
     pin, tip = outcome.nvr_at_pin, outcome.nvr_at_tip
-    sync.name_at_pin = ((pin.name if pin else "") or "")[:255]
-    sync.epoch_at_pin = ((pin.epoch if pin else "") or "")[:64]
-    sync.version_at_pin = ((pin.version if pin else "") or "")[:255]
-    sync.release_at_pin = ((pin.release if pin else "") or "")[:255]
-    sync.epoch_at_tip = ((tip.epoch if tip else "") or "")[:64]
-    sync.version_at_tip = ((tip.version if tip else "") or "")[:255]
-    sync.release_at_tip = ((tip.release if tip else "") or "")[:255]
+    sync.name_at_pin = _text(pin.name if pin else "", 255)
+    sync.epoch_at_pin = _text(pin.epoch if pin else "", 64)
+    sync.version_at_pin = _text(pin.version if pin else "", 255)
+    sync.release_at_pin = _text(pin.release if pin else "", 255)
+    sync.epoch_at_tip = _text(tip.epoch if tip else "", 64)
+    sync.version_at_tip = _text(tip.version if tip else "", 255)
+    sync.release_at_tip = _text(tip.release if tip else "", 255)
     sync.rendered_diff = outcome.rendered_diff
     sync.render_ok = outcome.render_ok
     overlays = outcome.overlays
@@ -117,9 +124,8 @@ def _drift_rows(outcome: Outcome) -> list[DriftCommit]:
             position=first + i,
             sha=c.sha,
             committed_at=_when(c.committer_time),
-            # A commit may carry any byte, NUL too (PostgreSQL cannot store it): kept escaped.
-            author=escape_controls(c.author)[:255],
-            subject=escape_controls(c.subject)[:1000],
+            author=_text(c.author, 255),
+            subject=_text(c.subject, 1000),
         )
         for i, c in enumerate(outcome.after)
     ]
