@@ -1,0 +1,58 @@
+"""The app's closed vocabularies, one module each, below every other layer.
+
+Deviation kinds, review states and decisions, verdicts and render targets, origins, sync
+run states and triggers, sync issue kinds, audit actions, spec types and import run
+states: each is a `Vocabulary` (a `StrEnum` whose members carry a label and a
+one-sentence description, see base.py).  The models take their `choices` from here, the
+core and the services compare against members, and templates see every vocabulary by its
+class name (the `vocabulary` context processor of the web layer).  Nothing here imports
+Django or the rest of the app.
+"""
+
+from .audit import AuditAction
+from .base import Vocabulary, choices
+from .deviations import DeviationKind
+from .imports import ImportRunStatus
+from .origins import Origin
+from .reviews import Decision, ReviewState
+from .specs import SpecType
+from .sync import SyncRunStatus, SyncTrigger
+from .sync_issues import DistGitIssue, LookasideIssue, SyncIssue
+from .verdicts import Target, Verdict
+
+VOCABULARIES: tuple[type[Vocabulary], ...] = (
+    AuditAction,
+    Decision,
+    DeviationKind,
+    DistGitIssue,
+    ImportRunStatus,
+    LookasideIssue,
+    Origin,
+    ReviewState,
+    SpecType,
+    SyncIssue,
+    SyncRunStatus,
+    SyncTrigger,
+    Target,
+    Verdict,
+)
+
+__all__ = [
+    "VOCABULARIES",
+    "AuditAction",
+    "Decision",
+    "DeviationKind",
+    "DistGitIssue",
+    "ImportRunStatus",
+    "LookasideIssue",
+    "Origin",
+    "ReviewState",
+    "SpecType",
+    "SyncIssue",
+    "SyncRunStatus",
+    "SyncTrigger",
+    "Target",
+    "Verdict",
+    "Vocabulary",
+    "choices",
+]
