@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deviations.web.context_processors.vocabulary",
             ],
             # The template tags live with the web layer (deviations/web/templatetags),
             # not in the app's top-level `templatetags` package Django would scan.
@@ -260,6 +261,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema's names of the vocabularies' enums, fixed (not derived from field names).
+    "ENUM_NAME_OVERRIDES": {
+        "AuditActionEnum": "deviations.vocabulary.AuditAction.choices",
+        "DecisionEnum": "deviations.vocabulary.Decision.choices",
+        "KindEnum": "deviations.vocabulary.DeviationKind.choices",
+        "OriginEnum": "deviations.vocabulary.Origin.choices",
+        "ReviewStateEnum": "deviations.vocabulary.ReviewState.choices",
+        "SpecTypeEnum": "deviations.vocabulary.SpecType.choices",
+        "StatusEnum": "deviations.vocabulary.SyncRunStatus.choices",
+        "SyncIssueKindEnum": "deviations.vocabulary.sync_issues.ISSUE_CHOICES",
+        "SyncTriggerEnum": "deviations.vocabulary.SyncTrigger.choices",
+        "TargetEnum": "deviations.vocabulary.Target.choices",
+        "VerdictEnum": "deviations.vocabulary.Verdict.choices",
+    },
 }
 
 LOGGING = {

@@ -55,6 +55,7 @@ from deviations.core.https import (
     follow_redirects,
 )
 from deviations.core.urlcheck import UrlRefused, checked_parts
+from deviations.vocabulary import LookasideIssue
 
 from .distgit.errors import DistGitError
 from .errors import KindedError
@@ -75,17 +76,9 @@ _LEGACY = re.compile(r"([A-Fa-f0-9]+)\s+(\S+)")
 _TRANSIENT_STATUS = (408, 429, 500, 502, 503, 504)
 
 
-class ErrorKind:
-    """Stable identifiers of lookaside failures (recorded per component by the sync)."""
-
-    SOURCES_INVALID = "lookaside-sources-invalid"  # a `sources` line that does not parse
-    REFUSED = "lookaside-refused"  # unsafe file/package name, scheme or redirect
-    UNCONFIGURED = "lookaside-unconfigured"  # the distro has no lookaside-base-uri
-    NOT_FOUND = "lookaside-not-found"  # 404/410, or no such local file
-    HASH_MISMATCH = "lookaside-hash-mismatch"  # the bytes are not what `sources` says
-    TOO_LARGE = "lookaside-too-large"  # beyond the configured size limit
-    TIMEOUT = "lookaside-timeout"  # no answer in time (after retries), or past the deadline
-    FAILED = "lookaside-failed"  # anything else: TLS, HTTP errors, network after retries
+# Stable identifiers of lookaside failures (recorded per component by the sync): the
+# vocabulary's (deviations.vocabulary.sync_issues), under the name this module knows it by.
+ErrorKind = LookasideIssue
 
 
 class LookasideError(KindedError):

@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from deviations.domain import audit, notes, people, permissions, reviews
-from deviations.models import ConfigCommit, Deviation, DeviationKind, Origin, Review, ReviewState
+from deviations.models import ConfigCommit, Deviation, Review
+from deviations.vocabulary import Decision, DeviationKind, Origin, ReviewState, Verdict
 
 ACTOR = audit.Actor.job("demo set-up", Origin.COMMAND)
 # username, password (demo database only), roles, staff (may open /admin/)
@@ -126,7 +127,7 @@ def _pick(
     return chosen
 
 
-def _decide(colleague: User, dev: Deviation | None, decision: str, comment: str = "") -> None:
+def _decide(colleague: User, dev: Deviation | None, decision: Decision, comment: str = "") -> None:
     if dev is not None:
         reviews.decide(audit.Actor.for_user(colleague, Origin.COMMAND), dev.pk, decision, comment)
 
@@ -139,25 +140,27 @@ def _reviews(
     taken: set[int] = {*later_changed, *later_removed}
     overlays = _overlays()
     stale = next((d for d in overlays if d.pk in later_changed), None)
-    changes = _pick(overlays, taken, lambda d: d.verdict_at_tip == "failed")
+    changes = _pick(overlays, taken, lambda d: d.verdict_at_tip == Verdict.FAILED)
     rejected = _pick(overlays, taken, lambda d: d.obsolete)
     approved = [
-        _pick(overlays, taken, lambda d: d.verdict_at_tip == "applied" and not d.obsolete)
+        _pick(overlays, taken, lambda d: d.verdict_at_tip == Verdict.APPLIED and not d.obsolete)
         for _ in range(3)
     ]
     noted = _pick(overlays, taken, lambda d: True)
 
     for dev in approved:
-        _decide(colleague, dev, "approved")
+        _decide(colleague, dev, Decision.APPROVED)
     _decide(
         colleague,
         changes,
-        "changes-requested",
+        Decision.CHANGES_REQUESTED,
         "This fails at the branch tip: rework it before the next snapshot moves.",
     )
-    _decide(colleague, rejected, "rejected", "Fedora has this change already: drop the overlay.")
+    _decide(
+        colleague, rejected, Decision.REJECTED, "Fedora has this change already: drop the overlay."
+    )
     # Approved as it reads at the reviewed commit; a later commit changes it (stale).
-    _decide(colleague, stale, "approved")
+    _decide(colleague, stale, Decision.APPROVED)
     if noted is not None:
         # The reviewer's own justification: four eyes keeps them from approving it.
         notes.add_note(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from deviations.demo.scripts import upstream_builder
 from deviations.domain.sync.service import SyncRequest, start_sync
-from deviations.models import ComponentSync, Deviation, DeviationKind, SyncRun
+from deviations.models import ComponentSync, Deviation, SyncRun
+from deviations.vocabulary import DeviationKind, SyncTrigger, Verdict
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def sync_demo(upstream: DemoUpstream) -> DemoSync:
         SyncRequest(
             base_uri=upstream.distgit_template,
             lookaside_base_uri=upstream.lookaside_template,
-            trigger="command",
+            trigger=SyncTrigger.COMMAND,
             extra={"demo": 1},
         )
     )
@@ -94,7 +95,7 @@ def drift_summary(run: SyncRun) -> list[str]:
     ).order_by("position")
     notes: dict[int, list[str]] = {}
     for dev in overlays:
-        if dev.verdict_at_tip in ("failed", "no-op"):
+        if dev.verdict_at_tip in (Verdict.FAILED, Verdict.NOOP):
             notes.setdefault(dev.component_id, []).append(f"{dev.key} {dev.verdict_at_tip} at tip")
         if dev.obsolete:
             notes.setdefault(dev.component_id, []).append(f"{dev.key} obsolete")
@@ -113,8 +114,9 @@ def drift_summary(run: SyncRun) -> list[str]:
     lines += [
         "",
         f"{behind_tip} components behind their branch tip; "
-        f"{sum(1 for d in overlays if d.verdict_at_tip == 'failed')} overlays would fail and "
-        f"{sum(1 for d in overlays if d.verdict_at_tip == 'no-op')} become no-ops on a rebase; "
+        f"{sum(1 for d in overlays if d.verdict_at_tip == Verdict.FAILED)} overlays would fail "
+        f"and {sum(1 for d in overlays if d.verdict_at_tip == Verdict.NOOP)} become no-ops on a "
+        "rebase; "
         f"{sum(1 for d in overlays if d.obsolete)} obsolete-overlay candidates "
         f"(sync #{run.pk}; `manage.py report_drift` lists it all)",
     ]

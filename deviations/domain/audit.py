@@ -32,7 +32,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from deviations.models import AuditChainHead, AuditEvent, Origin
+from deviations.models import AuditChainHead, AuditEvent
+from deviations.vocabulary import AuditAction, Origin
 
 GENESIS_HASH = "0" * 64
 
@@ -61,15 +62,15 @@ class Actor:
     """Who or what makes a change: a user, or a job run ("import #3")."""
 
     label: str
-    origin: str
+    origin: Origin
     user: User | None = None
 
     @classmethod
-    def for_user(cls, user: User, origin: str = Origin.WEB) -> Actor:
+    def for_user(cls, user: User, origin: Origin = Origin.WEB) -> Actor:
         return cls(label=user.get_username(), origin=origin, user=user)
 
     @classmethod
-    def job(cls, label: str, origin: str = Origin.COMMAND, user: User | None = None) -> Actor:
+    def job(cls, label: str, origin: Origin = Origin.COMMAND, user: User | None = None) -> Actor:
         return cls(label=label, origin=origin, user=user)
 
 
@@ -81,7 +82,7 @@ class Draft:
     convenient place for context such as the reason a review lapsed.
     """
 
-    action: str
+    action: AuditAction
     object_type: str = ""
     object_id: str = ""
     object_repr: str = ""
@@ -306,7 +307,7 @@ def record_many(actor: Actor, drafts: Iterable[Draft]) -> list[AuditEvent]:
     return events
 
 
-def record(actor: Actor, action: str, **fields: Unpack[DraftFields]) -> AuditEvent:
+def record(actor: Actor, action: AuditAction, **fields: Unpack[DraftFields]) -> AuditEvent:
     """Append one event; see `Draft` for the fields."""
     return record_many(actor, [Draft(action=action, **fields)])[0]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deviations.domain import audit, permissions
 from deviations.models import Deviation, JustificationNote, NoteVersion
+from deviations.vocabulary import AuditAction
 
 MAX_NOTE = 20_000
 
@@ -40,7 +41,12 @@ def _clean(text: str) -> str:
 
 
 def _draft(
-    action: str, note: JustificationNote, deviation: Deviation, *, before: Any = None, after: Any
+    action: AuditAction,
+    note: JustificationNote,
+    deviation: Deviation,
+    *,
+    before: Any = None,
+    after: Any,
 ) -> audit.Draft:
     # Filed under the deviation, so its page's trail shows its notes too.
     return audit.Draft(
@@ -73,7 +79,7 @@ def add_note(actor: audit.Actor, deviation: Deviation, text: str) -> Justificati
             actor,
             [
                 _draft(
-                    "note.added",
+                    AuditAction.NOTE_ADDED,
                     note,
                     deviation,
                     after={"note": note.pk, "version": 1, "text": text},
@@ -116,7 +122,7 @@ def revise_note(
             actor,
             [
                 _draft(
-                    "note.revised",
+                    AuditAction.NOTE_REVISED,
                     note,
                     note.deviation,
                     before={"note": note.pk, "version": latest, "text": previous},

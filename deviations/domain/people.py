@@ -18,6 +18,7 @@ from django.db import transaction
 
 from deviations.domain import audit, permissions
 from deviations.models import GitIdentity
+from deviations.vocabulary import AuditAction
 
 USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
 
@@ -60,19 +61,19 @@ def record_user_change(actor: audit.Actor, before: dict[str, Any] | None, user: 
     """Record what changed on `user` since `before` (a `snapshot`); None means created."""
     after = snapshot(user)
     if before is None:
-        audit.record(actor, "user.created", **audit.describe(user), after=after)
+        audit.record(actor, AuditAction.USER_CREATED, **audit.describe(user), after=after)
         return True
     old, new = _changes(before, after)
     if not new:
         return False
-    audit.record(actor, "user.changed", **audit.describe(user), before=old, after=new)
+    audit.record(actor, AuditAction.USER_CHANGED, **audit.describe(user), before=old, after=new)
     return True
 
 
 def record_password_change(actor: audit.Actor, user: User) -> None:
     audit.record(
         actor,
-        "user.password_changed",
+        AuditAction.USER_PASSWORD_CHANGED,
         **audit.describe(user),
         after={"has_usable_password": user.has_usable_password()},
     )
@@ -102,7 +103,7 @@ def ensure_roles(actor: audit.Actor) -> list[str]:
                 created.append(name)
                 audit.record(
                     actor,
-                    "role.created",
+                    AuditAction.ROLE_CREATED,
                     **audit.describe(group),
                     after={"name": name, "grants": permissions.ROLE_DESCRIPTIONS[name]},
                 )
@@ -204,7 +205,7 @@ def link_identity(
         permissions.forget(user)
         audit.record(
             actor,
-            "identity.linked",
+            AuditAction.IDENTITY_LINKED,
             **audit.describe(identity),
             after={"user": user.get_username(), "email": email, "name": name},
         )
@@ -217,7 +218,7 @@ def unlink_identity(actor: audit.Actor, identity: GitIdentity) -> None:
         user = identity.user
         audit.record(
             actor,
-            "identity.unlinked",
+            AuditAction.IDENTITY_UNLINKED,
             **audit.describe(identity),
             before={"user": user.get_username(), "email": identity.email, "name": identity.name},
         )

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from deviations.models import Deviation, GitIdentity, NoteVersion
+from deviations.vocabulary import Decision
 
 VIEWER = "viewer"
 REVIEWER = "reviewer"
@@ -121,10 +122,10 @@ def review_refusal(user: Asker, deviation: Deviation) -> str | None:
     return None
 
 
-def decision_refusal(user: Asker, deviation: Deviation, decision: str) -> str | None:
+def decision_refusal(user: Asker, deviation: Deviation, decision: Decision | str) -> str | None:
     """Why `user` may not record `decision` on `deviation` now, or None."""
     refusal = review_refusal(user, deviation)
-    if refusal is None and decision == "approved":
+    if refusal is None and decision == Decision.APPROVED:
         refusal = approval_refusal(user, deviation)
     return refusal
 

@@ -26,19 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from deviations.domain import audit, permissions
-from deviations.models import (
-    Decision,
-    Deviation,
-    DeviationVersion,
-    OverlayResult,
-    Review,
-    ReviewState,
-)
+from deviations.models import Deviation, DeviationVersion, OverlayResult, Review
+from deviations.vocabulary import AuditAction, Decision, ReviewState, Target
+from deviations.vocabulary.reviews import DECIDED, OPEN
 
-# States that rest on a decision, and so can lapse.
-DECIDED = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED)
-# States a reviewer still has to look at.
-OPEN = (ReviewState.NEEDS_REVIEW, ReviewState.STALE)
+__all__ = ["DECIDED", "OPEN"]  # the states that can lapse, and the ones that wait
 MAX_COMMENT = 10_000
 
 
@@ -65,7 +57,7 @@ class Seen:
 def current_effect(deviation: Deviation) -> str:
     """The deviation's own rendered diff at the pinned upstream commit ("" before a sync)."""
     diff = (
-        OverlayResult.objects.filter(deviation=deviation, target=OverlayResult.Target.PIN)
+        OverlayResult.objects.filter(deviation=deviation, target=Target.PIN)
         .values_list("diff", flat=True)
         .first()
     )
@@ -76,10 +68,15 @@ def seen_now(deviation: Deviation) -> Seen:
     return Seen(deviation.fingerprint, deviation.effect_hash)
 
 
-def _clean_comment(decision: str, comment: str) -> str:
+def _decision(decision: Decision | str) -> Decision:
+    try:
+        return Decision(decision)
+    except ValueError:
+        raise ReviewError(f"unknown decision {decision!r}", field="decision") from None
+
+
+def _clean_comment(decision: Decision, comment: str) -> str:
     comment = (comment or "").strip()
-    if decision not in Decision.values:
-        raise ReviewError(f"unknown decision {decision!r}", field="decision")
     if decision != Decision.APPROVED and not comment:
         raise ReviewError(
             "Say why: a comment is required to request changes or reject.", field="comment"
@@ -110,7 +107,7 @@ def _locked(ids: Sequence[int]) -> list[Deviation]:
 def _draft(deviation: Deviation, review: Review, old_state: str) -> audit.Draft:
     version = deviation.current_version
     return audit.Draft(
-        action=f"review.{review.decision}",
+        action=AuditAction.for_decision(review.decision),
         **audit.describe(deviation),
         component_name=deviation.component.name,
         before={"review_state": old_state},
@@ -127,16 +124,16 @@ def _draft(deviation: Deviation, review: Review, old_state: str) -> audit.Draft:
 
 def _effects(ids: Iterable[int]) -> dict[int, str]:
     return dict(
-        OverlayResult.objects.filter(
-            deviation_id__in=list(ids), target=OverlayResult.Target.PIN
-        ).values_list("deviation_id", "diff")
+        OverlayResult.objects.filter(deviation_id__in=list(ids), target=Target.PIN).values_list(
+            "deviation_id", "diff"
+        )
     )
 
 
 def _review(
     deviation: Deviation,
     user: User | None,
-    decision: str,
+    decision: Decision,
     comment: str,
     now: dt.datetime,
     effect_diff: str | None = None,
@@ -159,7 +156,7 @@ def _review(
 def decide(
     actor: audit.Actor,
     deviation: Deviation | int,
-    decision: str,
+    decision: Decision | str,
     comment: str = "",
     *,
     seen: Seen | None = None,
@@ -170,6 +167,7 @@ def decide(
     `ContentChanged` is raised and nothing is written.  Raises
     PermissionDenied (no reviewer role, four eyes) or ReviewError.
     """
+    decision = _decision(decision)
     comment = _clean_comment(decision, comment)
     user = actor.user
     pk = deviation if isinstance(deviation, int) else deviation.pk
@@ -185,9 +183,9 @@ def decide(
         review.save()
         old_state = dev.review_state
         Deviation.objects.filter(pk=dev.pk).update(
-            review_state=decision, review_state_changed_at=now
+            review_state=decision.state, review_state_changed_at=now
         )
-        dev.review_state, dev.review_state_changed_at = decision, now
+        dev.review_state, dev.review_state_changed_at = decision.state, now
         audit.record_many(actor, [_draft(dev, review, old_state)])
     return review
 
@@ -271,9 +269,9 @@ def approve_many(
         drafts = []
         for (dev, _), review in zip(approved, reviews, strict=True):
             drafts.append(_draft(dev, review, dev.review_state))
-            dev.review_state, dev.review_state_changed_at = Decision.APPROVED, now
+            dev.review_state, dev.review_state_changed_at = ReviewState.APPROVED, now
         Deviation.objects.filter(pk__in=[dev.pk for dev, _ in approved]).update(
-            review_state=Decision.APPROVED, review_state_changed_at=now
+            review_state=ReviewState.APPROVED, review_state_changed_at=now
         )
         audit.record_many(actor, drafts)
     return BulkOutcome(approved=reviews, refused=refused)
@@ -299,7 +297,7 @@ def last_reviews(deviation_ids: Iterable[int]) -> dict[int, Review]:
 
 def decided_label(review: Review) -> str:
     """ "approved", "changes requested", "rejected" (the state the decision put it in)."""
-    return ReviewState(review.decision).label
+    return Decision(review.decision).state.label
 
 
 def _lapse_reason(review: Review, dev: Deviation, cause: str) -> str:
@@ -348,7 +346,7 @@ def lapse_changed(
             continue
         drafts.append(
             audit.Draft(
-                action="review.lapsed",
+                action=AuditAction.REVIEW_LAPSED,
                 **audit.describe(dev),
                 component_name=dev.component.name,
                 before={

@@ -12,6 +12,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from deviations.domain import audit
+from deviations.vocabulary import AuditAction
 
 
 def _describe(user: User) -> audit.Described:
@@ -27,7 +28,7 @@ def issue(actor: audit.Actor, user: User) -> Token:
         token = Token.objects.create(user=user)
         audit.record(
             actor,
-            "api_token.rotated" if old else "api_token.issued",
+            AuditAction.API_TOKEN_ROTATED if old else AuditAction.API_TOKEN_ISSUED,
             **_describe(user),
             before={"created": old.created.isoformat()} if old else None,
             after={"created": token.created.isoformat()},
@@ -44,7 +45,7 @@ def revoke(actor: audit.Actor, user: User) -> bool:
         old.delete()
         audit.record(
             actor,
-            "api_token.revoked",
+            AuditAction.API_TOKEN_REVOKED,
             **_describe(user),
             before={"created": old.created.isoformat()},
         )

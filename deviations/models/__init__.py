@@ -1,17 +1,30 @@
-"""Records of every Azure Linux deviation from Fedora, and their history."""
+"""Records of every Azure Linux deviation from Fedora, and their history.
 
-from .audit import AuditChainHead, AuditEvent, Origin
-from .component import Component, SpecType
-from .config import ConfigCommit, ImportRun
-from .deviation import Deviation, DeviationKind, DeviationVersion, ReviewState
-from .identity import GitIdentity
-from .provenance import DeviationLife
-from .review import Decision, JustificationNote, NoteVersion, Review
-from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue, Verdict
-from .upstream import (
-    DeviationLink,
+The vocabularies the records use (kinds, states, verdicts, origins) live in
+`deviations.vocabulary`; the ones named here are the same objects, re-exported.
+"""
+
+from deviations.vocabulary import (
+    Decision,
+    DeviationKind,
+    Origin,
+    ReviewState,
+    SpecType,
     SuggestionKind,
     SuggestionStatus,
+    Verdict,
+)
+
+from .audit import AuditChainHead, AuditEvent
+from .component import Component
+from .config import ConfigCommit, ImportRun
+from .deviation import Deviation, DeviationVersion
+from .identity import GitIdentity
+from .provenance import DeviationLife
+from .review import JustificationNote, NoteVersion, Review
+from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue
+from .upstream import (
+    DeviationLink,
     UpstreamCheck,
     UpstreamLink,
     UpstreamRelease,

@@ -1,13 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-
-class Origin(models.TextChoices):
-    WEB = "web", "web"
-    API = "api", "API"
-    COMMAND = "command", "command"
-    TASK = "task", "task"
-    ADMIN = "admin", "admin"
+from deviations.vocabulary import AuditAction, Origin
 
 
 class AuditEvent(models.Model):
@@ -26,8 +20,8 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=255)  # username, or "import #3", "sync #7"
-    origin = models.CharField(max_length=16, choices=Origin)
-    action = models.CharField(max_length=64)
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=500, blank=True)

@@ -1,16 +1,13 @@
 from django.db import models
 
-
-class SpecType(models.TextChoices):
-    UPSTREAM = "upstream", "upstream"
-    LOCAL = "local", "local"
+from deviations.vocabulary import SpecType
 
 
 class Component(models.Model):
     """A component of Azure Linux and its effective upstream, as the config resolves it."""
 
     name = models.CharField(max_length=255, unique=True)
-    spec_type = models.CharField(max_length=16, choices=SpecType, default=SpecType.UPSTREAM)
+    spec_type = models.CharField(max_length=16, choices=SpecType.choices, default=SpecType.UPSTREAM)
     # Effective upstream (after inheritance); empty for local specs.
     distro = models.CharField(max_length=100, blank=True)
     distro_version = models.CharField(max_length=100, blank=True)

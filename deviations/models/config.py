@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from deviations.vocabulary import ImportRunStatus, Origin
+
 
 class ConfigCommit(models.Model):
     """A commit of the Azure Linux config repository (provenance of deviations)."""
@@ -25,9 +27,7 @@ class ConfigCommit(models.Model):
 class ImportRun(models.Model):
     """One import of the config that changed something (a no-op import writes nothing)."""
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
+    Status = ImportRunStatus  # the vocabulary, as `ImportRun.Status` too
 
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -36,8 +36,10 @@ class ImportRun(models.Model):
     commit = models.ForeignKey(
         ConfigCommit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
-    origin = models.CharField(max_length=16, default="command")
+    status = models.CharField(
+        max_length=16, choices=ImportRunStatus.choices, default=ImportRunStatus.RUNNING
+    )
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.COMMAND)
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,29 +1,9 @@
 from django.db import models
 
+from deviations.vocabulary import DeviationKind, ReviewState, Verdict
+
 from .component import Component
 from .config import ConfigCommit, ImportRun
-
-
-class DeviationKind(models.TextChoices):
-    OVERLAY = "overlay", "overlay"
-    BUILD_OPTION = "build-option", "build option"
-    CHECK_SKIP = "check-skip", "skipped %check"
-    EXPECTED_FAILURE = "expected-failure", "expected build failure"
-    UPSTREAM_PIN = "upstream-pin", "upstream commit pin"
-    UPSTREAM_RENAME = "upstream-rename", "upstream rename"
-    UPSTREAM_VERSION = "upstream-version", "non-default upstream version"
-    LOCAL_SPEC = "local-spec", "local spec"
-    SOURCE_FILE = "source-file", "replaced or added source file"
-    RELEASE_CALCULATION = "release-calculation", "non-default release calculation"
-    RENDER_OPTION = "render-option", "render option"
-
-
-class ReviewState(models.TextChoices):
-    NEEDS_REVIEW = "needs-review", "needs review"
-    APPROVED = "approved", "approved"
-    CHANGES_REQUESTED = "changes-requested", "changes requested"
-    REJECTED = "rejected", "rejected"
-    STALE = "stale", "stale"
 
 
 class Deviation(models.Model):
@@ -36,7 +16,7 @@ class Deviation(models.Model):
     component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="deviations")
     # Stable identity within the component (e.g. "overlay-3", "build-option:without:debug").
     key = models.CharField(max_length=300)
-    kind = models.CharField(max_length=32, choices=DeviationKind)
+    kind = models.CharField(max_length=32, choices=DeviationKind.choices)
     position = models.PositiveIntegerField(default=0)  # order within the component
     # Denormalised from the current version, for filters and lists.
     overlay_type = models.CharField(max_length=32, blank=True)
@@ -62,14 +42,15 @@ class Deviation(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     # Review state, kept current by the services that change it (import, sync, reviews).
     review_state = models.CharField(
-        max_length=32, choices=ReviewState, default=ReviewState.NEEDS_REVIEW
+        max_length=32, choices=ReviewState.choices, default=ReviewState.NEEDS_REVIEW
     )
     review_state_changed_at = models.DateTimeField(null=True, blank=True)
     # Effect of the deviation at the pinned upstream commit (hash of its own diff);
     # written by sync, compared by reviews.
     effect_hash = models.CharField(max_length=64, blank=True)
-    verdict_at_pin = models.CharField(max_length=16, blank=True)
-    verdict_at_tip = models.CharField(max_length=16, blank=True)
+    # "" until a sync renders it (and for kinds that change the build, not the spec).
+    verdict_at_pin = models.CharField(max_length=16, blank=True, choices=Verdict.choices)
+    verdict_at_tip = models.CharField(max_length=16, blank=True, choices=Verdict.choices)
     obsolete = models.BooleanField(default=False)
     obsolete_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()

@@ -1,13 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+from deviations.vocabulary import Decision
+
 from .deviation import Deviation, DeviationVersion
-
-
-class Decision(models.TextChoices):
-    APPROVED = "approved", "approve"
-    CHANGES_REQUESTED = "changes-requested", "request changes"
-    REJECTED = "rejected", "reject"
 
 
 class Review(models.Model):
@@ -15,7 +11,7 @@ class Review(models.Model):
 
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="reviews")
     version = models.ForeignKey(DeviationVersion, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(max_length=32, choices=Decision)
+    decision = models.CharField(max_length=32, choices=Decision.choices)
     comment = models.TextField(blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"

@@ -1,28 +1,25 @@
 from django.conf import settings
 from django.db import models
 
+from deviations.vocabulary import SyncRunStatus, SyncTrigger, Target, Verdict
+from deviations.vocabulary.sync import ACTIVE
+from deviations.vocabulary.sync_issues import ISSUE_CHOICES
+
 from .component import Component
 from .deviation import Deviation, DeviationVersion
-
-
-class Verdict(models.TextChoices):
-    APPLIED = "applied", "applied"
-    NOOP = "no-op", "no-op"
-    FAILED = "failed", "failed"
 
 
 class SyncRun(models.Model):
     """One sync of Fedora dist-git; the only record a no-op re-sync writes."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
-        ABANDONED = "abandoned", "abandoned"  # its worker died; a later run took over
+    Status = SyncRunStatus  # the vocabulary, as `SyncRun.Status` too
 
-    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
-    trigger = models.CharField(max_length=16, default="command")  # command, web, api, task
+    status = models.CharField(
+        max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.QUEUED
+    )
+    trigger = models.CharField(
+        max_length=16, choices=SyncTrigger.choices, default=SyncTrigger.COMMAND
+    )
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -47,7 +44,7 @@ class SyncRun(models.Model):
             # (a unique index on `status` would let one of each through).
             models.UniqueConstraint(
                 models.Value(True),
-                condition=models.Q(status__in=["queued", "running"]),
+                condition=models.Q(status__in=[status.value for status in ACTIVE]),
                 name="syncrun_one_active",
             ),
         ]
@@ -64,7 +61,7 @@ class SyncRunIssue(models.Model):
         Component, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     component_name = models.CharField(max_length=255)
-    kind = models.CharField(max_length=64)  # repo-missing, pin-missing, spec-missing, ...
+    kind = models.CharField(max_length=64, choices=ISSUE_CHOICES)
     message = models.TextField()
     created_at = models.DateTimeField()
 
@@ -101,7 +98,7 @@ class ComponentSync(models.Model):
     failing_at_tip = models.PositiveIntegerField(default=0)
     noop_at_tip = models.PositiveIntegerField(default=0)
     obsolete_count = models.PositiveIntegerField(default=0)
-    error_kind = models.CharField(max_length=64, blank=True)
+    error_kind = models.CharField(max_length=64, blank=True, choices=ISSUE_CHOICES)
     error = models.TextField(blank=True)
     # Hash of everything the result depends on (pin, tip, overlays, engine version):
     # unchanged means the component is skipped with no writes.
@@ -157,15 +154,13 @@ class DriftCommit(models.Model):
 class OverlayResult(models.Model):
     """A deviation's verdict and own diff when rendered at the pin or at the tip."""
 
-    class Target(models.TextChoices):
-        PIN = "pin", "pinned commit"
-        TIP = "tip", "branch tip"
+    Target = Target  # the vocabulary, as `OverlayResult.Target` too
 
     deviation = models.ForeignKey(Deviation, on_delete=models.CASCADE, related_name="results")
     version = models.ForeignKey(DeviationVersion, on_delete=models.PROTECT, related_name="+")
-    target = models.CharField(max_length=8, choices=Target)
+    target = models.CharField(max_length=8, choices=Target.choices)
     upstream_commit = models.CharField(max_length=40)
-    verdict = models.CharField(max_length=16, choices=Verdict)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
     message = models.TextField(blank=True)
     diff = models.TextField(blank=True)
     effect_hash = models.CharField(max_length=64, blank=True)

@@ -5,6 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from deviations.vocabulary import (
+    SuggestionKind,
+    SuggestionStatus,
+    UpstreamCheckStatus,
+    UpstreamCheckTrigger,
+)
+
 from .component import Component
 from .deviation import Deviation
 
@@ -12,13 +19,14 @@ from .deviation import Deviation
 class UpstreamCheck(models.Model):
     """One run of `check_upstream` (the actor of its audit events: "upstream-check #N")."""
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
+    Status = UpstreamCheckStatus  # the vocabulary, as `UpstreamCheck.Status` too
 
-    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
-    trigger = models.CharField(max_length=16, default="command")  # command, web, task
+    status = models.CharField(
+        max_length=16, choices=UpstreamCheckStatus.choices, default=UpstreamCheckStatus.RUNNING
+    )
+    trigger = models.CharField(
+        max_length=16, choices=UpstreamCheckTrigger.choices, default=UpstreamCheckTrigger.COMMAND
+    )
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -35,7 +43,7 @@ class UpstreamCheck(models.Model):
             # One check at a time (as syncrun_one_active): a second start is refused.
             models.UniqueConstraint(
                 models.Value(True),
-                condition=models.Q(status="running"),
+                condition=models.Q(status=UpstreamCheckStatus.RUNNING.value),
                 name="upstreamcheck_one_running",
             ),
         ]
@@ -93,19 +101,6 @@ class DeviationLink(models.Model):
         ]
 
 
-class SuggestionKind(models.TextChoices):
-    UPSTREAMED = "upstreamed", "set upstream-status to upstreamed"
-    RECONSIDER = "reconsider", "a reviewer should look: closed upstream without the change"
-    OBSOLETE = "obsolete", "obsolete candidate: Fedora's branch has the backported commit"
-
-
-class SuggestionStatus(models.TextChoices):
-    OPEN = "open", "open"
-    ACCEPTED = "accepted", "accepted"
-    DISMISSED = "dismissed", "dismissed"
-    SUPERSEDED = "superseded", "superseded"  # the upstream state changed since
-
-
 class UpstreamSuggestion(models.Model):
     """What an upstream state suggests for a deviation; never applied by itself.
 
@@ -115,11 +110,11 @@ class UpstreamSuggestion(models.Model):
 
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="suggestions")
     link = models.ForeignKey(UpstreamLink, on_delete=models.PROTECT, related_name="suggestions")
-    kind = models.CharField(max_length=16, choices=SuggestionKind)
+    kind = models.CharField(max_length=16, choices=SuggestionKind.choices)
     evidence = models.JSONField(default=dict)  # url, state, detail, changed_at, checked_at, why
     evidence_hash = models.CharField(max_length=64)
     status = models.CharField(
-        max_length=16, choices=SuggestionStatus, default=SuggestionStatus.OPEN
+        max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )
     created_at = models.DateTimeField()
     decided_by = models.ForeignKey(

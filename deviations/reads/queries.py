@@ -18,7 +18,6 @@ from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from deviations.domain.reviews import OPEN
 from deviations.models import (
     AuditChainHead,
     AuditEvent,
@@ -26,7 +25,6 @@ from deviations.models import (
     ComponentSync,
     ConfigCommit,
     Deviation,
-    DeviationKind,
     DeviationLife,
     DeviationLink,
     DeviationVersion,
@@ -36,16 +34,16 @@ from deviations.models import (
     NoteVersion,
     OverlayResult,
     Review,
-    ReviewState,
-    SuggestionStatus,
     SyncRun,
     SyncRunIssue,
     UpstreamCheck,
     UpstreamRelease,
     UpstreamSuggestion,
-    Verdict,
 )
 from deviations.reads.filters import BEHIND_RANGES, behind_q
+from deviations.vocabulary import DeviationKind, ReviewState, SpecType, SuggestionStatus, Verdict
+from deviations.vocabulary.reviews import OPEN
+from deviations.vocabulary.sync import ACTIVE
 
 # Columns of ComponentSync that lists never show (large text).
 _SYNC_HEAVY = ("sync__rendered_diff",)
@@ -230,7 +228,7 @@ def _record_totals() -> dict[str, Any]:
     components = Component.objects.filter(live).aggregate(
         total=Count("id"),
         customized=Count("id", filter=Q(deviation_count__gt=0)),
-        local=Count("id", filter=Q(spec_type="local")),
+        local=Count("id", filter=Q(spec_type=SpecType.LOCAL)),
     )
     deviations = Deviation.objects.filter(live)
     kind_labels = dict(DeviationKind.choices)
@@ -498,11 +496,7 @@ def sync_runs() -> QuerySet[SyncRun]:
 
 
 def active_sync() -> SyncRun | None:
-    return (
-        SyncRun.objects.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING])
-        .order_by("-created_at")
-        .first()
-    )
+    return SyncRun.objects.filter(status__in=ACTIVE).order_by("-created_at").first()
 
 
 def sync_run(pk: int) -> SyncRun:

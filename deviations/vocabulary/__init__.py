@@ -1,12 +1,12 @@
 """The app's closed vocabularies, one module each, below every other layer.
 
 Deviation kinds, review states and decisions, verdicts and render targets, origins, sync
-run states and triggers, sync issue kinds, audit actions, spec types and import run
-states: each is a `Vocabulary` (a `StrEnum` whose members carry a label and a
-one-sentence description, see base.py).  The models take their `choices` from here, the
-core and the services compare against members, and templates see every vocabulary by its
-class name (the `vocabulary` context processor of the web layer).  Nothing here imports
-Django or the rest of the app.
+run states and triggers, sync issue kinds, audit actions, spec types, import run states,
+and the upstream check's states, triggers and suggestions: each is a `Vocabulary` (a
+`StrEnum` whose members carry a label and a one-sentence description, see base.py).  The
+models take their `choices` from here, the core and the services compare against members,
+and templates see every vocabulary by its class name (the `vocabulary` context processor
+of the web layer).  Nothing here imports Django or the rest of the app.
 """
 
 from .audit import AuditAction
@@ -18,6 +18,7 @@ from .reviews import Decision, ReviewState
 from .specs import SpecType
 from .sync import SyncRunStatus, SyncTrigger
 from .sync_issues import DistGitIssue, LookasideIssue, SyncIssue
+from .upstream import SuggestionKind, SuggestionStatus, UpstreamCheckStatus, UpstreamCheckTrigger
 from .verdicts import Target, Verdict
 
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
@@ -30,10 +31,14 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     Origin,
     ReviewState,
     SpecType,
+    SuggestionKind,
+    SuggestionStatus,
     SyncIssue,
     SyncRunStatus,
     SyncTrigger,
     Target,
+    UpstreamCheckStatus,
+    UpstreamCheckTrigger,
     Verdict,
 )
 
@@ -48,10 +53,14 @@ __all__ = [
     "Origin",
     "ReviewState",
     "SpecType",
+    "SuggestionKind",
+    "SuggestionStatus",
     "SyncIssue",
     "SyncRunStatus",
     "SyncTrigger",
     "Target",
+    "UpstreamCheckStatus",
+    "UpstreamCheckTrigger",
     "Verdict",
     "Vocabulary",
     "choices",

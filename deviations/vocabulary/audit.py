@@ -82,6 +82,37 @@ class AuditAction(Vocabulary):
         "sync: deviation changed",
         "A sync found a deviation's verdicts, effect or obsolete flag changed.",
     )
+    # The upstream check (actor "upstream-check #N") and its suggestions.
+    UPSTREAM_LINK_CHANGED = (
+        "upstream.link.changed",
+        "upstream: link changed",
+        "An upstream check found a linked bug, request or commit in another state.",
+    )
+    UPSTREAM_RELEASE_CHANGED = (
+        "upstream.release.changed",
+        "upstream: release changed",
+        "An upstream check found a component's upstream project or latest release changed.",
+    )
+    UPSTREAM_SUGGESTION_CREATED = (
+        "upstream.suggestion.created",
+        "upstream: suggestion created",
+        "An upstream state suggests a change to a deviation, for a reviewer to decide.",
+    )
+    UPSTREAM_SUGGESTION_SUPERSEDED = (
+        "upstream.suggestion.superseded",
+        "upstream: suggestion superseded",
+        "The upstream state behind an open suggestion changed: a newer one replaces it.",
+    )
+    UPSTREAM_SUGGESTION_ACCEPTED = (
+        "upstream.suggestion.accepted",
+        "upstream: suggestion accepted",
+        "A reviewer accepted an upstream suggestion.",
+    )
+    UPSTREAM_SUGGESTION_DISMISSED = (
+        "upstream.suggestion.dismissed",
+        "upstream: suggestion dismissed",
+        "A reviewer dismissed an upstream suggestion, saying why.",
+    )
     # Reviews and notes.
     REVIEW_APPROVED = (
         "review.approved",

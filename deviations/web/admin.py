@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from deviations import models
 from deviations.domain import audit, people, permissions, tokens
+from deviations.vocabulary import AuditAction, Origin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -129,7 +130,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 def _actor(request) -> audit.Actor:
-    return audit.Actor.for_user(request.user, models.Origin.ADMIN)
+    return audit.Actor.for_user(request.user, Origin.ADMIN)
 
 
 class PeopleAdmin(admin.ModelAdmin):
@@ -237,13 +238,16 @@ class GroupAdmin(PeopleAdmin, auth_admin.GroupAdmin):
         before, after = request._audit_before, _group_snapshot(form.instance)
         if before is None:
             audit.record(
-                _actor(request), "group.created", **audit.describe(form.instance), after=after
+                _actor(request),
+                AuditAction.GROUP_CREATED,
+                **audit.describe(form.instance),
+                after=after,
             )
         elif before != after:
             keys = [k for k in after if before[k] != after[k]]
             audit.record(
                 _actor(request),
-                "group.changed",
+                AuditAction.GROUP_CHANGED,
                 **audit.describe(form.instance),
                 before={k: before[k] for k in keys},
                 after={k: after[k] for k in keys},
@@ -252,7 +256,10 @@ class GroupAdmin(PeopleAdmin, auth_admin.GroupAdmin):
     def delete_model(self, request, obj):
         with transaction.atomic():
             audit.record(
-                _actor(request), "group.deleted", **audit.describe(obj), before=_group_snapshot(obj)
+                _actor(request),
+                AuditAction.GROUP_DELETED,
+                **audit.describe(obj),
+                before=_group_snapshot(obj),
             )
             super().delete_model(request, obj)
 
@@ -302,11 +309,13 @@ class GitIdentityAdmin(PeopleAdmin):
         super().save_model(request, obj, form, change)
         after = self._snapshot(obj)
         if before is None:
-            audit.record(_actor(request), "identity.linked", **audit.describe(obj), after=after)
+            audit.record(
+                _actor(request), AuditAction.IDENTITY_LINKED, **audit.describe(obj), after=after
+            )
         elif before != after:
             audit.record(
                 _actor(request),
-                "identity.changed",
+                AuditAction.IDENTITY_CHANGED,
                 **audit.describe(obj),
                 before=before,
                 after=after,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from deviations.domain import audit
 from deviations.models import AuditEvent
+from deviations.vocabulary import AuditAction
 from tests import factories
 from tests.support import HX
 
@@ -22,7 +23,7 @@ def world(db):
     with transaction.atomic():
         w.synced = audit.record(
             audit.Actor.job("sync #1"),
-            "component.synced",
+            AuditAction.SYNC_COMPONENT_CHANGED,
             component_name="curl",
             object_type="component",
             object_id=str(w.components["curl"].pk),
@@ -53,8 +54,8 @@ def test_newest_first(client_in, world):
 
 def test_filters(client_in, world):
     assert seqs(client_in.get(f"{URL}?actor=sync+%231")) == [AuditEvent.objects.latest("seq").seq]
-    synced = client_in.get(f"{URL}?action=component.synced").content.decode()
-    assert "component.synced" in synced and seqs_of(synced) == [world.synced.seq]
+    synced = client_in.get(f"{URL}?action=sync.component.changed").content.decode()
+    assert "sync.component.changed" in synced and seqs_of(synced) == [world.synced.seq]
     curl = set(AuditEvent.objects.filter(component_name="curl").values_list("seq", flat=True))
     assert set(seqs(client_in.get(f"{URL}?component=curl"))) == curl
     d = world.deviations["curl"][0]
@@ -66,11 +67,20 @@ def test_time_filters_are_whole_utc_days(client_in, world, monkeypatch):
     late_evening = dt.datetime(2026, 3, 1, 23, 59, tzinfo=dt.UTC)
     monkeypatch.setattr(audit.timezone, "now", lambda: late_evening)
     with transaction.atomic():
-        old = audit.record(audit.Actor.job("import #0"), "config.imported")
+        old = audit.record(audit.Actor.job("import #0"), AuditAction.CONFIG_SOURCE_MOVED)
     assert seqs(client_in.get(f"{URL}?since=2026-03-01&until=2026-03-01")) == [old.seq]
     assert seqs(client_in.get(f"{URL}?until=2026-03-01")) == [old.seq]
     assert old.seq not in seqs(client_in.get(f"{URL}?since=2026-03-02"))
     assert old.seq in seqs(client_in.get(f"{URL}?since=2026-03-01"))
+
+
+def test_the_action_menu_is_the_vocabulary(client_in, world):
+    # Every action the trail records, whether or not the log has one yet; no other.
+    html = client_in.get(URL).content.decode()
+    for action in AuditAction:
+        assert f'<option value="{action.value}">' in html
+    unknown = client_in.get(f"{URL}?action=component.synced").content.decode()
+    assert "Select a valid choice" in unknown
 
 
 def test_bad_date_is_an_error_message(client_in, world):

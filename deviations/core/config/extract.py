@@ -2,7 +2,7 @@
 
 "Plain Fedora" is the spec from the default upstream (the distro and project
 defaults: distro, version, snapshot) with nothing changed.  A bare component has no
-deviations.  Kinds (`DeviationKind` in the models):
+deviations.  Kinds (`deviations.vocabulary.DeviationKind`):
 
 | kind | one per | stable key |
 |---|---|---|
@@ -39,21 +39,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from deviations.vocabulary import DeviationKind, SpecType
+
 from .errors import ConfigIssue
 from .resolve import Layer, OverlayItem, ResolvedComponent, Resolver, Upstream
 from .source import join
 
-OVERLAY = "overlay"
-BUILD_OPTION = "build-option"
-CHECK_SKIP = "check-skip"
-EXPECTED_FAILURE = "expected-failure"
-UPSTREAM_PIN = "upstream-pin"
-UPSTREAM_RENAME = "upstream-rename"
-UPSTREAM_VERSION = "upstream-version"
-LOCAL_SPEC = "local-spec"
-SOURCE_FILE = "source-file"
-RELEASE_CALCULATION = "release-calculation"
-RENDER_OPTION = "render-option"
 MAX_KEY = 300
 
 Path = tuple[str | int, ...]
@@ -71,7 +62,7 @@ def fingerprint(kind: str, content: dict[str, Any]) -> str:
 class Deviation:
     """One deviation of one component, as the config states it now."""
 
-    kind: str
+    kind: DeviationKind
     slot: str  # the stable key for every kind but overlays ("" for overlays)
     content: dict[str, Any]
     fingerprint: str
@@ -172,7 +163,7 @@ class Extractor:
         self,
         out: list[Deviation],
         component: ResolvedComponent,
-        kind: str,
+        kind: DeviationKind,
         slot: str,
         content: dict[str, Any],
         path: Path,
@@ -195,7 +186,7 @@ class Extractor:
         out.append(
             Deviation(
                 kind,
-                _key(slot),
+                _key(str(slot)),  # a plain string, even when the slot is the kind
                 content,
                 fingerprint(kind, content),
                 description,
@@ -231,8 +222,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                RELEASE_CALCULATION,
-                RELEASE_CALCULATION,
+                DeviationKind.RELEASE_CALCULATION,
+                DeviationKind.RELEASE_CALCULATION,
                 {"calculation": calculation},
                 ("release", "calculation"),
             )
@@ -240,7 +231,7 @@ class Extractor:
             self._record(
                 out,
                 component,
-                RENDER_OPTION,
+                DeviationKind.RENDER_OPTION,
                 "render-option:skip-file-filter",
                 {"skip-file-filter": True},
                 ("render", "skip-file-filter"),
@@ -252,12 +243,14 @@ class Extractor:
     def _upstream(self, component: ResolvedComponent, out: list[Deviation]) -> None:
         upstream = component.upstream
         spec = component.effective.config.get("spec") or {}
-        if upstream.spec_type == "local":
+        if upstream.spec_type == SpecType.LOCAL:
             at = ("spec", "path")
             layer, where = self._where(component, at)
             sha = self._sha256(upstream.local_spec, component, "spec", layer.file.line(where))
             content = {"spec": {"type": "local", "path": spec.get("path", "")}, "sha256": sha}
-            self._record(out, component, LOCAL_SPEC, LOCAL_SPEC, content, at)
+            self._record(
+                out, component, DeviationKind.LOCAL_SPEC, DeviationKind.LOCAL_SPEC, content, at
+            )
             return
         base = self.baseline
         if base is not None and (upstream.distro, upstream.version, upstream.snapshot) != (
@@ -290,8 +283,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                UPSTREAM_VERSION,
-                UPSTREAM_VERSION,
+                DeviationKind.UPSTREAM_VERSION,
+                DeviationKind.UPSTREAM_VERSION,
                 _clean(content),
                 ("spec", "upstream-distro", changed),
             )
@@ -299,8 +292,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                UPSTREAM_RENAME,
-                UPSTREAM_RENAME,
+                DeviationKind.UPSTREAM_RENAME,
+                DeviationKind.UPSTREAM_RENAME,
                 {"upstream-name": spec["upstream-name"]},
                 ("spec", "upstream-name"),
             )
@@ -308,8 +301,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                UPSTREAM_PIN,
-                UPSTREAM_PIN,
+                DeviationKind.UPSTREAM_PIN,
+                DeviationKind.UPSTREAM_PIN,
                 {"upstream-commit": spec["upstream-commit"]},
                 ("spec", "upstream-commit"),
             )
@@ -325,7 +318,7 @@ class Extractor:
             self._record(
                 out,
                 component,
-                SOURCE_FILE,
+                DeviationKind.SOURCE_FILE,
                 f"source-file:{entry.get('filename', '')}",
                 content,
                 ("source-files", index),
@@ -348,7 +341,7 @@ class Extractor:
                 self._record(
                     out,
                     component,
-                    BUILD_OPTION,
+                    DeviationKind.BUILD_OPTION,
                     f"build-option:{slot}:{value}",
                     {field_name: value},
                     ("build", field_name),
@@ -358,7 +351,7 @@ class Extractor:
             self._record(
                 out,
                 component,
-                BUILD_OPTION,
+                DeviationKind.BUILD_OPTION,
                 f"build-option:define:{name}",
                 {"defines": {name: build["defines"][name]}},
                 ("build", "defines", name),
@@ -367,7 +360,7 @@ class Extractor:
             self._record(
                 out,
                 component,
-                BUILD_OPTION,
+                DeviationKind.BUILD_OPTION,
                 "build-option:emit-upstream-provenance",
                 {"emit-upstream-provenance": True},
                 ("build", "emit-upstream-provenance"),
@@ -377,7 +370,7 @@ class Extractor:
                 self._record(
                     out,
                     component,
-                    BUILD_OPTION,
+                    DeviationKind.BUILD_OPTION,
                     f"build-option:hint:{hint}",
                     {"hints": {hint: value}},
                     ("build", "hints", hint),
@@ -387,8 +380,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                CHECK_SKIP,
-                CHECK_SKIP,
+                DeviationKind.CHECK_SKIP,
+                DeviationKind.CHECK_SKIP,
                 {"check": {"skip": True}},
                 ("build", "check", "skip"),
                 reason=check.get("skip_reason", ""),
@@ -398,8 +391,8 @@ class Extractor:
             self._record(
                 out,
                 component,
-                EXPECTED_FAILURE,
-                EXPECTED_FAILURE,
+                DeviationKind.EXPECTED_FAILURE,
+                DeviationKind.EXPECTED_FAILURE,
                 {"failure": {"expected": True}},
                 ("build", "failure", "expected"),
                 reason=failure.get("expected-reason", ""),
@@ -432,10 +425,10 @@ class Extractor:
             metadata = item.raw.get("metadata")
             out.append(
                 Deviation(
-                    OVERLAY,
+                    DeviationKind.OVERLAY,
                     "",
                     content,
-                    fingerprint(OVERLAY, content),
+                    fingerprint(DeviationKind.OVERLAY, content),
                     item.overlay.description,
                     _clean(metadata) if isinstance(metadata, dict) else {},
                     comment,

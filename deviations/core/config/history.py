@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from deviations.vocabulary import DeviationKind
+
 from ..distgit.gitcmd import run_git
 from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
 from ..text import escape_controls
@@ -622,8 +624,8 @@ def _advance(
         tracked_now: list[_Tracked] = []
         for key, deviation in zip(keys, devs, strict=True):
             seen.add(key)
-            this_ordinal = ordinal if deviation.kind == "overlay" else -1
-            ordinal += deviation.kind == "overlay"
+            this_ordinal = ordinal if deviation.kind == DeviationKind.OVERLAY else -1
+            ordinal += deviation.kind == DeviationKind.OVERLAY
             old = by_key.get(key)
             if old is None:
                 tracked_now.append(_Tracked(key, deviation, this_ordinal, info, info))

@@ -23,7 +23,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .extract import OVERLAY, Deviation
+from deviations.vocabulary import DeviationKind
+
+from .extract import Deviation
 
 _NUMBER = re.compile(r"overlay-(\d+)\Z")
 
@@ -44,11 +46,12 @@ class Known:
 def assign_keys(known: Sequence[Known], current: Sequence[Deviation]) -> list[str]:
     """The key of each current deviation (same order as `current`)."""
     keys = [d.slot for d in current]  # "" for an overlay until it is matched or numbered
-    overlays = [i for i, d in enumerate(current) if d.kind == OVERLAY]
+    overlays = [i for i, d in enumerate(current) if d.kind == DeviationKind.OVERLAY]
     if not overlays:
         return keys
     candidates = sorted(
-        (k for k in known if k.kind == OVERLAY), key=lambda k: (k.removed, k.position, k.key)
+        (k for k in known if k.kind == DeviationKind.OVERLAY),
+        key=lambda k: (k.removed, k.position, k.key),
     )
     taken: set[str] = set()
     ordinal = {index: n for n, index in enumerate(overlays)}
@@ -92,7 +95,7 @@ def overlay_ordinals(current: Sequence[Deviation]) -> list[int]:
     out: list[int] = []
     n = 0
     for deviation in current:
-        if deviation.kind == OVERLAY:
+        if deviation.kind == DeviationKind.OVERLAY:
             out.append(n)
             n += 1
         else:

@@ -25,6 +25,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from deviations.vocabulary import SpecType
+
 from ..types import Overlay, OverlayMetadata, URLRef
 from . import validate
 from .errors import ConfigIssue, overlay_label
@@ -52,7 +54,7 @@ class Layer:
 class Upstream:
     """Where a component's spec comes from, after inheritance."""
 
-    spec_type: str  # "upstream" or "local"
+    spec_type: SpecType
     distro: str = ""
     version: str = ""
     snapshot: str = ""  # as written
@@ -440,7 +442,7 @@ class Resolver:
     ) -> Upstream | None:
         spec = effective.config.get("spec") or {}
         kind = spec.get("type", "")
-        if kind == "local":
+        if kind == SpecType.LOCAL:
             path = spec.get("path", "")
             if not path:
                 return None  # validation said "a local spec needs 'path'"
@@ -452,7 +454,7 @@ class Resolver:
             if not self.source.is_file(rooted):
                 self._issue(declared, f"local spec {path!r} ({rooted}) does not exist", "spec")
                 return None
-            return Upstream("local", local_spec=rooted)
+            return Upstream(SpecType.LOCAL, local_spec=rooted)
         key = _distro_key(spec)
         found = self._upstreams.get(key)
         if found is None:
@@ -475,7 +477,7 @@ class Resolver:
         package = spec.get("upstream-name", "") or name
         base = found.dist_git_base_uri
         return Upstream(
-            "upstream",
+            SpecType.UPSTREAM,
             found.distro,
             found.version,
             found.snapshot,
@@ -511,7 +513,7 @@ class Resolver:
                 )
         base = distro.fields.get("dist-git-base-uri", "")
         return Upstream(
-            "upstream",
+            SpecType.UPSTREAM,
             distro=distro_name,
             version=version,
             snapshot=snapshot,

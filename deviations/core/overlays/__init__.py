@@ -12,7 +12,7 @@ Public API (what the sync job and `manage.py render_overlays` call)::
     result.tree_after          # the rendered tree
     result.spec_name
     result.outcomes            # [OverlayOutcome(index, overlay, verdict, message, diff)]
-                               #   verdict: "applied" | "no-op" | "failed";
+                               #   verdict: a Verdict (applied, no-op, failed);
                                #   diff: what that overlay changed (unified diff)
     result.diff                # unified diff of input vs rendered (every file; binary summarised)
     result.archives            # {archive name: sha256 of the repacked archive}
@@ -35,9 +35,6 @@ from .errors import OverlayFailure
 from .files import check_pattern
 from .regex import RegexError, compile_regex
 from .render import (
-    APPLIED,
-    FAILED,
-    NO_OP,
     OverlayOutcome,
     RenderOptions,
     RenderResult,
@@ -84,10 +81,7 @@ def validate_overlay(overlay: Overlay) -> list[str]:
 
 
 __all__ = [
-    "APPLIED",
     "ENGINE_VERSION",
-    "FAILED",
-    "NO_OP",
     "OverlayFailure",
     "OverlayOutcome",
     "PathError",

@@ -14,15 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deviations.vocabulary import Verdict
+
 from ..diff import tree_diff
 from ..types import Overlay
 from . import archives, files, specops
 from .errors import OverlayFailure
 from .tree import PathError, SourceTree, clean_relative
-
-APPLIED = "applied"
-NO_OP = "no-op"
-FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class RenderOptions:
 class OverlayOutcome:
     index: int  # 0-based position in the overlays given to render()
     overlay: Overlay
-    verdict: str  # "applied" | "no-op" | "failed"
+    verdict: Verdict
     message: str
     diff: str = ""
 
@@ -72,7 +70,7 @@ class RenderResult:
 
     @property
     def failures(self) -> list[OverlayOutcome]:
-        return [o for o in self.outcomes if o.verdict == FAILED]
+        return [o for o in self.outcomes if o.verdict == Verdict.FAILED]
 
 
 def overlay_label(index: int, overlay: Overlay) -> str:
@@ -115,21 +113,23 @@ def render(
         except (OverlayFailure, PathError) as exc:
             current = before
             outcomes[index] = OverlayOutcome(
-                index, overlay, FAILED, f"{overlay_label(index, overlay)} failed: {exc}"
+                index, overlay, Verdict.FAILED, f"{overlay_label(index, overlay)} failed: {exc}"
             )
             continue
         if current.same_as(before):
-            outcomes[index] = OverlayOutcome(index, overlay, NO_OP, "applied; changed nothing")
+            outcomes[index] = OverlayOutcome(
+                index, overlay, Verdict.NOOP, "applied; changed nothing"
+            )
             continue
         diff = _diff(before, current) if options.diffs else ""
-        outcomes[index] = OverlayOutcome(index, overlay, APPLIED, "applied", diff)
+        outcomes[index] = OverlayOutcome(index, overlay, Verdict.APPLIED, "applied", diff)
 
     ordered = [outcomes[i] for i in range(len(overlays))]
     diff = ""
     if options.diffs:
         diff = _diff(tree, current) + "".join(inner_diffs)
     return RenderResult(
-        ok=all(o.verdict != FAILED for o in ordered),
+        ok=all(o.verdict != Verdict.FAILED for o in ordered),
         tree_before=tree,
         tree_after=current,
         spec_name=tree.spec_name,
@@ -243,13 +243,15 @@ def _archive_group(
     def fail_all(why: str) -> None:
         for i in indexes:
             outcomes[i] = OverlayOutcome(
-                i, overlays[i], FAILED, f"{overlay_label(i, overlays[i])} failed: {why}"
+                i, overlays[i], Verdict.FAILED, f"{overlay_label(i, overlays[i])} failed: {why}"
             )
 
     if options.dry_run or options.skip_sources:
         why = "dry run" if options.dry_run else "sources skipped"
         for i in indexes:
-            outcomes[i] = OverlayOutcome(i, overlays[i], NO_OP, f"archive overlay skipped ({why})")
+            outcomes[i] = OverlayOutcome(
+                i, overlays[i], Verdict.NOOP, f"archive overlay skipped ({why})"
+            )
         return
     try:
         path = clean_relative(name, "archive")
@@ -271,13 +273,15 @@ def _archive_group(
         except (OverlayFailure, PathError) as exc:
             inner = before
             label = overlay_label(i, overlay)
-            outcomes[i] = OverlayOutcome(i, overlay, FAILED, f"{label} failed in `{name}`: {exc}")
+            outcomes[i] = OverlayOutcome(
+                i, overlay, Verdict.FAILED, f"{label} failed in `{name}`: {exc}"
+            )
             continue
         diff = ""
         if options.diffs:
             diff = _diff(before, inner, f"{name}/")
         changed = True
-        outcomes[i] = OverlayOutcome(i, overlay, APPLIED, f"applied inside `{name}`", diff)
+        outcomes[i] = OverlayOutcome(i, overlay, Verdict.APPLIED, f"applied inside `{name}`", diff)
     if not changed:
         return
     full_before = content.inner()

@@ -37,7 +37,8 @@ from deviations.domain.importer.plan import CHANGE, CREATE, REMOVE, RESTORE, Pla
 from deviations.domain.importer.sources import LoadedSource, load_source
 from deviations.domain.importer.summary import database_summary
 from deviations.domain.importer.write import apply_plan, ensure_commits
-from deviations.models import ImportRun, Origin
+from deviations.models import ImportRun
+from deviations.vocabulary import AuditAction, ImportRunStatus, Origin
 
 __all__ = ["ImportFailed", "ImportResult", "database_summary", "import_config", "import_loaded"]
 
@@ -105,7 +106,7 @@ def import_config(
     source: str | Path,
     *,
     ref: str | None = None,
-    origin: str = Origin.COMMAND,
+    origin: Origin = Origin.COMMAND,
     user: User | None = None,
     cache_dir: Path | None = None,
 ) -> ImportResult:
@@ -122,7 +123,7 @@ def import_config(
 def import_loaded(
     loaded: LoadedSource,
     *,
-    origin: str = Origin.COMMAND,
+    origin: Origin = Origin.COMMAND,
     user: User | None = None,
     timings: dict[str, float] | None = None,
 ) -> ImportResult:
@@ -166,7 +167,8 @@ def import_loaded(
         if moved and previous is not None:
             result.moved = _moved(previous, run, location, result.commit)
             drafts.insert(
-                0, audit.Draft("config.source-moved", **audit.describe(run), **result.moved)
+                0,
+                audit.Draft(AuditAction.CONFIG_SOURCE_MOVED, **audit.describe(run), **result.moved),
             )
         audit.record_many(actor, drafts)
         changed_content = [
@@ -176,7 +178,7 @@ def import_loaded(
         ]
         result.stale = len(reviews.lapse_changed(actor, changed_content, cause=f"import #{run.pk}"))
         timings["write"] = round(time.perf_counter() - started - timings["plan"], 3)
-        run.status = ImportRun.Status.SUCCEEDED
+        run.status = ImportRunStatus.SUCCEEDED
         run.finished_at = timezone.now()
         run.summary = {
             "changes": result.changes,

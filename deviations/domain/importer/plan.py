@@ -27,6 +27,7 @@ from deviations.core.config import Config, Known, assign_keys, canonical_json
 from deviations.core.config import Deviation as Found
 from deviations.core.config.history import CommitInfo, Provenance
 from deviations.models import Component, Deviation, DeviationLife
+from deviations.vocabulary import DeviationKind
 
 # The Component fields that say what the component is (a change is audited).
 COMPONENT_CONTENT = (
@@ -249,7 +250,7 @@ def _deviation_steps(
     commits: dict[str, CommitInfo],
     lives: dict[int, list[Run]],
 ) -> list[DeviationStep]:
-    live_overlays = [r for r in rows if r["kind"] == "overlay" and not r["removed"]]
+    live_overlays = [r for r in rows if r["kind"] == DeviationKind.OVERLAY and not r["removed"]]
     ordinal = {r["key"]: n for n, r in enumerate(live_overlays)}
     known = [
         Known(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count
 
 from deviations.models import Component, Deviation
+from deviations.vocabulary import DeviationKind
 
 
 def database_summary() -> dict[str, Any]:
@@ -20,7 +21,7 @@ def database_summary() -> dict[str, Any]:
         .values_list("kind", "n")
     )
     by_type = dict(
-        deviations.filter(kind="overlay")
+        deviations.filter(kind=DeviationKind.OVERLAY)
         .values_list("overlay_type")
         .annotate(n=Count("id"))
         .order_by("overlay_type")

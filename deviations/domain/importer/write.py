@@ -36,6 +36,7 @@ from deviations.models import (
     DeviationVersion,
     ImportRun,
 )
+from deviations.vocabulary import AuditAction
 
 BATCH = 1000
 _DEVIATION_FIELDS = (
@@ -251,13 +252,17 @@ def _component_draft(step: ComponentStep, pk: int) -> audit.Draft | None:
     }
     if step.action == CREATE:
         after = _component_payload(step.values, (*COMPONENT_CONTENT, "config_file"))
-        return audit.Draft("component.created", **describe, component_name=step.name, after=after)
+        return audit.Draft(
+            AuditAction.COMPONENT_CREATED, **describe, component_name=step.name, after=after
+        )
     if step.action == RESTORE:
         after = _component_payload(step.values, (*COMPONENT_CONTENT, "config_file"))
-        return audit.Draft("component.restored", **describe, component_name=step.name, after=after)
+        return audit.Draft(
+            AuditAction.COMPONENT_RESTORED, **describe, component_name=step.name, after=after
+        )
     if step.action == CHANGE:
         return audit.Draft(
-            "component.changed",
+            AuditAction.COMPONENT_CHANGED,
             **describe,
             component_name=step.name,
             before=_component_payload(step.record, step.changed),
@@ -265,7 +270,9 @@ def _component_draft(step: ComponentStep, pk: int) -> audit.Draft | None:
         )
     if step.action == REMOVE:
         before = _component_payload(step.record, (*COMPONENT_CONTENT, "config_file"))
-        return audit.Draft("component.removed", **describe, component_name=step.name, before=before)
+        return audit.Draft(
+            AuditAction.COMPONENT_REMOVED, **describe, component_name=step.name, before=before
+        )
     return None
 
 
@@ -424,7 +431,11 @@ def _deviation_draft(
         "component_name": step.component,
     }
     if step.action in (CREATE, RESTORE):
-        action = "deviation.created" if step.action == CREATE else "deviation.restored"
+        action = (
+            AuditAction.DEVIATION_CREATED
+            if step.action == CREATE
+            else AuditAction.DEVIATION_RESTORED
+        )
         after = version_payload(step.key, step.stated, step.changed)
         after["introduced_commit"] = step.introduced
         if step.earlier:
@@ -436,13 +447,13 @@ def _deviation_draft(
         if step.earlier_changed:
             before["earlier_lives"] = runs_payload(step.earlier_recorded)
             after["earlier_lives"] = runs_payload(step.earlier)
-        return audit.Draft("deviation.changed", **describe, before=before, after=after)
+        return audit.Draft(AuditAction.DEVIATION_CHANGED, **describe, before=before, after=after)
     if step.action == REMOVE:
         before = _row_payload(step.record, previous.get(step.record["current_version_id"]))
-        return audit.Draft("deviation.removed", **describe, before=before)
+        return audit.Draft(AuditAction.DEVIATION_REMOVED, **describe, before=before)
     if step.action == UPDATE and step.provenance_changed:
         return audit.Draft(
-            "deviation.provenance",
+            AuditAction.DEVIATION_PROVENANCE,
             **describe,
             before={
                 "introduced_commit": step.record["introduced_commit__sha"],

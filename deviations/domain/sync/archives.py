@@ -12,10 +12,8 @@ from deviations.core.distgit import CommitFiles, ObjectReader
 from deviations.core.distgit.files import FILE_MAX_BYTES
 from deviations.core.distgit.reader import TooLarge
 from deviations.core.lookaside import SOURCES_FILE, LookasideCache, LookasideError, parse_sources
-from deviations.core.lookaside import ErrorKind as LookasideKind
 from deviations.domain.sync.jobs import ComponentJob
-
-STALE_HASH = "post-overlay-hash-stale"
+from deviations.vocabulary import LookasideIssue
 
 
 def _sources_at(reader: ObjectReader, commit: str) -> bytes | None:
@@ -74,7 +72,7 @@ def with_archives(
             if entry is None:
                 continue
             if lookaside is None:
-                raise LookasideError(LookasideKind.UNCONFIGURED, "no lookaside cache configured")
+                raise LookasideError(LookasideIssue.UNCONFIGURED, "no lookaside cache configured")
             added[name] = lookaside.read(job.lookaside_uri, job.package, entry)
     except LookasideError as exc:
         raise LookasideError(exc.kind, f"archive overlays at {where}: {exc}") from None

@@ -24,7 +24,8 @@ from deviations.domain.sync.configtree import config_reader
 from deviations.domain.sync.jobs import plan
 from deviations.domain.sync.process import Context, Outcome, Status, process
 from deviations.domain.sync.store import store_many
-from deviations.models import Origin, SyncRun
+from deviations.models import SyncRun
+from deviations.vocabulary import Origin
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5  # progress becomes visible at least this often
@@ -71,7 +72,7 @@ def run_batch(
     *,
     base_uri: str | None = None,
     workers: int | None = None,
-    origin: str = Origin.COMMAND,
+    origin: Origin = Origin.COMMAND,
 ) -> BatchResult:
     result = BatchResult()
     if not runs.mark_started(run_id):

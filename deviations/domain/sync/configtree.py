@@ -22,14 +22,14 @@ from deviations.core.config.source import DirectorySource, Limits, SourceError
 from deviations.core.distgit import DistGitError
 from deviations.core.distgit.gitcmd import GitCommandError, run_git
 from deviations.models import ImportRun
+from deviations.vocabulary import SyncIssue
 
 Reader = Callable[[str], bytes]
-CONFIG_CHANGED = "config-changed"
 
 
 class ConfigUnavailable(DistGitError):
     def __init__(self, message: str) -> None:
-        super().__init__("config-unavailable", message)
+        super().__init__(SyncIssue.CONFIG_UNAVAILABLE, message)
 
 
 def _confined(path: str) -> str:
@@ -53,7 +53,7 @@ def _folder_reader(folder: Path, limit: int) -> Reader:
         path = _confined(path)
         if not source.is_file(path):
             raise DistGitError(
-                CONFIG_CHANGED,
+                SyncIssue.CONFIG_CHANGED,
                 f"{path} is not in the imported config folder {folder} (moved or deleted since "
                 "the import?)",
             )
@@ -77,7 +77,8 @@ def _git_reader(git_dir: str, commit: str, limit: int) -> Reader:
             return run_git(["cat-file", "blob", f"{commit}:{path}"], git_dir=git_dir).stdout
         except GitCommandError:
             raise DistGitError(
-                CONFIG_CHANGED, f"{path} is not in the imported config at commit {commit[:12]}"
+                SyncIssue.CONFIG_CHANGED,
+                f"{path} is not in the imported config at commit {commit[:12]}",
             ) from None
 
     return read

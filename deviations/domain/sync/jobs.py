@@ -11,17 +11,11 @@ import posixpath
 from dataclasses import dataclass, field, replace
 
 from deviations.core.config.resolve import to_overlay
-from deviations.core.distgit import DistGitError, ErrorKind, check_package_name, check_url
+from deviations.core.distgit import DistGitError, check_package_name, check_url
 from deviations.core.distgit.remotes import expand_base_uri
 from deviations.core.types import Overlay
-from deviations.models import (
-    Component,
-    ComponentSync,
-    Deviation,
-    DeviationKind,
-    DeviationVersion,
-    SpecType,
-)
+from deviations.models import Component, ComponentSync, Deviation, DeviationVersion
+from deviations.vocabulary import DeviationKind, DistGitIssue, SpecType
 
 CHUNK = 2000  # ids per IN (...) query
 ARCHIVE_TYPES = ("file-remove", "file-search-replace")  # with `archive` and `file`: azldev's
@@ -155,7 +149,7 @@ def _url(component: Component, base_uri: str | None) -> tuple[str, DistGitError 
             return expand_base_uri(base_uri, package), None
         check_package_name(package)
         if not component.dist_git_url:
-            raise DistGitError(ErrorKind.UNSAFE_URL, "the component has no dist-git URL")
+            raise DistGitError(DistGitIssue.UNSAFE_URL, "the component has no dist-git URL")
         return check_url(component.dist_git_url), None
     except DistGitError as exc:
         return "", exc

@@ -18,7 +18,6 @@ from deviations.core.distgit import (
     Commit,
     CommitFiles,
     DistGitError,
-    ErrorKind,
     History,
     MirrorCache,
     ObjectReader,
@@ -34,12 +33,12 @@ from deviations.core.distgit.specinfo import decode
 from deviations.core.lookaside import LookasideCache, LookasideError
 from deviations.domain.sync import render
 from deviations.domain.sync.archives import (
-    STALE_HASH,
     archive_inputs,
     stale_post_overlay_hashes,
     with_archives,
 )
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
+from deviations.vocabulary import DistGitIssue, SyncIssue, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +53,9 @@ class Status:
     ERROR = "error"
 
 
-class Verdict:
-    APPLIED = "applied"
-    NOOP = "no-op"
-    FAILED = "failed"
-
-
 @dataclass(frozen=True)
 class VerdictAt:
-    verdict: str
+    verdict: Verdict
     message: str = ""
     diff: str = ""
     archive_sha256: str = ""  # an archive overlay that applied: the repacked archive
@@ -95,7 +88,7 @@ class Outcome:
     rendered_diff: str = ""
     render_ok: bool = True
     overlays: list[OverlayOutcome] = field(default_factory=list)
-    issues: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
+    issues: list[tuple[str, str]] = field(default_factory=list)  # (issue kind, message)
     # Why the upstream-commit pin looks obsolete ("" when it does not, or there is none).
     pin_obsolete_reason: str = ""
 
@@ -156,10 +149,12 @@ def process(job: ComponentJob, ctx: Context) -> Outcome:
     except DistGitError as exc:
         return _error(job, exc.kind, str(exc))
     except render.SourceChanged as exc:
-        return _error(job, "config-changed", str(exc))
+        return _error(job, exc.kind, str(exc))
     except Exception as exc:  # one component's bug must not stop the run
         log.exception("sync of %s failed", job.name)
-        return _error(job, ErrorKind.GIT_FAILED, f"unexpected error: {type(exc).__name__}: {exc}")
+        return _error(
+            job, DistGitIssue.GIT_FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
+        )
 
 
 def _local(job: ComponentJob, ctx: Context) -> Outcome:
@@ -169,7 +164,7 @@ def _local(job: ComponentJob, ctx: Context) -> Outcome:
     if job.previous is not None and job.previous.fingerprint == fp:
         return Outcome(job, Status.SKIPPED, fp)
     if spec is None or not spec.path:
-        return _error(job, ErrorKind.SPEC_MISSING, "local spec: no path recorded by the import")
+        return _error(job, DistGitIssue.SPEC_MISSING, "local spec: no path recorded by the import")
     data = render.read_checked(ctx.read_config, spec.path, spec.sha256, "the local spec")
     name = f"{job.name}.spec"
     outcome = Outcome(job, Status.SYNCED, fp, spec_file=spec.path)
@@ -185,7 +180,7 @@ def _local(job: ComponentJob, ctx: Context) -> Outcome:
                 )
             )
             if verdict.verdict == Verdict.FAILED:
-                outcome.issues.append(("overlay-failed", verdict.message))
+                outcome.issues.append((SyncIssue.OVERLAY_FAILED, verdict.message))
         outcome.render_ok = not outcome.issues
         after = rendered.files or after
     outcome.rendered_diff = tree_diff({}, after)
@@ -252,9 +247,7 @@ def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
             ) as exc:
                 # The upstream state is right; only the rendering is missing.  Record both
                 # (and keep the last verdicts: a lookaside outage must not flip them).
-                kind = getattr(exc, "kind", "config-changed")
-                if isinstance(exc, render.EngineError):
-                    kind = "render-failed"
+                kind = exc.kind
                 outcome.fingerprint = fingerprint(
                     job, history.pin.sha, history.tip.sha, rendered=False, error=kind, **extra
                 )
@@ -287,13 +280,14 @@ def _render(
             )
         )
         if pin_v.verdict == Verdict.FAILED:
-            outcome.issues.append(("overlay-failed", pin_v.message))
+            outcome.issues.append((SyncIssue.OVERLAY_FAILED, pin_v.message))
     stale = stale_post_overlay_hashes(job, at_pin.archives)
     if stale:
-        outcome.issues += [(STALE_HASH, message) for message in stale]
+        kind = SyncIssue.POST_OVERLAY_HASH_STALE
+        outcome.issues += [(kind, message) for message in stale]
         # Kept on the component (like azldev's prep-sources, which fails on it), so a
         # skipped re-sync still lists it.
-        outcome.error_kind, outcome.error = STALE_HASH, "\n".join(stale)
+        outcome.error_kind, outcome.error = kind, "\n".join(stale)
 
 
 def _pin_obsolete_reason(history: History) -> str:

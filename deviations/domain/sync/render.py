@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from deviations.core.distgit import CommitFiles
 from deviations.core.overlays import (
-    APPLIED,
     ENGINE_VERSION,
     PathError,
     RenderOptions,
@@ -27,14 +26,19 @@ from deviations.core.overlays import (
 from deviations.core.overlays import render as engine_render
 from deviations.core.types import Overlay
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
+from deviations.vocabulary import SyncIssue, Verdict
 
 
 class EngineError(Exception):
     """The overlay engine could not render this component at all (not an overlay verdict)."""
 
+    kind = SyncIssue.RENDER_FAILED
+
 
 class SourceChanged(Exception):
     """A file the import fingerprinted differs now (the tree changed after the import)."""
+
+    kind = SyncIssue.CONFIG_CHANGED
 
 
 def engine_version() -> str:
@@ -68,7 +72,7 @@ def overlay_sources(
 @dataclass(frozen=True)
 class Rendered:
     # (verdict, message, own diff, repacked archive's sha256 or "") per overlay, in order
-    verdicts: list[tuple[str, str, str, str]]
+    verdicts: list[tuple[Verdict, str, str, str]]
     diff: str  # whole component: upstream files -> Azure Linux files
     files: dict[str, bytes] | None = None  # the rendered files
     archives: dict[str, bytes] = field(default_factory=dict)  # repacked archive -> its bytes
@@ -106,7 +110,7 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
             continue
 
     def archive_hash(o: EngineOutcome) -> str:
-        if o.verdict != APPLIED or not modifies_archive(o.overlay):
+        if o.verdict != Verdict.APPLIED or not modifies_archive(o.overlay):
             return ""
         return result.archives.get(o.overlay.archive, "")
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, TypedDict, get_args
 
-from deviations.models import Component, ComponentSync, Deviation, DeviationKind
+from deviations.models import Component, ComponentSync, Deviation
+from deviations.vocabulary import DeviationKind, Verdict
 
 DriftField = Literal[
     "component",
@@ -82,9 +83,9 @@ def _overlay_notes(
         .order_by("component_id", "position")
     )
     for dev in rows:
-        if dev.verdict_at_tip == "failed":
+        if dev.verdict_at_tip == Verdict.FAILED:
             failing.setdefault(dev.component_id, []).append(_label(dev))
-        elif dev.verdict_at_tip == "no-op":
+        elif dev.verdict_at_tip == Verdict.NOOP:
             noop.setdefault(dev.component_id, []).append(_label(dev))
         if dev.obsolete:
             obsolete.setdefault(dev.component_id, []).append(

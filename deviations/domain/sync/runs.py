@@ -23,8 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from deviations.models import SyncRun
-
-ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+from deviations.vocabulary import SyncRunStatus, SyncTrigger
+from deviations.vocabulary.sync import ACTIVE
 
 
 def stale_after() -> dt.timedelta:
@@ -89,7 +89,7 @@ def abandon_dead_runs(now: dt.datetime | None = None) -> list[int]:
             else f"no heartbeat since {beat:%Y-%m-%d %H:%M:%S} UTC"
         )
         changed = SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
-            status=SyncRun.Status.ABANDONED,
+            status=SyncRunStatus.ABANDONED,
             finished_at=now,
             message=f"abandoned: {why}; a later sync resumes its work",
         )
@@ -100,7 +100,7 @@ def abandon_dead_runs(now: dt.datetime | None = None) -> list[int]:
 
 @dataclass(frozen=True)
 class RunRequest:
-    trigger: str = "command"  # command, web, api, task
+    trigger: SyncTrigger = SyncTrigger.COMMAND
     user: User | None = None
     options: dict[str, Any] | None = None
     inline: bool = True  # processed by this process (not queued for workers)
@@ -115,7 +115,7 @@ def start(request: RunRequest, total: int, engine_version: str) -> SyncRun:
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                status=SyncRun.Status.RUNNING if request.inline else SyncRun.Status.QUEUED,
+                status=SyncRunStatus.RUNNING if request.inline else SyncRunStatus.QUEUED,
                 trigger=request.trigger,
                 triggered_by=request.user,
                 options=options,
@@ -133,10 +133,10 @@ def start(request: RunRequest, total: int, engine_version: str) -> SyncRun:
 def mark_started(run_id: int) -> bool:
     """A worker picked the run up: queued -> running.  False if the run is no longer active."""
     now = timezone.now()
-    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-        status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
+    SyncRun.objects.filter(pk=run_id, status=SyncRunStatus.QUEUED).update(
+        status=SyncRunStatus.RUNNING, started_at=now, heartbeat_at=now
     )
-    return SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).exists()
+    return SyncRun.objects.filter(pk=run_id, status=SyncRunStatus.RUNNING).exists()
 
 
 def is_active(run_id: int) -> bool:
@@ -174,11 +174,11 @@ def finish_if_complete(run_id: int) -> bool:
     now = timezone.now()
     closed = SyncRun.objects.filter(
         Q(pk=run_id, status__in=ACTIVE) & Q(done__gte=F("total"))
-    ).update(status=SyncRun.Status.SUCCEEDED, finished_at=now, heartbeat_at=now)
+    ).update(status=SyncRunStatus.SUCCEEDED, finished_at=now, heartbeat_at=now)
     return bool(closed)
 
 
 def fail(run_id: int, message: str) -> None:
     SyncRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
-        status=SyncRun.Status.FAILED, finished_at=timezone.now(), message=message[:10_000]
+        status=SyncRunStatus.FAILED, finished_at=timezone.now(), message=message[:10_000]
     )

@@ -32,7 +32,9 @@ from deviations.domain.sync import runs, tasks
 from deviations.domain.sync.jobs import component_ids
 from deviations.domain.sync.render import engine_version
 from deviations.domain.sync.runs import SyncAlreadyRunning
-from deviations.models import Origin, SyncRun
+from deviations.models import SyncRun
+from deviations.vocabulary import Origin, SyncTrigger
+from deviations.vocabulary.sync import ACTIVE
 
 __all__ = [
     "SyncAlreadyRunning",
@@ -60,8 +62,8 @@ class SyncRequest:
     workers: int | None = None  # parallel git jobs per batch
     base_uri: str | None = None  # overrides every distro's dist-git-base-uri ($pkg)
     lookaside_base_uri: str | None = None  # overrides every distro's lookaside-base-uri
-    trigger: str = "command"
-    origin: str = Origin.COMMAND
+    trigger: SyncTrigger = SyncTrigger.COMMAND
+    origin: Origin = Origin.COMMAND
     user: User | None = None
     batch_size: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -138,7 +140,7 @@ def wait_for(
         run.refresh_from_db()
         if on_progress is not None:
             on_progress(run)
-        if run.status not in runs.ACTIVE:
+        if run.status not in ACTIVE:
             return run
         if runs.abandon_dead_runs():
             continue
@@ -153,7 +155,7 @@ def last_base_uri() -> str | None:
 
 
 def requested(
-    components: Iterable[str], *, trigger: str, origin: str, user: User | None
+    components: Iterable[str], *, trigger: SyncTrigger, origin: Origin, user: User | None
 ) -> SyncRequest:
     """A sync someone starts from the web or the API: the named components (names trimmed,
     blanks dropped; none named: all), fetched from where the last sync fetched."""

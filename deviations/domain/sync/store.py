@@ -29,12 +29,12 @@ from deviations.domain.sync.process import Outcome, OverlayOutcome, Status, Verd
 from deviations.models import (
     ComponentSync,
     Deviation,
-    DeviationKind,
     DriftCommit,
     OverlayResult,
     SyncRun,
     SyncRunIssue,
 )
+from deviations.vocabulary import AuditAction, DeviationKind, SyncIssue, Target, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,10 @@ def _fill(sync: ComponentSync, outcome: Outcome) -> None:
     sync.rendered_diff = outcome.rendered_diff
     sync.render_ok = outcome.render_ok
     overlays = outcome.overlays
-    sync.failing_at_pin = sum(o.at_pin.verdict == "failed" for o in overlays)
-    sync.failing_at_tip = sum(bool(o.at_tip and o.at_tip.verdict == "failed") for o in overlays)
-    sync.noop_at_tip = sum(bool(o.at_tip and o.at_tip.verdict == "no-op") for o in overlays)
+    tips = [o.at_tip.verdict for o in overlays if o.at_tip is not None]
+    sync.failing_at_pin = sum(o.at_pin.verdict == Verdict.FAILED for o in overlays)
+    sync.failing_at_tip = tips.count(Verdict.FAILED)
+    sync.noop_at_tip = tips.count(Verdict.NOOP)
     sync.obsolete_count = sum(bool(o.obsolete_reason) for o in overlays)
     # Normally empty; set when the upstream state is known but rendering failed.
     sync.error_kind = outcome.error_kind[:64]
@@ -134,7 +135,7 @@ def _drift_rows(outcome: Outcome) -> list[DriftCommit]:
 def _result(
     run: SyncRun,
     item: OverlayOutcome,
-    target: str,
+    target: Target,
     at: VerdictAt,
     commit: str,
     existing: dict[tuple[int, str], OverlayResult],
@@ -145,7 +146,7 @@ def _result(
         "verdict": at.verdict,
         "message": at.message,
         "diff": at.diff,
-        "effect_hash": item.effect_hash if target == OverlayResult.Target.PIN else "",
+        "effect_hash": item.effect_hash if target == Target.PIN else "",
         "archive_sha256": at.archive_sha256,
     }
     row = existing.get((item.deviation_id, target))
@@ -177,9 +178,9 @@ def _deviations(
         dev = devs.get(item.deviation_id)
         if dev is None:
             continue
-        _result(run, item, OverlayResult.Target.PIN, item.at_pin, pin, existing)
+        _result(run, item, Target.PIN, item.at_pin, pin, existing)
         if item.at_tip is not None:
-            _result(run, item, OverlayResult.Target.TIP, item.at_tip, tip, existing)
+            _result(run, item, Target.TIP, item.at_tip, tip, existing)
         before = {
             "verdict_at_pin": dev.verdict_at_pin,
             "verdict_at_tip": dev.verdict_at_tip,
@@ -201,7 +202,7 @@ def _deviations(
             effect_changed.append(dev.pk)
         drafts.append(
             audit.Draft(
-                action="sync.deviation.changed",
+                action=AuditAction.SYNC_DEVIATION_CHANGED,
                 **audit.describe(dev),
                 component_name=outcome.job.name,
                 before=before,
@@ -225,7 +226,7 @@ def _pin_deviations(outcome: Outcome, drafts: list[audit.Draft], now: dt.datetim
         Deviation.objects.filter(pk=dev.pk).update(**after, updated_at=now)
         drafts.append(
             audit.Draft(
-                action="sync.deviation.changed",
+                action=AuditAction.SYNC_DEVIATION_CHANGED,
                 **audit.describe(dev),
                 component_name=outcome.job.name,
                 before=before,
@@ -244,7 +245,10 @@ def carried_issues(outcome: Outcome) -> list[tuple[str, str]]:
         found.append((prev.error_kind, prev.error))
     if prev.failing_at_pin:
         found.append(
-            ("overlay-failed", f"{prev.failing_at_pin} overlay(s) fail at the pinned commit")
+            (
+                SyncIssue.OVERLAY_FAILED,
+                f"{prev.failing_at_pin} overlay(s) fail at the pinned commit",
+            )
         )
     return found
 
@@ -274,9 +278,9 @@ def _component_event(
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     job = outcome.job
     return audit.Draft(
-        action="sync.component.error"
+        action=AuditAction.SYNC_COMPONENT_ERROR
         if outcome.status == Status.ERROR
-        else "sync.component.changed",
+        else AuditAction.SYNC_COMPONENT_CHANGED,
         object_type="component",
         object_id=str(job.component_id),
         object_repr=job.name,
@@ -386,11 +390,11 @@ def store_many(run: SyncRun, outcomes: list[Outcome], actor: audit.Actor) -> lis
                     run=run,
                     component_id=outcome.job.component_id,
                     component_name=outcome.job.name,
-                    kind="store-failed",
+                    kind=SyncIssue.STORE_FAILED,
                     message=f"the result could not be stored: {exc}",
                     created_at=timezone.now(),
                 )
-            outcome.status, outcome.error_kind = Status.ERROR, "store-failed"
+            outcome.status, outcome.error_kind = Status.ERROR, SyncIssue.STORE_FAILED
     return results
 
 

@@ -14,7 +14,7 @@ from django.tasks import task
 
 from deviations.domain.sync import runs
 from deviations.domain.sync.batch import run_batch
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 
 
 class BatchSummary(TypedDict):
@@ -38,7 +38,10 @@ def sync_batch(
 ) -> BatchSummary:
     """Sync a batch of components of run `run_id`; the last batch closes the run."""
     try:
-        result = run_batch(run_id, component_ids, base_uri=base_uri, workers=workers, origin=origin)
+        # The task's arguments travel as JSON: the origin arrives as its value.
+        result = run_batch(
+            run_id, component_ids, base_uri=base_uri, workers=workers, origin=Origin(origin)
+        )
     except BaseException as exc:
         # The immediate backend would swallow the error into the task result: record it
         # on the run so the command, the UI and the next start see what happened.

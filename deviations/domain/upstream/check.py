@@ -35,13 +35,18 @@ from deviations.models import (
     Deviation,
     DeviationLink,
     DriftCommit,
-    Origin,
-    SpecType,
-    SuggestionStatus,
     UpstreamCheck,
     UpstreamLink,
     UpstreamRelease,
     UpstreamSuggestion,
+)
+from deviations.vocabulary import (
+    AuditAction,
+    Origin,
+    SpecType,
+    SuggestionStatus,
+    UpstreamCheckStatus,
+    UpstreamCheckTrigger,
 )
 
 UNREACHABLE = (ErrorKind.UNREACHABLE,)
@@ -64,8 +69,8 @@ class CheckRequest:
     releases: bool = True
     force: bool = False  # ask even what was checked within the interval
     offline: bool = False  # ask nothing; report the last states
-    trigger: str = "command"
-    origin: str = Origin.COMMAND
+    trigger: UpstreamCheckTrigger = UpstreamCheckTrigger.COMMAND
+    origin: Origin = Origin.COMMAND
     user: Any = None
 
 
@@ -120,9 +125,9 @@ def _start(request: CheckRequest) -> UpstreamCheck:
         "force": request.force,
     }
     UpstreamCheck.objects.filter(
-        status=UpstreamCheck.Status.RUNNING, created_at__lt=timezone.now() - ABANDONED_AFTER
+        status=UpstreamCheckStatus.RUNNING, created_at__lt=timezone.now() - ABANDONED_AFTER
     ).update(
-        status=UpstreamCheck.Status.FAILED,
+        status=UpstreamCheckStatus.FAILED,
         finished_at=timezone.now(),
         message="abandoned: still running after 6 hours, its process is gone",
     )
@@ -136,7 +141,7 @@ def _start(request: CheckRequest) -> UpstreamCheck:
                 created_at=timezone.now(),
             )
     except IntegrityError:
-        running = UpstreamCheck.objects.filter(status=UpstreamCheck.Status.RUNNING).first()
+        running = UpstreamCheck.objects.filter(status=UpstreamCheckStatus.RUNNING).first()
         what = f"upstream check #{running.pk}" if running else "another upstream check"
         raise CheckAlreadyRunning(f"{what} is running; one runs at a time") from None
 
@@ -180,7 +185,7 @@ def _store_link(row: UpstreamLink, outcome: Outcome, now: dt.datetime) -> audit.
     if isinstance(outcome, UpstreamError):
         after["error"] = row.error
     return audit.Draft(
-        action="upstream.link.changed",
+        action=AuditAction.UPSTREAM_LINK_CHANGED,
         object_type="upstreamlink",
         object_id=str(row.pk),
         object_repr=row.url[:500],
@@ -330,7 +335,7 @@ def _check_releases(
                 counts["changed"] += 1
                 drafts.append(
                     audit.Draft(
-                        action="upstream.release.changed",
+                        action=AuditAction.UPSTREAM_RELEASE_CHANGED,
                         object_type="upstreamrelease",
                         object_id=str(component.pk),
                         object_repr=f"{component.name}: {row.project or 'not mapped'}"[:500],
@@ -420,9 +425,9 @@ def run_check(request: CheckRequest, client: UpstreamClient | None = None) -> Ch
                 if request.offline
                 else "offline: no upstream service could be reached; the last states are kept"
             )
-        check.status = UpstreamCheck.Status.SUCCEEDED
+        check.status = UpstreamCheckStatus.SUCCEEDED
     except BaseException as exc:
-        check.status = UpstreamCheck.Status.FAILED
+        check.status = UpstreamCheckStatus.FAILED
         check.message = f"the check stopped: {exc!r}"[:2000]
         raise
     finally:

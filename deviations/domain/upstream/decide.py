@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from deviations.domain import audit, permissions
-from deviations.models import SuggestionStatus, UpstreamSuggestion
+from deviations.models import UpstreamSuggestion
+from deviations.vocabulary import AuditAction, SuggestionStatus
 
 MAX_COMMENT = 5000
 
@@ -52,7 +53,9 @@ def decide(
         suggestion.save(update_fields=["status", "decided_by", "decided_at", "comment"])
         audit.record(
             actor,
-            "upstream.suggestion.accepted" if accept else "upstream.suggestion.dismissed",
+            AuditAction.UPSTREAM_SUGGESTION_ACCEPTED
+            if accept
+            else AuditAction.UPSTREAM_SUGGESTION_DISMISSED,
             object_type="upstreamsuggestion",
             object_id=str(suggestion.pk),
             object_repr=f"{deviation.component.name}: {deviation.key}: {suggestion.kind}"[:500],

@@ -31,11 +31,10 @@ from deviations.models import (
     Deviation,
     DeviationLink,
     DriftCommit,
-    SuggestionKind,
-    SuggestionStatus,
     UpstreamLink,
     UpstreamSuggestion,
 )
+from deviations.vocabulary import AuditAction, SuggestionKind, SuggestionStatus
 
 REQUESTS = (LinkKind.PULL_REQUEST, LinkKind.MERGE_REQUEST)
 
@@ -118,7 +117,7 @@ def evidence_hash(kind: str, found: dict[str, Any]) -> str:
 
 
 def _draft(
-    action: str, suggestion: UpstreamSuggestion, deviation: Deviation, **extra: Any
+    action: AuditAction, suggestion: UpstreamSuggestion, deviation: Deviation, **extra: Any
 ) -> Draft:
     return Draft(
         action=action,
@@ -174,12 +173,12 @@ def refresh(
                     evidence_hash=wanted_hash,
                     created_at=now,
                 )
-                drafts.append(_draft("upstream.suggestion.created", created, deviation))
+                drafts.append(_draft(AuditAction.UPSTREAM_SUGGESTION_CREATED, created, deviation))
         for row in rows:
             if row.status == SuggestionStatus.OPEN and row.evidence_hash != wanted_hash:
                 row.status = SuggestionStatus.SUPERSEDED
                 row.save(update_fields=["status"])
-                drafts.append(_draft("upstream.suggestion.superseded", row, deviation))
+                drafts.append(_draft(AuditAction.UPSTREAM_SUGGESTION_SUPERSEDED, row, deviation))
     # Links a deviation no longer writes: their open suggestions no longer hold.
     for key, rows in existing.items():
         if key in kept:
@@ -188,5 +187,7 @@ def refresh(
             if row.status == SuggestionStatus.OPEN:
                 row.status = SuggestionStatus.SUPERSEDED
                 row.save(update_fields=["status"])
-                drafts.append(_draft("upstream.suggestion.superseded", row, by_deviation[key[0]]))
+                drafts.append(
+                    _draft(AuditAction.UPSTREAM_SUGGESTION_SUPERSEDED, row, by_deviation[key[0]])
+                )
     return drafts

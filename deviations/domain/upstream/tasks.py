@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from deviations.domain.upstream.check import CheckRequest, run_check
-from deviations.models import Origin
+from deviations.vocabulary import Origin, UpstreamCheckTrigger
 
 
 @task()
@@ -23,7 +23,7 @@ def check_upstream(
     releases: bool = True,
     force: bool = False,
     user_id: int | None = None,
-    trigger: str = "task",
+    trigger: str = UpstreamCheckTrigger.TASK,
 ) -> dict[str, Any]:
     """Run one upstream check; the check's id and summary."""
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
@@ -33,7 +33,7 @@ def check_upstream(
             links=links,
             releases=releases,
             force=force,
-            trigger=trigger,
+            trigger=UpstreamCheckTrigger(trigger),  # arrives as its value (JSON)
             origin=Origin.TASK,
             user=user,
         )

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit, tokens
 
-from ...models import Origin
+from ...vocabulary import Origin
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.contrib.auth.management.commands import changepassword
 from django.db import transaction
 
 from deviations.domain import audit, people
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 
 
 class Command(changepassword.Command):

@@ -17,7 +17,7 @@ from deviations.domain.upstream.check import (
     ReleaseRow,
     run_check,
 )
-from deviations.models import Origin
+from deviations.vocabulary import Origin, UpstreamCheckTrigger
 
 
 class Command(BaseCommand):
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             releases=not options["links_only"],
             force=options["force"],
             offline=options["offline"],
-            trigger="command",
+            trigger=UpstreamCheckTrigger.COMMAND,
             origin=Origin.COMMAND,
         )
         try:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from deviations.domain import audit, people
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 
 
 class Command(createsuperuser.Command):

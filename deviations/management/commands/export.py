@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from deviations.domain import audit
 from deviations.reads import exports
 
-from ...models import Origin
+from ...vocabulary import Origin
 
 
 def _all_filters() -> dict[str, set[str]]:

@@ -22,7 +22,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...core.config import ConfigError, load_overlays, toml11
 from ...core.overlays import (
-    FAILED,
     RenderOptions,
     TreeError,
     load_tree,
@@ -31,6 +30,7 @@ from ...core.overlays import (
     write_tree,
 )
 from ...core.overlays.render import config_root_for
+from ...vocabulary import Verdict
 
 
 def _component_name(config: Path, given: str | None) -> str | None:
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         for outcome in result.outcomes:
             label = overlay_label(outcome.index, outcome.overlay)
             line = f"{outcome.verdict:8} {label}"
-            if outcome.verdict == FAILED:
+            if outcome.verdict == Verdict.FAILED:
                 line += "\n         " + outcome.message.removeprefix(label).removeprefix(" ")
             self.stdout.write(line)
         for name, digest in sorted(result.archives.items()):

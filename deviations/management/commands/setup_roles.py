@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from deviations.domain import audit, people, permissions
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 
 
 class Command(BaseCommand):

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain.sync import SyncAlreadyRunning, SyncError, SyncRequest, start_sync, wait_for
 
-from ...models import Origin, SyncRun
+from ...models import SyncRun
+from ...vocabulary import Origin, SyncRunStatus, SyncTrigger
 
 
 def run_summary(run: SyncRun) -> dict:
@@ -84,7 +85,7 @@ class Command(BaseCommand):
             workers=options["workers"],
             base_uri=options["base_uri"],
             lookaside_base_uri=options["lookaside_base_uri"],
-            trigger="command",
+            trigger=SyncTrigger.COMMAND,
             origin=Origin.COMMAND,
             batch_size=options["batch_size"],
         )
@@ -92,17 +93,17 @@ class Command(BaseCommand):
             run = start_sync(request)
         except (SyncAlreadyRunning, SyncError) as exc:
             raise CommandError(str(exc)) from None
-        if run.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING):
+        if run.status in (SyncRunStatus.QUEUED, SyncRunStatus.RUNNING):
             if options["no_wait"]:
                 self._print(run, options, waiting=True)
                 return
-            if run.status == SyncRun.Status.QUEUED and not options["json"]:
+            if run.status == SyncRunStatus.QUEUED and not options["json"]:
                 self.stderr.write(
                     f"sync #{run.pk} queued for workers (start `manage.py db_worker`); following it"
                 )
             run = wait_for(run, on_progress=None if options["json"] else self._progress)
         self._print(run, options)
-        if run.status != SyncRun.Status.SUCCEEDED:
+        if run.status != SyncRunStatus.SUCCEEDED:
             raise CommandError(f"sync #{run.pk} {run.status}: {run.message}")
 
     def _progress(self, run: SyncRun) -> None:

@@ -22,7 +22,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit, people, permissions
-from deviations.models import GitIdentity, Origin
+from deviations.models import GitIdentity
+from deviations.vocabulary import Origin
 
 
 class Command(BaseCommand):

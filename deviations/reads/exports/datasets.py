@@ -13,14 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
-from deviations.models import (
-    Deviation,
-    JustificationNote,
-    NoteVersion,
-    Review,
-    SuggestionStatus,
-    UpstreamSuggestion,
-)
+from deviations.models import Deviation, JustificationNote, NoteVersion, Review, UpstreamSuggestion
 from deviations.reads import queries
 from deviations.reads.exports.cells import ExportError, _cell, _json, _json_cell, _refs, when
 from deviations.reads.exports.sql import (
@@ -41,6 +34,8 @@ from deviations.reads.filters import (
     DeviationFilter,
     ReviewFilter,
 )
+from deviations.vocabulary import ReviewState, SuggestionStatus
+from deviations.vocabulary.reviews import OPEN
 
 
 @dataclass(frozen=True)
@@ -275,8 +270,6 @@ _COMPONENTS = Layout(
 )
 COMPONENT_COLUMNS = _COMPONENTS.columns
 
-_OPEN = ("needs-review", "stale")
-
 
 def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     ids = [row[0] for row in chunk]
@@ -298,8 +291,8 @@ def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
         by_state = states.get(pk, {})
         yield (
             _cell("; ".join(f"{kind} {n}" for kind, n in sorted(kinds.get(pk, {}).items()))),
-            str(sum(by_state.get(state, 0) for state in _OPEN)),
-            str(by_state.get("approved", 0)),
+            str(sum(by_state.get(state, 0) for state in OPEN)),
+            str(by_state.get(ReviewState.APPROVED, 0)),
             _cell(error),
         )
 

@@ -20,6 +20,7 @@ from psycopg.sql import SQL
 from deviations.domain import audit
 from deviations.reads.exports.cells import ExportError
 from deviations.reads.exports.datasets import Dataset, dataset
+from deviations.vocabulary import AuditAction
 
 CHUNK = 2000
 # An export's filters: a query string (pages, API) or the command's options.
@@ -213,7 +214,7 @@ def _record(actor: audit.Actor, selection: Selection, name: str, progress: Progr
     with transaction.atomic():
         audit.record(
             actor,
-            f"export.{selection.dataset.name}",
+            AuditAction.for_export(selection.dataset.name),
             object_type="export",
             object_id=selection.dataset.name,
             object_repr=f"{selection.dataset.title} CSV ({progress.rows} rows)",

@@ -26,7 +26,7 @@ from rest_framework.exceptions import APIException, NotAuthenticated, Validation
 from rest_framework.request import Request
 
 from deviations.domain import audit
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 
 
 class ReadViewSet(viewsets.ReadOnlyModelViewSet):

@@ -17,9 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deviations.domain import permissions, reviews
-from deviations.models import Decision, Deviation, Review
+from deviations.models import Deviation, Review
 from deviations.reads import queries
 from deviations.reads.filters import ReviewFilter
+from deviations.vocabulary import Decision
 from deviations.web.api.base import (
     Conflict,
     ReadViewSet,

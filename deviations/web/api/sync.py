@@ -16,8 +16,9 @@ from deviations.domain.sync.service import (
     requested,
     start_sync_in_background,
 )
-from deviations.models import Origin, SyncRun, SyncRunIssue
+from deviations.models import SyncRun, SyncRunIssue
 from deviations.reads import queries
+from deviations.vocabulary import Origin, SyncRunStatus, SyncTrigger
 from deviations.web.api.base import Conflict, ReadViewSet, actor_for, field_error
 
 ISSUES_SHOWN = 100
@@ -64,7 +65,7 @@ class SyncRunDetailSerializer(SyncRunSerializer):
 
 
 class SyncRunFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=SyncRun.Status.choices)
+    status = filters.ChoiceFilter(choices=SyncRunStatus.choices)
 
     class Meta:
         model = SyncRun
@@ -116,7 +117,7 @@ class SyncRunViewSet(ReadViewSet):
         form.is_valid(raise_exception=True)
         names = form.validated_data.get("components", [])
         sync_request = requested(
-            names, trigger="api", origin=Origin.API, user=actor_for(request).user
+            names, trigger=SyncTrigger.API, origin=Origin.API, user=actor_for(request).user
         )
         try:
             run = start_sync_in_background(sync_request)

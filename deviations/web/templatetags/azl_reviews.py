@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from deviations.models import ReviewState
+from deviations.vocabulary import Decision
 
 register = template.Library()
 
@@ -13,6 +13,6 @@ register = template.Library()
 def decided(decision: str) -> str:
     """A decision as the state it puts a deviation in: "approved", "changes requested"."""
     try:
-        return ReviewState(decision).label
+        return Decision(decision).state.label
     except ValueError:
         return decision

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from deviations.domain import permissions
 from deviations.reads import queries
+from deviations.vocabulary import Target
 from deviations.web.views.pages import render_page
 from deviations.web.views.reviews import panel
 
@@ -14,7 +15,7 @@ from deviations.web.views.reviews import panel
 @require_GET
 def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = queries.deviation_page(pk)
-    pin = data.results.get("pin")
+    pin = data.results.get(Target.PIN)
     # The review panel for this user, built here (not by a template tag during rendering),
     # reusing the page's reviews and diff so it costs no queries of its own.
     review_panel = panel(

@@ -12,8 +12,8 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from deviations.domain import audit, permissions
-from deviations.models import Origin
 from deviations.reads import exports
+from deviations.vocabulary import Origin
 from deviations.web.access import SignedInRequest
 
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions
-from deviations.models import Deviation, JustificationNote, Origin
+from deviations.models import Deviation, JustificationNote
+from deviations.vocabulary import Origin
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from deviations.reads import queries
+from deviations.vocabulary import DeviationKind
 from deviations.web.views.pages import render_page
 
 
@@ -22,11 +23,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     charts = {
         "kinds": [(label, n, _link("deviations", kind=kind)) for kind, label, n in data.by_kind],
         "categories": [
-            (category, n, _link("deviations", kind="overlay", category=category))
+            (category, n, _link("deviations", kind=DeviationKind.OVERLAY, category=category))
             for category, n in data.by_category
         ],
         "statuses": [
-            (status, n, _link("deviations", kind="overlay", upstream_status=status))
+            (status, n, _link("deviations", kind=DeviationKind.OVERLAY, upstream_status=status))
             for status, n in data.by_upstream_status
         ],
         "reviews": [

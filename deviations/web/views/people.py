@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from deviations.domain import audit, people, permissions
-from deviations.models import GitIdentity, Origin
+from deviations.models import GitIdentity
+from deviations.vocabulary import Origin
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, notes, permissions, reviews
-from deviations.models import Decision, Deviation, Origin, OverlayResult, Review, ReviewState
+from deviations.models import Deviation, Review
 from deviations.reads import queries
+from deviations.vocabulary import Decision, Origin, ReviewState, Target
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 
@@ -112,14 +113,14 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
                 status = 400
             else:
-                label = ReviewState(data["decision"]).label
+                label = Decision(data["decision"]).state.label
                 messages.success(request, f"Recorded: {label}. {deviation}")
                 return redirect(reverse("deviation", args=[pk]) + "#review")
         else:
             status = 400
     past = reviews.history(deviation)
     results = {r.target: r for r in deviation.results.all()}
-    pin = results.get(OverlayResult.Target.PIN)
+    pin = results.get(Target.PIN)
     context = {
         "section": "reviews",
         "d": deviation,

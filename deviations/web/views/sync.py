@@ -15,8 +15,8 @@ from deviations.domain.sync.service import (
     requested,
     start_sync_in_background,
 )
-from deviations.models import Origin
 from deviations.reads import queries
+from deviations.vocabulary import Origin, SyncTrigger
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import paginate, render_page
 
@@ -52,7 +52,7 @@ def sync_run(request: SignedInRequest, pk: int) -> HttpResponse:
 def start(request: SignedInRequest) -> HttpResponse:
     permissions.require(permissions.can_start_sync(request.user), "Only admins start syncs.")
     names = request.POST.get("components", "").split(",")
-    sync_request = requested(names, trigger="web", origin=Origin.WEB, user=request.user)
+    sync_request = requested(names, trigger=SyncTrigger.WEB, origin=Origin.WEB, user=request.user)
     try:
         run = start_sync_in_background(sync_request)
     except SyncAlreadyRunning as exc:

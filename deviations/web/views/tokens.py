@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from deviations.domain import audit, tokens
-from deviations.models import Origin
+from deviations.vocabulary import Origin
 from deviations.web.access import SignedInRequest
 from deviations.web.views.pages import render_page
 

@@ -23,7 +23,13 @@ from deviations.domain.upstream.check import (
 )
 from deviations.domain.upstream.decide import SuggestionError
 from deviations.domain.upstream.decide import decide as decide_suggestion
-from deviations.models import Origin, UpstreamCheck, UpstreamSuggestion
+from deviations.models import UpstreamCheck, UpstreamSuggestion
+from deviations.vocabulary import (
+    Origin,
+    SuggestionStatus,
+    UpstreamCheckStatus,
+    UpstreamCheckTrigger,
+)
 from deviations.web.access import SignedInRequest
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,9 @@ def decide(request: SignedInRequest, pk: int) -> HttpResponse:
         except SuggestionError as error:
             messages.error(request, str(error))
         else:
-            done = "accepted" if decision == "accept" else "dismissed"
+            done = (
+                SuggestionStatus.ACCEPTED if decision == "accept" else SuggestionStatus.DISMISSED
+            ).label
             messages.success(request, f"Suggestion {done}: {suggestion.get_kind_display()}.")
     return redirect(reverse("deviation", args=[suggestion.deviation_id]) + "#upstream")
 
@@ -74,16 +82,20 @@ def start_check(request: SignedInRequest) -> HttpResponse:
     permissions.require(
         permissions.can_check_upstream(request.user), "Only admins start upstream checks."
     )
-    running = UpstreamCheck.objects.filter(status=UpstreamCheck.Status.RUNNING).first()
+    running = UpstreamCheck.objects.filter(status=UpstreamCheckStatus.RUNNING).first()
     if running is not None:
         messages.warning(request, f"{running} is running; one runs at a time.")
         return redirect("sync_runs")
     force = request.POST.get("force") == "on"
     if inline_backend():
         _in_background(
-            CheckRequest(force=force, trigger="web", origin=Origin.WEB, user=request.user)
+            CheckRequest(
+                force=force, trigger=UpstreamCheckTrigger.WEB, origin=Origin.WEB, user=request.user
+            )
         )
     else:
-        tasks.check_upstream.enqueue(force=force, user_id=request.user.pk, trigger="web")
+        tasks.check_upstream.enqueue(
+            force=force, user_id=request.user.pk, trigger=UpstreamCheckTrigger.WEB
+        )
     messages.success(request, "Upstream check started; its results appear here when it ends.")
     return redirect("sync_runs")
