@@ -38,6 +38,7 @@ from deviations.domain.sync.archives import (
     with_archives,
 )
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
+from deviations.domain.sync.render import VerdictAt
 from deviations.vocabulary import DistGitIssue, SyncIssue, Verdict
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,6 @@ class Status:
     SKIPPED = "skipped"  # nothing changed since the last sync: no writes
     SYNCED = "synced"
     ERROR = "error"
-
-
-@dataclass(frozen=True)
-class VerdictAt:
-    verdict: Verdict
-    message: str = ""
-    diff: str = ""
-    archive_sha256: str = ""  # an archive overlay that applied: the repacked archive
 
 
 @dataclass(frozen=True)
@@ -172,8 +165,7 @@ def _local(job: ComponentJob, ctx: Context) -> Outcome:
     if job.overlays:  # overlays on a local spec apply to it as to an upstream one
         sources = render.overlay_sources(job.overlays, ctx.read_config)
         rendered = render.render(CommitFiles("", name, {name: data}), job, sources)
-        for item, raw in zip(job.overlays, rendered.verdicts, strict=True):
-            verdict = VerdictAt(*raw)
+        for item, verdict in zip(job.overlays, rendered.verdicts, strict=True):
             outcome.overlays.append(
                 OverlayOutcome(
                     item.deviation_id, item.version_id, verdict, verdict, effect_hash(verdict)
@@ -270,9 +262,8 @@ def _render(
         files_at_tip = with_archives(job, ctx.lookaside, state.at_tip, "the branch tip")
         at_tip = render.render(files_at_tip, job, sources)
     outcome.rendered_diff = at_pin.diff
-    outcome.render_ok = all(v[0] != Verdict.FAILED for v in at_pin.verdicts)
-    for item, pin_raw, tip_raw in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):
-        pin_v, tip_v = VerdictAt(*pin_raw), VerdictAt(*tip_raw)
+    outcome.render_ok = all(v.verdict != Verdict.FAILED for v in at_pin.verdicts)
+    for item, pin_v, tip_v in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):
         reason = _obsolete_reason(item, pin_v, job, outcome.pin, reader)
         outcome.overlays.append(
             OverlayOutcome(

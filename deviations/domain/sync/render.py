@@ -3,6 +3,9 @@
 Source files of overlays (`patch-add`, `file-add`) are read from the imported config
 tree and must still have the sha256 the import recorded; otherwise the component gets
 a `config-changed` error instead of a rendering of something nobody imported.
+
+Each overlay's outcome is a `VerdictAt`, which the sync keeps as it is all the way to the
+database (process.py, store.py).
 """
 
 from __future__ import annotations
@@ -70,9 +73,18 @@ def overlay_sources(
 
 
 @dataclass(frozen=True)
+class VerdictAt:
+    """One overlay rendered at one upstream commit: what it did, and its own diff."""
+
+    verdict: Verdict
+    message: str = ""
+    diff: str = ""
+    archive_sha256: str = ""  # an archive overlay that applied: the repacked archive
+
+
+@dataclass(frozen=True)
 class Rendered:
-    # (verdict, message, own diff, repacked archive's sha256 or "") per overlay, in order
-    verdicts: list[tuple[Verdict, str, str, str]]
+    verdicts: list[VerdictAt]  # per overlay, in the order of the job's overlays
     diff: str  # whole component: upstream files -> Azure Linux files
     files: dict[str, bytes] | None = None  # the rendered files
     archives: dict[str, bytes] = field(default_factory=dict)  # repacked archive -> its bytes
@@ -115,7 +127,7 @@ def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> 
         return result.archives.get(o.overlay.archive, "")
 
     return Rendered(
-        [(o.verdict, o.message, o.diff, archive_hash(o)) for o in result.outcomes],
+        [VerdictAt(o.verdict, o.message, o.diff, archive_hash(o)) for o in result.outcomes],
         result.diff,
         dict(result.tree_after.files),
         repacked,

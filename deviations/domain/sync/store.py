@@ -25,7 +25,8 @@ from django.utils import timezone
 from deviations.core.text import escape_controls
 from deviations.domain import audit
 from deviations.domain.reviews import lapse_changed
-from deviations.domain.sync.process import Outcome, OverlayOutcome, Status, VerdictAt
+from deviations.domain.sync.process import Outcome, OverlayOutcome, Status
+from deviations.domain.sync.render import VerdictAt
 from deviations.models import (
     ComponentSync,
     Deviation,
