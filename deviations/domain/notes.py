@@ -115,9 +115,7 @@ def revise_note(
         previous = note.versions.get(number=latest).text if latest else ""
         if text == previous:
             raise NoteError("The text is unchanged.")
-        version = NoteVersion.objects.create(
-            note=note, number=latest + 1, text=text, author=author, created_at=timezone.now()
-        )
+        version = NoteVersion.objects.create(note=note, number=latest + 1, text=text, author=author)
         audit.record_many(
             actor,
             [

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import AuditAction, Origin
 
@@ -14,7 +15,7 @@ class AuditEvent(models.Model):
     """
 
     seq = models.BigIntegerField(unique=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     # Users are deactivated, never deleted, so PROTECT keeps the trail intact.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -51,3 +52,9 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            # One chain, one head: writers lock and move the row with id 1.
+            models.CheckConstraint(condition=models.Q(id=1), name="auditchainhead_single_row"),
+        ]

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import SpecType
 
@@ -30,7 +31,7 @@ class Component(models.Model):
     deviation_count = models.PositiveIntegerField(default=0)
     removed = models.BooleanField(default=False)
     removed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField()
 
     class Meta:

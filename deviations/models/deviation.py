@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import DeviationKind, ReviewState, Verdict
 
@@ -53,11 +54,12 @@ class Deviation(models.Model):
     verdict_at_tip = models.CharField(max_length=16, blank=True, choices=Verdict.choices)
     obsolete = models.BooleanField(default=False)
     obsolete_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField()
 
+    # No default ordering: it would join the components into every query, counts included.
+    # Lists say their order (component name, then position).
     class Meta:
-        ordering = ["component__name", "position"]
         constraints = [
             models.UniqueConstraint(fields=["component", "key"], name="deviation_unique_key"),
         ]
@@ -94,10 +96,9 @@ class DeviationVersion(models.Model):
         ConfigCommit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="versions")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["deviation", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["deviation", "number"], name="deviationversion_unique_number"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class GitIdentity(models.Model):
@@ -15,6 +16,13 @@ class GitIdentity(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["email"], condition=~models.Q(email=""), name="gitidentity_unique_email"
+            ),
+            # An identity without e-mail is a name, once per user (people.link_identity).
+            models.UniqueConstraint(
+                "user",
+                Lower("name"),
+                condition=models.Q(email=""),
+                name="gitidentity_unique_name",
             ),
             models.CheckConstraint(
                 condition=~models.Q(email="", name=""), name="gitidentity_email_or_name"

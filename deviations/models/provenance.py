@@ -21,8 +21,7 @@ class DeviationLife(models.Model):
     changed_commit = models.ForeignKey(ConfigCommit, on_delete=models.PROTECT, related_name="+")
     removed_commit = models.ForeignKey(ConfigCommit, on_delete=models.PROTECT, related_name="+")
 
-    class Meta:
-        ordering = ["deviation", "number"]
+    class Meta:  # no default ordering (it would join the deviations): lists say theirs
         constraints = [
             models.UniqueConstraint(
                 fields=["deviation", "number"], name="deviationlife_unique_number"

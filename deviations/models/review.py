@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import Decision
 
@@ -19,7 +20,7 @@ class Review(models.Model):
     fingerprint = models.CharField(max_length=64)  # the content decided on
     effect_hash = models.CharField(max_length=64, blank=True)  # the rendered effect decided on
     effect_diff = models.TextField(blank=True)  # kept so "what changed since" can be shown
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
@@ -34,7 +35,7 @@ class JustificationNote(models.Model):
 
     deviation = models.ForeignKey(Deviation, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at"]
@@ -50,10 +51,9 @@ class NoteVersion(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["note", "number"]
         constraints = [
             models.UniqueConstraint(fields=["note", "number"], name="noteversion_unique_number"),
         ]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import SyncRunStatus, SyncTrigger, Target, Verdict
 from deviations.vocabulary.sync import ACTIVE
@@ -25,7 +26,7 @@ class SyncRun(models.Model):
     )
     options = models.JSONField(default=dict, blank=True)  # components, base-uri override, ...
     engine_version = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -63,7 +64,7 @@ class SyncRunIssue(models.Model):
     component_name = models.CharField(max_length=255)
     kind = models.CharField(max_length=64, choices=ISSUE_CHOICES)
     message = models.TextField()
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["component_name"]
@@ -145,9 +146,12 @@ class DriftCommit(models.Model):
     subject = models.CharField(max_length=1000)
 
     class Meta:
-        ordering = ["component", "position"]
         constraints = [
             models.UniqueConstraint(fields=["component", "sha"], name="driftcommit_unique_sha"),
+            # Numbered 1, 2, ... after the pin: the timeline's order.
+            models.UniqueConstraint(
+                fields=["component", "position"], name="driftcommit_unique_position"
+            ),
         ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from deviations.vocabulary import (
     SuggestionKind,
@@ -32,7 +33,7 @@ class UpstreamCheck(models.Model):
     )
     options = models.JSONField(default=dict, blank=True)  # components, links/releases, force
     offline = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)  # counts: asked, changed, errors, 304s
     message = models.TextField(blank=True)
@@ -73,7 +74,7 @@ class UpstreamLink(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)  # last asked (answer or error)
     error_kind = models.CharField(max_length=32, blank=True)  # the last question's failure
     error = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["url"]
@@ -94,8 +95,7 @@ class DeviationLink(models.Model):
     context = models.CharField(max_length=300, blank=True)  # the line it was written on
     position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["deviation", "position"]
+    class Meta:  # no default ordering (it would join the deviations): lists say theirs
         constraints = [
             models.UniqueConstraint(fields=["deviation", "link"], name="deviationlink_unique"),
         ]
@@ -116,15 +116,14 @@ class UpstreamSuggestion(models.Model):
     status = models.CharField(
         max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["deviation", "-created_at"]
+    class Meta:  # no default ordering (it would join the deviations): lists say theirs
         constraints = [
             models.UniqueConstraint(
                 fields=["deviation", "link", "evidence_hash"], name="suggestion_unique_evidence"

@@ -116,7 +116,9 @@ def with_upstream_links(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
         ),
         Prefetch(
             "suggestions",
-            queryset=UpstreamSuggestion.objects.filter(status=SuggestionStatus.OPEN),
+            queryset=UpstreamSuggestion.objects.filter(status=SuggestionStatus.OPEN).order_by(
+                "-created_at", "-pk"
+            ),
             to_attr="open_suggestions",
         ),
     )

@@ -59,12 +59,14 @@ class DeviationAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "overlay_type", "category", "upstream_status", "review_state"]
     search_fields = ["component__name", "key", "description"]
     list_select_related = ["component"]
+    ordering = ["component__name", "position"]
 
 
 @admin.register(models.DeviationVersion)
 class DeviationVersionAdmin(ReadOnlyAdmin):
     list_display = ["deviation", "number", "fingerprint", "created_at"]
     list_select_related = ["deviation__component"]
+    ordering = ["deviation__component__name", "deviation__position", "number"]
 
 
 @admin.register(models.ConfigCommit)
@@ -97,6 +99,7 @@ class ComponentSyncAdmin(ReadOnlyAdmin):
 @admin.register(models.DriftCommit)
 class DriftCommitAdmin(ReadOnlyAdmin):
     list_display = ["component", "position", "sha", "committed_at", "subject"]
+    ordering = ["component__name", "position"]
 
 
 @admin.register(models.OverlayResult)
@@ -117,6 +120,7 @@ class JustificationNoteAdmin(ReadOnlyAdmin):
 @admin.register(models.NoteVersion)
 class NoteVersionAdmin(ReadOnlyAdmin):
     list_display = ["note", "number", "author", "created_at"]
+    ordering = ["note__created_at", "note", "number"]
 
 
 @admin.register(models.AuditEvent)

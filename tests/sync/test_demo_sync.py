@@ -75,7 +75,9 @@ def test_drift_scenarios(synced):
         "1",
     )
     assert list(
-        DriftCommit.objects.filter(component__name="curl").values_list("subject", flat=True)
+        DriftCommit.objects.filter(component__name="curl")
+        .order_by("position")
+        .values_list("subject", flat=True)
     ) == ["Rebuilt for openssl 3.5.5", "Update to 8.16.0 (rhbz#2413350)"]
     zstd = overlays("zstd")["overlay-2"]
     assert (zstd.verdict_at_pin, zstd.verdict_at_tip, zstd.obsolete) == ("applied", "no-op", False)

@@ -39,7 +39,7 @@ def test_cold_sync_records_pin_tip_drift_and_versions(upstream):
     assert got.dist_git_url == bc.url
     assert got.spec_file == "bc.spec"
     assert got.rendered_diff == ""  # no overlays: Azure Linux builds it as Fedora has it
-    drift = list(DriftCommit.objects.filter(component__name="bc"))
+    drift = list(DriftCommit.objects.filter(component__name="bc").order_by("position"))
     assert [(d.position, d.sha, d.subject) for d in drift] == [
         (1, shas[2], "Rebuilt (1)"),
         (2, shas[3], "Rebuilt (2)"),

@@ -238,7 +238,11 @@ def _check_links(
             if draft is not None:
                 counts["changed"] += 1
                 drafts.append(draft)
-        uses = list(DeviationLink.objects.filter(deviation__in=deviations))
+        uses = list(
+            DeviationLink.objects.filter(deviation__in=deviations).order_by(
+                "deviation__component__name", "deviation__position", "position"
+            )
+        )
         links = {row.pk: row for row in rows.values()}
         drafts += suggest.refresh(deviations, uses, links, _drift(c.pk for c in components))
         audit.record_many(_actor(check, request), drafts)

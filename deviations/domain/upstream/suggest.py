@@ -145,7 +145,11 @@ def refresh(
     longer hold; the audit drafts of every change (the caller records them)."""
     by_deviation = {d.pk: d for d in deviations}
     existing: dict[tuple[int, int], list[UpstreamSuggestion]] = {}
-    for row in UpstreamSuggestion.objects.filter(deviation_id__in=list(by_deviation)):
+    # In the order the audit events have always come in (component, deviation, newest).
+    recorded = UpstreamSuggestion.objects.filter(deviation_id__in=list(by_deviation)).order_by(
+        "deviation__component__name", "deviation__position", "-created_at"
+    )
+    for row in recorded:
         existing.setdefault((row.deviation_id, row.link_id), []).append(row)
     drafts: list[Draft] = []
     now = timezone.now()

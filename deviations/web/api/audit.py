@@ -13,13 +13,14 @@ from deviations.domain import audit
 from deviations.models import AuditEvent
 from deviations.reads import queries
 from deviations.reads.filters import AuditEventFilter
-from deviations.web.api.base import ReadViewSet
+from deviations.web.api.base import CREATED_AT_ANSWERED, ReadViewSet
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = list(audit.EVENT_FIELDS)
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class AuditEventViewSet(ReadViewSet):

@@ -28,6 +28,10 @@ from rest_framework.request import Request
 from deviations.domain import audit
 from deviations.vocabulary import Origin
 
+# Every answer carries `created_at`; its model default (now) would otherwise make the
+# schema call it optional.  For the read serializers' `Meta.extra_kwargs`.
+CREATED_AT_ANSWERED = {"created_at": {"required": True}}
+
 
 class ReadViewSet(viewsets.ReadOnlyModelViewSet):
     """A list filtered by its FilterSet, and each record at its own URL.

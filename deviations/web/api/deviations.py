@@ -23,7 +23,7 @@ from deviations.models import (
 )
 from deviations.reads import queries
 from deviations.reads.filters import DeviationFilter
-from deviations.web.api.base import ReadViewSet
+from deviations.web.api.base import CREATED_AT_ANSWERED, ReadViewSet
 from deviations.web.api.notes import DeviationNotes, NoteSerializer
 from deviations.web.api.reviews import DecideOnDeviation, ReviewSerializer
 
@@ -135,6 +135,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "commit",
             "created_at",
         ]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class ResultSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from deviations.domain import notes, permissions
 from deviations.models import Deviation, JustificationNote, NoteVersion
-from deviations.web.api.base import actor_for, field_error, write_schema
+from deviations.web.api.base import CREATED_AT_ANSWERED, actor_for, field_error, write_schema
 
 WRITERS = "only reviewers and the deviation's authors"
 
@@ -30,6 +30,7 @@ class NoteVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = NoteVersion
         fields = ["number", "text", "author", "created_at"]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class NoteSerializer(serializers.ModelSerializer):
@@ -40,6 +41,7 @@ class NoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = JustificationNote
         fields = ["id", "deviation", "author", "created_at", "versions"]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class NoteInput(serializers.Serializer):

@@ -22,6 +22,7 @@ from deviations.reads import queries
 from deviations.reads.filters import ReviewFilter
 from deviations.vocabulary import Decision
 from deviations.web.api.base import (
+    CREATED_AT_ANSWERED,
     Conflict,
     ReadViewSet,
     actor_for,
@@ -50,6 +51,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "effect_hash",
             "created_at",
         ]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class ReviewViewSet(ReadViewSet):

@@ -19,7 +19,13 @@ from deviations.domain.sync.service import (
 from deviations.models import SyncRun, SyncRunIssue
 from deviations.reads import queries
 from deviations.vocabulary import Origin, SyncRunStatus, SyncTrigger
-from deviations.web.api.base import Conflict, ReadViewSet, actor_for, field_error
+from deviations.web.api.base import (
+    CREATED_AT_ANSWERED,
+    Conflict,
+    ReadViewSet,
+    actor_for,
+    field_error,
+)
 
 ISSUES_SHOWN = 100
 
@@ -49,12 +55,14 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "errors",
             "message",
         ]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class IssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRunIssue
         fields = ["component_name", "kind", "message", "created_at"]
+        extra_kwargs = CREATED_AT_ANSWERED
 
 
 class SyncRunDetailSerializer(SyncRunSerializer):
