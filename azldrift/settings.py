@@ -5,6 +5,7 @@ declared) and need no services: SQLite in the project folder, tasks run
 immediately in-process.  See README "Configuration" for every variable.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
     "django_tasks_db",
+    "axes",  # login throttling (deviations.web.throttle); its reset commands are ours
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a request its handler flagged into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "azldrift.urls"
@@ -177,6 +181,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes refuses a locked-out login before Django's own backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- login throttling (django-axes; deviations.web.throttle) ---------------------
+# LIMIT failed password checks for one username (from anywhere) or from one client
+# address (for any username) lock that username or address for LOCKOUT_MINUTES; the
+# failures count until that long passes without one.  Every password check counts: the
+# login page, the admin's login and the API token page.
+LOGIN_FAILURE_LIMIT = int(env("AZLDRIFT_LOGIN_FAILURE_LIMIT", "10"))
+LOGIN_LOCKOUT_MINUTES = int(env("AZLDRIFT_LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+# A refused attempt during a lockout does not extend it, and a success resets nothing:
+# resetting on success would let anyone with an account clear their address's count
+# between guesses at someone else's password.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "deviations.web.throttle.AuditedAxesHandler"  # the lockout on the trail
+AXES_LOCKOUT_CALLABLE = "deviations.web.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "deviations.web.throttle.client_ip"
+# Unlocking goes through the audited `manage.py unlock_logins`, not axes' admin pages;
+# successful logins are not logged by axes (the audit trail records changes, not visits).
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- i18n / time ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -213,7 +245,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
