@@ -128,6 +128,47 @@ def test_bulk_confirmation_never_redirects_off_site(client, rita):
     assert "evil.example" not in html
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/x",
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "http:evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_bulk_approval_never_redirects_off_site(client, rita, target):
+    dev = waiting("bash", "overlay-1", days=1)
+    response = client.post(
+        reverse("review_bulk"),
+        {"d": [f"{dev.pk}:{dev.fingerprint}:{dev.effect_hash}"], "next": target},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("review_queue")
+
+
+def test_bulk_approval_goes_back_to_the_page_it_came_from(client, rita):
+    dev = waiting("bash", "overlay-1", days=1)
+    response = client.post(
+        reverse("review_bulk"),
+        {"d": [f"{dev.pk}:{dev.fingerprint}:{dev.effect_hash}"], "next": "/reviews/?q=bash"},
+    )
+    assert response.url == "/reviews/?q=bash"
+
+
+def test_safe_next_keeps_same_site_addresses_only(rf):
+    from deviations.web.redirects import safe_next
+
+    request = rf.get("/", secure=True)
+    assert safe_next(request, "/audit/?page=2", "/") == "/audit/?page=2"
+    assert safe_next(request, "https://testserver/audit/", "/") == "https://testserver/audit/"
+    assert safe_next(request, "http://testserver/audit/", "/") == "/"  # https, then http
+    assert safe_next(request, "https://evil.example/", "/") == "/"
+    assert safe_next(request, "", "/fallback/") == "/fallback/"
+    assert safe_next(request, None, "/fallback/") == "/fallback/"
+
+
 def test_queue_query_count_does_not_grow_with_rows(client, rita):
     def count():
         with CaptureQueriesContext(connection) as ctx:

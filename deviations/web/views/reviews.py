@@ -22,6 +22,7 @@ from deviations.models import Deviation, Review
 from deviations.reads import queries
 from deviations.vocabulary import Decision, Origin, ReviewState, Target
 from deviations.web.access import SignedInRequest
+from deviations.web.redirects import safe_next
 from deviations.web.views.pages import render_page
 
 BULK_LIMIT = 500
@@ -186,7 +187,7 @@ def bulk(request: SignedInRequest) -> HttpResponse:
             messages.success(request, f"Approved {n} deviation{'s' if n != 1 else ''}.")
         for refused in outcome.refused:
             messages.warning(request, f"Not approved: {refused.label}: {refused.reason}")
-        return redirect(request.POST.get("next") or reverse("review_queue"))
+        return redirect(safe_next(request, request.POST.get("next"), reverse("review_queue")))
 
     selection = _selection(request.GET.getlist("d"))
     rows = reviews.bulk_preview(request.user, selection)
@@ -195,14 +196,8 @@ def bulk(request: SignedInRequest) -> HttpResponse:
         "rows": rows,
         "approvable": [d for d, reason in rows if reason is None],
         "can_review": permissions.can_review(request.user),
-        "next": _safe_next(request.GET.get("next", "")),
+        "next": safe_next(request, request.GET.get("next"), reverse("review_queue")),
         "truncated": len(request.GET.getlist("d")) > BULK_LIMIT,
         "limit": BULK_LIMIT,
     }
     return render_page(request, "reviews/bulk.html", context)
-
-
-def _safe_next(url: str) -> str:
-    # Only back to the queue (with its filters), never elsewhere.
-    queue = reverse("review_queue")
-    return url if url.startswith(queue) and "//" not in url else queue
