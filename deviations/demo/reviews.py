@@ -129,7 +129,14 @@ def _pick(
 
 def _decide(colleague: User, dev: Deviation | None, decision: Decision, comment: str = "") -> None:
     if dev is not None:
-        reviews.decide(audit.Actor.for_user(colleague, Origin.COMMAND), dev.pk, decision, comment)
+        # The colleague decides on the deviation as it was read here.
+        reviews.decide(
+            audit.Actor.for_user(colleague, Origin.COMMAND),
+            dev.pk,
+            decision,
+            comment,
+            seen=reviews.seen_now(dev),
+        )
 
 
 def _reviews(

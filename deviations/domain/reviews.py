@@ -42,16 +42,29 @@ class ReviewError(ValueError):
         self.field = field
 
 
-class ContentChanged(ReviewError):
-    """The deviation changed between the reviewer reading it and deciding."""
-
-
 @dataclass(frozen=True)
 class Seen:
-    """The content and effect a reviewer was shown (from hidden form fields)."""
+    """The content and effect a reviewer was shown (hidden form fields, the API's input).
+
+    Every decision carries one: a decision is bound to what its reviewer read,
+    never to whatever the deviation happens to be when it is recorded.
+    """
 
     fingerprint: str
     effect_hash: str
+
+
+class ContentChanged(ReviewError):
+    """The deviation changed between the reviewer reading it and deciding.
+
+    `changed` names what moved ("content", "effect"); `current` is what the
+    deviation is now, for a client that reads it again.
+    """
+
+    def __init__(self, message: str, changed: tuple[str, ...], current: Seen) -> None:
+        super().__init__(message)
+        self.changed = changed
+        self.current = current
 
 
 def current_effect(deviation: Deviation) -> str:
@@ -86,11 +99,50 @@ def _clean_comment(decision: Decision, comment: str) -> str:
     return comment
 
 
-def _check_seen(deviation: Deviation, seen: Seen | None) -> None:
-    if seen is not None and seen != seen_now(deviation):
+def _short(hash_: str) -> str:
+    return hash_[:12] if hash_ else "none (not synced)"
+
+
+def what_changed(deviation: Deviation, seen: Seen) -> tuple[tuple[str, ...], str]:
+    """What moved since the reviewer read `seen`: ("content", "effect") or fewer, and
+    a sentence naming the versions (content) and effect hashes with the sync (effect)."""
+    changed, parts = [], []
+    if seen.fingerprint != deviation.fingerprint:
+        changed.append("content")
+        read = (
+            DeviationVersion.objects.filter(deviation=deviation, fingerprint=seen.fingerprint)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        now = deviation.current_version.number if deviation.current_version else None
+        parts.append(
+            f"its content (you read {f'version {read}' if read else 'a version it never had'}, "
+            f"it is now {f'version {now}' if now else 'without a version'})"
+        )
+    if seen.effect_hash != deviation.effect_hash:
+        changed.append("effect")
+        pin = (
+            OverlayResult.objects.filter(deviation=deviation, target=OverlayResult.Target.PIN)
+            .values_list("run_id", "upstream_commit")
+            .first()
+        )
+        rendered = f", rendered by sync #{pin[0]} at {pin[1][:12]}" if pin else ""
+        parts.append(
+            "its rendered effect at the pinned upstream commit (you read effect "
+            f"{_short(seen.effect_hash)}, it is now {_short(deviation.effect_hash)}{rendered})"
+        )
+    return tuple(changed), " and ".join(parts)
+
+
+def _check_seen(deviation: Deviation, seen: Seen) -> None:
+    changed, what = what_changed(deviation, seen)
+    if changed:
         raise ContentChanged(
-            f"{deviation} changed while you were reviewing it "
-            "(a re-import or a sync); read it again and decide on what it is now."
+            f"{deviation} changed since you read it: {what}. "
+            "Read it again and decide on what it is now.",
+            changed,
+            seen_now(deviation),
         )
 
 
@@ -159,13 +211,14 @@ def decide(
     decision: Decision | str,
     comment: str = "",
     *,
-    seen: Seen | None = None,
+    seen: Seen,
 ) -> Review:
     """Record one decision by `actor.user` on `deviation`.
 
-    `seen` is what the reviewer was shown; if the deviation has changed since,
-    `ContentChanged` is raised and nothing is written.  Raises
-    PermissionDenied (no reviewer role, four eyes) or ReviewError.
+    `seen` is what the reviewer was shown (required: a decision is bound to
+    it); if the deviation has changed since, `ContentChanged` names what and
+    nothing is written.  Raises PermissionDenied (no reviewer role, four eyes)
+    or ReviewError.
     """
     decision = _decision(decision)
     comment = _clean_comment(decision, comment)
@@ -231,14 +284,13 @@ def bulk_preview(user: User, deviation_ids: Iterable[int]) -> list[tuple[Deviati
     ]
 
 
-def approve_many(
-    actor: audit.Actor, selection: dict[int, Seen | None], comment: str = ""
-) -> BulkOutcome:
+def approve_many(actor: audit.Actor, selection: dict[int, Seen], comment: str = "") -> BulkOutcome:
     """Approve a selection in one transaction: one Review and one event per deviation.
 
-    Each deviation is checked on its own (role, four eyes, still the content
-    the reviewer confirmed); the ones refused are returned with the reason and
-    left untouched, the others approved.
+    `selection` maps each deviation to what the reviewer confirmed it as (the
+    confirmation page's content and effect).  Each deviation is checked on its
+    own (role, four eyes, still what was confirmed); the ones refused are
+    returned with the reason and left untouched, the others approved.
     """
     comment = _clean_comment(Decision.APPROVED, comment)
     user = actor.user
@@ -254,12 +306,13 @@ def approve_many(
             for pk in sorted(set(selection) - {d.pk for d in devs})
         ]
         for dev in devs:
-            seen = selection.get(dev.pk)
             reason = _bulk_refusal(
                 dev, permissions.review_refusal(user, dev), four_eyes.get(dev.pk)
             )
-            if reason is None and seen is not None and seen != seen_now(dev):
-                reason = "It changed after you confirmed (a re-import or a sync); review it again."
+            if reason is None:
+                changed, what = what_changed(dev, selection[dev.pk])
+                if changed:
+                    reason = f"It changed after you confirmed: {what}. Review it again."
             if reason:
                 refused.append(Refused(dev.pk, str(dev), reason))
                 continue

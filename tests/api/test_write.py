@@ -22,6 +22,11 @@ def decide_url(dev) -> str:
     return f"/api/deviations/{dev.pk}/reviews/"
 
 
+def read(dev) -> dict[str, str]:
+    """What a client read of the deviation and sends back with its decision."""
+    return {"fingerprint": dev.fingerprint, "effect_hash": dev.effect_hash}
+
+
 def test_a_reviewer_records_a_decision(world, reviewer, as_reviewer):
     dev = world.deviations["curl"][1]
     response = as_reviewer.post(
@@ -47,7 +52,9 @@ def test_invalid_input_is_400_with_field_errors(world, as_reviewer):
     response = as_reviewer.post(decide_url(dev), {"decision": "maybe"}, format="json")
     assert response.status_code == 400
     assert "decision" in response.json()
-    response = as_reviewer.post(decide_url(dev), {"decision": "rejected"}, format="json")
+    response = as_reviewer.post(
+        decide_url(dev), {"decision": "rejected", **read(dev)}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {
         "comment": ["Say why: a comment is required to request changes or reject."]
@@ -61,13 +68,17 @@ def test_four_eyes_refused_through_the_api(world, reviewer, as_reviewer):
     # Rita committed the change that introduced this deviation: she may not approve it.
     GitIdentity.objects.create(user=reviewer, name="Ada Maintainer")
     dev = world.deviations["curl"][1]
-    response = as_reviewer.post(decide_url(dev), {"decision": "approved"}, format="json")
+    response = as_reviewer.post(
+        decide_url(dev), {"decision": "approved", **read(dev)}, format="json"
+    )
     assert response.status_code == 403
     assert "Four eyes" in response.json()["detail"]
     assert not Review.objects.exists()
     # Requesting changes is still hers to do.
     response = as_reviewer.post(
-        decide_url(dev), {"decision": "changes-requested", "comment": "split it"}, format="json"
+        decide_url(dev),
+        {"decision": "changes-requested", "comment": "split it", **read(dev)},
+        format="json",
     )
     assert response.status_code == 201
 
@@ -75,19 +86,54 @@ def test_four_eyes_refused_through_the_api(world, reviewer, as_reviewer):
 def test_four_eyes_covers_her_own_justification_note(world, reviewer, as_reviewer):
     dev = world.deviations["nano"][0]
     assert as_reviewer.post(f"/api/deviations/{dev.pk}/notes/", {"text": "ok"}).status_code == 201
-    response = as_reviewer.post(decide_url(dev), {"decision": "approved"}, format="json")
+    response = as_reviewer.post(
+        decide_url(dev), {"decision": "approved", **read(dev)}, format="json"
+    )
     assert response.status_code == 403
     assert "justification notes" in response.json()["detail"]
 
 
-def test_a_changed_deviation_is_409(world, as_reviewer):
+def test_a_changed_deviation_is_409_naming_what_changed(world, as_reviewer):
     dev = world.deviations["curl"][1]
     response = as_reviewer.post(
-        decide_url(dev), {"decision": "approved", "fingerprint": "0" * 64}, format="json"
+        decide_url(dev),
+        {"decision": "approved", **read(dev), "fingerprint": "0" * 64},
+        format="json",
     )
     assert response.status_code == 409
-    assert "changed while you were reviewing" in response.json()["detail"]
+    body = response.json()
+    assert body["changed"] == ["content"]
+    assert (
+        "changed since you read it: its content (you read a version it never had"
+        in (body["detail"])
+    )
+    assert (body["fingerprint"], body["effect_hash"]) == (dev.fingerprint, dev.effect_hash)
+    response = as_reviewer.post(
+        decide_url(dev),
+        {"decision": "approved", **read(dev), "effect_hash": "1" * 64},
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["changed"] == ["effect"]
+    assert (
+        "its rendered effect at the pinned upstream commit (you read effect 111111111111"
+        in (response.json()["detail"])
+    )
     assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "left_out", [("fingerprint",), ("effect_hash",), ("fingerprint", "effect_hash")]
+)
+def test_a_decision_without_what_was_read_is_400(world, as_reviewer, left_out):
+    dev = world.deviations["curl"][1]
+    data = {"decision": "approved", **read(dev)}
+    for name in left_out:
+        del data[name]
+    response = as_reviewer.post(decide_url(dev), data, format="json")
+    assert response.status_code == 400
+    assert response.json() == {name: ["This field is required."] for name in left_out}
+    assert not Review.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="review.").exists()
 
 
 def test_notes_and_their_versions(world, reviewer, as_reviewer):

@@ -107,16 +107,17 @@ def test_concurrent_reviews_keep_one_valid_chain():
     reviewers = [factories.make_user(f"rev{n}", roles=[REVIEWER]) for n in range(4)]
     devs = [factories.make_deviation(f"comp{n % 5}", key=f"overlay-{n}") for n in range(40)]
     ids = [d.pk for d in devs]
+    seen = {d.pk: reviews.seen_now(d) for d in devs}
 
     def reviewing(n, user):
         def work():
             mine = ids[n * 10 : (n + 1) * 10]
             actor = audit.Actor.for_user(user, Origin.WEB)
             for pk in mine[:5]:
-                reviews.decide(actor, pk, "changes-requested", f"comment by {user}")
+                reviews.decide(actor, pk, "changes-requested", f"comment by {user}", seen=seen[pk])
             # Everyone also bulk-approves a shared slice (rev0's): rows are locked, so each
             # is approved once and the later attempts are refused as already approved.
-            reviews.approve_many(actor, dict.fromkeys(mine[5:] + ids[7:10]))
+            reviews.approve_many(actor, {pk: seen[pk] for pk in mine[5:] + ids[7:10]})
 
         return work
 

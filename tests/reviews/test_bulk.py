@@ -15,7 +15,7 @@ def test_bulk_approval_checks_each_deviation_and_records_each_event(reviewer):
     ok1, ok2 = factories.make_deviation("bash"), factories.make_deviation("zlib", effect="-x\n+y\n")
     own = factories.make_deviation("curl", introduced=mine)
     done = factories.make_deviation("curl")
-    reviews.decide(audit.Actor.for_user(reviewer), done, "approved")
+    reviews.decide(audit.Actor.for_user(reviewer), done, "approved", seen=reviews.seen_now(done))
     moved = factories.make_deviation("gzip", effect="-1\n+2\n")
     seen_moved = reviews.seen_now(moved)
     factories.record_effect(moved, "-1\n+3\n")
@@ -27,14 +27,16 @@ def test_bulk_approval_checks_each_deviation_and_records_each_event(reviewer):
 
     selection = {d.pk: reviews.seen_now(d) for d in (ok1, ok2, own, done)}
     selection[moved.pk] = seen_moved
-    selection[999999] = None
+    selection[999999] = reviews.Seen("0" * 64, "")
     events_before = AuditEvent.objects.count()
     outcome = reviews.approve_many(audit.Actor.for_user(reviewer, Origin.WEB), selection)
 
     assert sorted(r.deviation_id for r in outcome.approved) == sorted([ok1.pk, ok2.pk])
     refused = {r.deviation_id: r.reason for r in outcome.refused}
     assert set(refused) == {own.pk, done.pk, moved.pk, 999999}
-    assert refused[moved.pk].startswith("It changed after you confirmed")
+    assert refused[moved.pk].startswith(
+        "It changed after you confirmed: its rendered effect at the pinned upstream commit"
+    )
     events = list(AuditEvent.objects.filter(seq__gt=events_before).order_by("seq"))
     assert [e.action for e in events] == ["review.approved", "review.approved"]
     assert {e.object_id for e in events} == {str(ok1.pk), str(ok2.pk)}
@@ -50,5 +52,5 @@ def test_bulk_approval_checks_each_deviation_and_records_each_event(reviewer):
 def test_bulk_approval_needs_the_reviewer_role(viewer):
     dev = factories.make_deviation()
     with pytest.raises(PermissionDenied):
-        reviews.approve_many(audit.Actor.for_user(viewer), {dev.pk: None})
+        reviews.approve_many(audit.Actor.for_user(viewer), {dev.pk: reviews.seen_now(dev)})
     assert not Review.objects.exists()

@@ -16,7 +16,9 @@ IMPORT = audit.Actor.job("import #2", Origin.COMMAND)
 
 
 def decide(user, dev, decision="approved", comment=""):
-    return reviews.decide(audit.Actor.for_user(user), dev, decision, comment)
+    return reviews.decide(
+        audit.Actor.for_user(user), dev, decision, comment, seen=reviews.seen_now(dev)
+    )
 
 
 def test_an_approval_lapses_when_a_reimport_changes_the_content(reviewer):

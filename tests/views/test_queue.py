@@ -120,6 +120,23 @@ def test_bulk_approval_refuses_what_changed_after_the_confirmation(client, rita)
     assert "It changed after you confirmed" in follow
 
 
+def test_bulk_approval_of_bare_ids_approves_nothing_and_shows_the_confirmation(client, rita):
+    dev = waiting("bash", "overlay-1", days=1)
+    for values in (
+        [str(dev.pk)],
+        [f"{dev.pk}:{dev.fingerprint}"],
+        [f"{dev.pk}::{dev.effect_hash}"],
+    ):
+        response = client.post(reverse("review_bulk"), {"d": values})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "Nothing was approved" in html and "Approve 1 deviation?" in html
+        assert f'value="{dev.pk}:{dev.fingerprint}:{dev.effect_hash}"' in html
+    dev.refresh_from_db()
+    assert dev.review_state == ReviewState.NEEDS_REVIEW
+    assert not AuditEvent.objects.filter(action__startswith="review.").exists()
+
+
 def test_bulk_confirmation_never_redirects_off_site(client, rita):
     dev = waiting("bash", "overlay-1", days=1)
     html = client.get(

@@ -105,7 +105,7 @@ def test_a_decision_on_content_that_changed_meanwhile_is_refused_with_the_new_st
     response = client.post(reverse("deviation_review", args=[dev.pk]), data)
     assert response.status_code == 409
     html = response.content.decode()
-    assert "changed while you were reviewing it" in html
+    assert "changed since you read it: its rendered effect at the pinned upstream commit" in html
     dev.refresh_from_db()
     assert 'name="effect_hash" value="' + dev.effect_hash in html  # decide again on what is now
     assert not Review.objects.exists()
@@ -113,7 +113,10 @@ def test_a_decision_on_content_that_changed_meanwhile_is_refused_with_the_new_st
 
 def test_a_stale_deviation_shows_what_changed_since_the_decision(client, rita, dev):
     reviews.decide(
-        audit.Actor.for_user(factories.make_user("rob", roles=[REVIEWER])), dev, "approved"
+        audit.Actor.for_user(factories.make_user("rob", roles=[REVIEWER])),
+        dev,
+        "approved",
+        seen=reviews.seen_now(dev),
     )
     factories.add_version(
         dev, {"type": "spec-remove-tag", "tag": "Recommends", "value": "ca-certificates-2"}
@@ -139,10 +142,33 @@ def test_the_deviation_page_query_count_stays_bounded_for_reviewers(client, rita
         return len(ctx.captured_queries)
 
     rob = factories.make_user("rob", roles=[REVIEWER])
-    reviews.decide(audit.Actor.for_user(rob), dev, "changes-requested", "first round")
+    reviews.decide(
+        audit.Actor.for_user(rob),
+        dev,
+        "changes-requested",
+        "first round",
+        seen=reviews.seen_now(dev),
+    )
     notes.add_note(audit.Actor.for_user(rob), dev, "first note")
     base = count()
     for i in range(5):
-        reviews.decide(audit.Actor.for_user(rob), dev, "changes-requested", f"round {i}")
+        reviews.decide(
+            audit.Actor.for_user(rob),
+            dev,
+            "changes-requested",
+            f"round {i}",
+            seen=reviews.seen_now(dev),
+        )
         notes.add_note(audit.Actor.for_user(rob), dev, f"note {i}")
     assert count() == base
+
+
+@pytest.mark.parametrize("left_out", ["fingerprint", "effect_hash"])
+def test_a_decision_without_what_was_read_is_refused(client, rita, dev, left_out):
+    data = decide_data(dev, "approved")
+    del data[left_out]
+    response = client.post(reverse("deviation_review", args=[dev.pk]), data)
+    assert response.status_code == 400
+    assert not Review.objects.exists()
+    dev.refresh_from_db()
+    assert dev.review_state == ReviewState.NEEDS_REVIEW

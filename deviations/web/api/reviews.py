@@ -2,9 +2,10 @@
 
 `POST /api/deviations/{id}/reviews/` calls `reviews.decide`, which checks the
 reviewer role and four eyes (deviations.domain.permissions) exactly as the review
-page does.  Send the `fingerprint` and `effect_hash` you read (from
-`GET /api/deviations/{id}/`): if the deviation changed since, the decision is
-refused with 409 and nothing is recorded.
+page does.  The `fingerprint` and `effect_hash` you read (from
+`GET /api/deviations/{id}/`) are required: without them the answer is 400, and
+if the deviation changed since, 409 naming what changed (`changed`: content,
+effect) with what it is now; nothing is recorded either way.
 """
 
 from __future__ import annotations
@@ -75,13 +76,13 @@ class DecisionInput(serializers.Serializer):
         help_text="Required to request changes or reject.",
     )
     fingerprint = serializers.CharField(
-        required=False, max_length=64, help_text="The deviation's fingerprint you reviewed."
+        max_length=64, help_text="The deviation's fingerprint you reviewed (required)."
     )
     effect_hash = serializers.CharField(
-        required=False,
         allow_blank=True,
         max_length=64,
-        help_text="The deviation's effect hash you reviewed (with `fingerprint`).",
+        help_text="The deviation's effect hash you reviewed (required; empty before its "
+        "first sync).",
     )
 
 
@@ -93,7 +94,8 @@ class DecideOnDeviation(GenericAPIView[Deviation]):
         ReviewSerializer,
         refused="not a reviewer, or four eyes",
         missing="no such deviation",
-        conflict="the deviation changed since you read it",
+        conflict="the deviation changed since you read it: `changed` names what (content, "
+        "effect), `fingerprint` and `effect_hash` what it is now",
     )
     @action(detail=True, methods=["post"], url_path="reviews", serializer_class=DecisionInput)
     def decide(self, request: Request, pk: int) -> Response:
@@ -104,15 +106,20 @@ class DecideOnDeviation(GenericAPIView[Deviation]):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        seen = None
-        if "fingerprint" in data:
-            seen = reviews.Seen(data["fingerprint"], data.get("effect_hash", ""))
+        seen = reviews.Seen(data["fingerprint"], data["effect_hash"])
         try:
             review = reviews.decide(
                 actor_for(request), deviation, data["decision"], data["comment"], seen=seen
             )
         except reviews.ContentChanged as error:
-            raise Conflict(str(error)) from None
+            raise Conflict(
+                {
+                    "detail": str(error),
+                    "changed": list(error.changed),
+                    "fingerprint": error.current.fingerprint,
+                    "effect_hash": error.current.effect_hash,
+                }
+            ) from None
         except reviews.ReviewError as error:
             raise field_error(str(error), error.field) from None
         review = queries.review_rows().get(pk=review.pk)

@@ -9,6 +9,7 @@ from the queue: `bulk`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -36,9 +37,20 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required to request changes or reject.",
     )
-    # What the reviewer was shown: the decision is refused if it changed meanwhile.
+    # What the reviewer was shown: the decision is refused if it changed meanwhile.  Both
+    # are required; the effect hash is empty (but present) before the first sync.
     fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
     effect_hash = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "effect_hash" not in self.data:
+            self.add_error(
+                "effect_hash",
+                "The effect you read is missing: decide from the deviation's page, "
+                "which sends what you were shown.",
+            )
+        return data
 
 
 @dataclass
@@ -150,16 +162,25 @@ def _fresh_form(old: DecisionForm, deviation: Deviation) -> DecisionForm:
 # --- bulk approval -----------------------------------------------------------------------
 
 
-def _selection(values: list[str]) -> dict[int, reviews.Seen | None]:
-    """`d` values: "<pk>" (from the queue) or "<pk>:<fingerprint>:<effect hash>" (confirmed)."""
-    selection: dict[int, reviews.Seen | None] = {}
+def _selected_ids(values: list[str]) -> list[int]:
+    """The queue's `d` values: deviation ids (for the confirmation page)."""
+    ids = (value.partition(":")[0] for value in values[:BULK_LIMIT])
+    return list(dict.fromkeys(int(pk) for pk in ids if pk.isdigit()))
+
+
+def _confirmed(values: list[str]) -> tuple[dict[int, reviews.Seen], list[str]]:
+    """The confirmation page's `d` values, "<pk>:<fingerprint>:<effect hash>": what each
+    deviation was confirmed as; and the values that do not say (a bare id, junk)."""
+    selection: dict[int, reviews.Seen] = {}
+    unconfirmed = []
     for value in values[:BULK_LIMIT]:
-        pk, _, rest = value.partition(":")
-        if not pk.isdigit():
+        pk, colon, rest = value.partition(":")
+        fingerprint, colon2, effect_hash = rest.partition(":")
+        if not (pk.isdigit() and colon and colon2 and fingerprint):
+            unconfirmed.append(value)
             continue
-        fingerprint, _, effect_hash = rest.partition(":")
-        selection[int(pk)] = reviews.Seen(fingerprint, effect_hash) if rest else None
-    return selection
+        selection[int(pk)] = reviews.Seen(fingerprint, effect_hash)
+    return selection, unconfirmed
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,7 +190,11 @@ def bulk(request: SignedInRequest) -> HttpResponse:
         permissions.require(
             permissions.can_review(request.user), "Only reviewers record review decisions."
         )
-        selection = _selection(request.POST.getlist("d"))
+        values = request.POST.getlist("d")
+        selection, unconfirmed = _confirmed(values)
+        if unconfirmed:
+            # Not from the confirmation page: approve nothing, show that page instead.
+            return _confirmation(request, _selected_ids(values), status=400, error=True)
         if not selection:
             messages.error(request, "Nothing was selected.")
             return redirect("review_queue")
@@ -189,15 +214,23 @@ def bulk(request: SignedInRequest) -> HttpResponse:
             messages.warning(request, f"Not approved: {refused.label}: {refused.reason}")
         return redirect(safe_next(request, request.POST.get("next"), reverse("review_queue")))
 
-    selection = _selection(request.GET.getlist("d"))
-    rows = reviews.bulk_preview(request.user, selection)
+    return _confirmation(request, _selected_ids(request.GET.getlist("d")))
+
+
+def _confirmation(
+    request: SignedInRequest, ids: list[int], *, status: int = 200, error: bool = False
+) -> HttpResponse:
+    """The confirmation page: each selected deviation and whether it would be approved."""
+    data = request.POST if request.method == "POST" else request.GET
+    rows = reviews.bulk_preview(request.user, ids)
     context = {
         "section": "reviews",
         "rows": rows,
         "approvable": [d for d, reason in rows if reason is None],
         "can_review": permissions.can_review(request.user),
-        "next": safe_next(request, request.GET.get("next"), reverse("review_queue")),
-        "truncated": len(request.GET.getlist("d")) > BULK_LIMIT,
+        "next": safe_next(request, data.get("next"), reverse("review_queue")),
+        "truncated": len(data.getlist("d")) > BULK_LIMIT,
         "limit": BULK_LIMIT,
+        "unconfirmed": error,
     }
-    return render_page(request, "reviews/bulk.html", context)
+    return render_page(request, "reviews/bulk.html", context, status=status)
