@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from deviations.domain import audit, permissions
@@ -23,12 +23,64 @@ from deviations.vocabulary import AuditAction
 USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
 
 
-def _require_manager(actor: audit.Actor) -> None:
-    # Commands run by whoever has shell access act without a user: trusted.
-    if actor.user is not None:
-        permissions.require(
-            permissions.can_manage_users(actor.user), "Only admins manage users and identities."
+REFUSED = "user.change_refused"
+
+
+def record_refusal(
+    actor: audit.Actor,
+    target: User | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    reason: str,
+) -> None:
+    """A refused account change on the trail: who tried what on whom, and why not.
+
+    Written in a transaction of its own, so it stays when the caller then raises.
+    Call it outside the caller's transaction (or where that one commits anyway).
+    """
+    attempted = {key: after[key] for key in after if (before or {}).get(key) != after.get(key)}
+    described: audit.Described = (
+        audit.describe(target)
+        if target is not None
+        else {"object_type": "user", "object_id": "", "object_repr": str(after.get("username"))}
+    )
+    with transaction.atomic():
+        audit.record(
+            actor,
+            REFUSED,
+            **described,
+            before={key: (before or {}).get(key) for key in attempted},
+            after={"attempted": attempted, "reason": reason},
         )
+
+
+def guard(
+    actor: audit.Actor, target: User | None, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """Refuse (PermissionDenied) and record a change `permissions.account_change_refusal`
+    refuses; call before the change's own transaction."""
+    reason = permissions.account_change_refusal(actor.user, target, before, after)
+    if reason is not None:
+        record_refusal(actor, target, before, after, reason)
+        raise PermissionDenied(reason)
+
+
+def _with_identities(before: dict[str, Any], identities: Iterable[str], how: str) -> dict[str, Any]:
+    # `identity` says what happens even when the list reads the same afterwards.
+    return {**before, "git_identities": sorted(identities), "identity": how}
+
+
+def identity_change(user: User, how: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) snapshots of linking, changing or unlinking one of `user`'s git
+    identities (`how` says which), for `guard` and the admin's forms."""
+    before = snapshot(user)
+    return before, {**before, "identity": how}
+
+
+def account_change(user: User, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(before, after) snapshots of changing `user`'s account fields (snapshot keys)."""
+    before = snapshot(user)
+    return before, {**before, **changes}
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -113,7 +165,9 @@ def ensure_roles(actor: audit.Actor) -> list[str]:
 def set_roles(actor: audit.Actor, user: User, roles: Iterable[str]) -> bool:
     """Give `user` exactly these roles (other groups untouched); True if anything changed."""
     wanted = _check_roles(roles)
-    _require_manager(actor)
+    current = snapshot(user)
+    others = [name for name in current["groups"] if name not in permissions.ROLES]
+    guard(actor, user, current, {**current, "groups": sorted({*others, *wanted})})
     with transaction.atomic():
         ensure_roles(actor)
         before = snapshot(user)
@@ -137,7 +191,14 @@ def create_user(
 ) -> User:
     """Create a user with roles, in one transaction with one event."""
     wanted = _check_roles(roles)
-    _require_manager(actor)
+    proposed = {
+        "username": username,
+        "email": email,
+        "is_staff": is_staff,
+        "is_superuser": is_superuser,
+        "groups": sorted(wanted),
+    }
+    guard(actor, None, None, proposed)
     user_model = get_user_model()
     with transaction.atomic():
         ensure_roles(actor)
@@ -160,7 +221,8 @@ def update_user(actor: audit.Actor, user: User, **fields: Any) -> bool:
     allowed = {*USER_FIELDS, "is_superuser"}
     if set(fields) - allowed:
         raise ValidationError(f"cannot change {', '.join(sorted(set(fields) - allowed))}")
-    _require_manager(actor)
+    current = snapshot(user)
+    guard(actor, user, current, {**current, **fields})
     with transaction.atomic():
         before = snapshot(user)
         for name, value in fields.items():
@@ -189,8 +251,11 @@ def link_identity(
     actor: audit.Actor, user: User, *, email: str = "", name: str = ""
 ) -> GitIdentity:
     """Link a git author identity to `user` (admins only: it decides four-eyes refusals)."""
-    _require_manager(actor)
     email, name = clean_identity(email, name)
+    current = snapshot(user)
+    new = str(GitIdentity(user=user, email=email, name=name))
+    after = _with_identities(current, [*current["git_identities"], new], f"link {new}")
+    guard(actor, user, current, after)
     with transaction.atomic():
         if email:
             taken = GitIdentity.objects.filter(email=email).select_related("user").first()
@@ -213,7 +278,11 @@ def link_identity(
 
 
 def unlink_identity(actor: audit.Actor, identity: GitIdentity) -> None:
-    _require_manager(actor)
+    current = snapshot(identity.user)
+    left = list(current["git_identities"])
+    if str(identity) in left:
+        left.remove(str(identity))
+    guard(actor, identity.user, current, _with_identities(current, left, f"unlink {identity}"))
     with transaction.atomic():
         user = identity.user
         audit.record(

@@ -20,7 +20,8 @@ Functions answer True/False (`can_*`) or give the reason for a refusal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -264,3 +265,64 @@ def can_add_note(user: Asker, deviation: Deviation) -> bool:
 def can_link_identity(user: Asker) -> bool:
     """Only admins link identities: a user who could unlink their own could dodge four eyes."""
     return can_manage_users(user)
+
+
+# --- changing accounts: no self-escalation ------------------------------------------------
+
+# What nobody changes on their own account (the snapshot keys of deviations.domain.people):
+# their roles and flags would let them grant themselves more, and their e-mail and git
+# identities decide four eyes (unlinking your own identity would let you approve your work).
+SELF_GUARDED = ("groups", "is_superuser", "is_staff", "is_active", "permissions", "email",
+                "git_identities", "identity")  # fmt: skip
+
+
+def privileged(account: Mapping[str, Any] | None) -> bool:
+    """An account snapshot with the admin role, staff or superuser status: an admin."""
+    if not account:
+        return False
+    return bool(
+        account.get("is_superuser") or account.get("is_staff") or ADMIN in account.get("groups", ())
+    )
+
+
+def account_change_refusal(
+    user: Asker,
+    target: User | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+) -> str | None:
+    """Why `user` may not take the account `target` from `before` to `after`, or None.
+
+    `before` and `after` are snapshots (deviations.domain.people.snapshot: groups,
+    is_staff, is_superuser, is_active, permissions, email, git_identities, ...; `identity`
+    names a link or unlink); a new account has neither `target` nor `before`; a password
+    set by someone else is `after` with `password_set`.  The rules, for every face alike:
+
+    - only admins manage accounts;
+    - nobody changes their own roles, flags, permissions, e-mail or git identities;
+    - only superusers change an admin's account (admin role, staff or superuser) and
+      only they grant the admin role, staff, superuser status or Django permissions.
+
+    A command run from the shell (no user) is trusted: shell access is database access.
+    """
+    if user is None:
+        return None
+    if not can_manage_users(user):
+        return "Only admins manage users and identities."
+    changed = {key for key in after if (before or {}).get(key) != after.get(key)}
+    if not changed:
+        return None
+    if target is not None and target.pk == user.pk and changed & set(SELF_GUARDED):
+        return (
+            "Nobody changes their own roles, staff or superuser status, permissions, e-mail "
+            "or git identities: ask another admin."
+        )
+    if isinstance(user, User) and user.is_superuser:
+        return None
+    if target is not None and target.pk != user.pk and privileged(before):
+        return f"Only superusers change an admin's account ({target.get_username()} is an admin)."
+    if privileged(after):
+        return "Only superusers grant the admin role, staff or superuser status."
+    if "permissions" in changed and after.get("permissions"):
+        return "Only superusers grant Django permissions."
+    return None

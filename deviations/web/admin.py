@@ -19,6 +19,7 @@ from django.contrib import admin
 from django.contrib.auth import admin as auth_admin  # registers User and Group first
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from rest_framework.authtoken.models import TokenProxy
 
@@ -137,6 +138,41 @@ def _actor(request) -> audit.Actor:
     return audit.Actor.for_user(request.user, Origin.ADMIN)
 
 
+def _refuse_in_form(request, target, before: dict, after: dict) -> None:
+    """Ask the one rule (permissions.account_change_refusal) from an admin form's clean().
+
+    A refusal is recorded and becomes the form's error: the admin's change view runs in
+    one transaction, which commits (with the refusal event) because the form is invalid
+    rather than because anything raised.
+    """
+    reason = permissions.account_change_refusal(request.user, target, before, after)
+    if reason is not None:
+        people.record_refusal(_actor(request), target, before, after, reason)
+        raise forms.ValidationError(reason)
+
+
+def _refuse_outside(request, target, before: dict, after: dict) -> None:
+    """The same rule before an admin view opens its transaction: recorded, then 403."""
+    reason = permissions.account_change_refusal(request.user, target, before, after)
+    if reason is not None:
+        people.record_refusal(_actor(request), target, before, after, reason)
+        raise PermissionDenied(reason)
+
+
+def _proposed(data: dict[str, Any]) -> dict[str, Any]:
+    """The user change form's cleaned data as snapshot keys (people.snapshot)."""
+    found: dict[str, Any] = {
+        name: data[name] for name in (*people.USER_FIELDS, "is_superuser") if name in data
+    }
+    if "groups" in data:
+        found["groups"] = sorted(group.name for group in data["groups"])
+    if "user_permissions" in data:
+        found["permissions"] = sorted(
+            f"{p.content_type.app_label}.{p.codename}" for p in data["user_permissions"]
+        )
+    return found
+
+
 class PeopleAdmin(admin.ModelAdmin):
     """Only the admin role manages people; Django's per-model permissions are not used."""
 
@@ -185,6 +221,21 @@ class UserAdmin(PeopleAdmin, auth_admin.UserAdmin):
             revoked = [user for user in queryset if tokens.revoke(_actor(request), user)]
         self.message_user(request, f"Revoked {len(revoked)} API token(s).")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form  # a new account: username and password only (its flags come after)
+
+        def clean(self) -> dict[str, Any]:
+            """Refuses (and records) what permissions.account_change_refusal refuses."""
+            data = form.clean(self) or {}
+            if not self.errors:
+                before = people.snapshot(User.objects.get(pk=obj.pk))
+                _refuse_in_form(request, obj, before, {**before, **_proposed(data)})
+            return data
+
+        return type(f"Guarded{form.__name__}", (form,), {"clean": clean})
+
     def save_model(self, request, obj, form, change):
         # The admin's change view is one transaction: snapshot, save, m2m, event.
         request._audit_before = people.snapshot(User.objects.get(pk=obj.pk)) if change else None
@@ -196,6 +247,12 @@ class UserAdmin(PeopleAdmin, auth_admin.UserAdmin):
         people.record_user_change(_actor(request), request._audit_before, form.instance)
 
     def user_change_password(self, request, id, form_url=""):
+        target = User.objects.filter(pk=id).first()
+        if request.method == "POST" and target is not None:
+            # Setting an admin's password is taking over an admin's account.
+            before, after = people.account_change(target, password_set=True)
+            if target.pk != request.user.pk:
+                _refuse_outside(request, target, before, after)
         with transaction.atomic():
             old = User.objects.filter(pk=id).values_list("password", flat=True).first()
             response = super().user_change_password(request, id, form_url)
@@ -296,6 +353,36 @@ class GitIdentityAdmin(PeopleAdmin):
     list_select_related = ["user"]
     form = GitIdentityForm
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        def clean(self) -> dict[str, Any]:
+            """Nobody links, changes or unlinks their own identities; only superusers an
+            admin's (permissions.account_change_refusal); each refusal recorded."""
+            data = form.clean(self) or {}
+            if self.errors:
+                return data
+            affected = []
+            if obj is not None:
+                old = models.GitIdentity.objects.select_related("user").get(pk=obj.pk)
+                affected.append((old.user, f"change {old}"))
+            new_user = data.get("user")
+            if new_user is not None:
+                affected.append((new_user, f"link {data.get('email') or data.get('name')}"))
+            for target, how in affected:
+                before, after = people.identity_change(target, how)
+                _refuse_in_form(request, target, before, after)
+            return data
+
+        return type(f"Guarded{form.__name__}", (form,), {"clean": clean})
+
+    def delete_view(self, request, object_id, extra_context=None):
+        identity = models.GitIdentity.objects.select_related("user").filter(pk=object_id).first()
+        if request.method == "POST" and identity is not None:
+            before, after = people.identity_change(identity.user, f"unlink {identity}")
+            _refuse_outside(request, identity.user, before, after)
+        return super().delete_view(request, object_id, extra_context)
+
     @staticmethod
     def _snapshot(identity) -> dict:
         return {
@@ -329,6 +416,17 @@ class GitIdentityAdmin(PeopleAdmin):
         people.unlink_identity(_actor(request), obj)
 
     def delete_queryset(self, request, queryset):
+        identities = list(queryset.select_related("user"))
+        refused = False
+        for identity in identities:
+            before, after = people.identity_change(identity.user, f"unlink {identity}")
+            reason = permissions.account_change_refusal(request.user, identity.user, before, after)
+            if reason is not None:
+                people.record_refusal(_actor(request), identity.user, before, after, reason)
+                self.message_user(request, f"{identity}: {reason}", level="error")
+                refused = True
+        if refused:
+            return  # all or nothing
         with transaction.atomic():
-            for identity in queryset.select_related("user"):
+            for identity in identities:
                 people.unlink_identity(_actor(request), identity)

@@ -64,7 +64,10 @@ def test_adding_a_user_in_the_admin_is_recorded(admin_client):
     assert "password" not in event.after
 
 
-def test_changing_roles_and_staff_flag_in_the_admin_is_recorded(admin_client):
+def test_changing_roles_and_staff_flag_in_the_admin_is_recorded(client):
+    # Granting staff status is a superuser's to do (tests/audit/test_self_escalation.py).
+    admin_client = client
+    admin_client.force_login(factories.make_user("root", staff=True, superuser=True))
     vera = factories.make_user("vera", roles=[VIEWER])
     url = f"/admin/auth/user/{vera.pk}/change/"
     data = form_data(admin_client.get(url))

@@ -2,8 +2,9 @@
 
 Everyone sees their own roles and identities.  Admins see everyone and link
 or unlink identities and set roles here (each change an audit event, through
-deviations.domain.people).  Identities are linked by admins only: a user who could
-unlink their own could approve their own deviations.
+deviations.domain.people).  Identities are linked by admins only, never by the
+person they belong to: a user who could unlink their own could approve their own
+deviations.  Each refusal of such a change is itself an audit event.
 """
 
 from __future__ import annotations
@@ -122,9 +123,8 @@ def set_roles(request: SignedInRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     user = get_object_or_404(get_user_model(), pk=pk)
     wanted = [r for r in request.POST.getlist("roles") if r in permissions.ROLES]
-    if user.pk == request.user.pk and permissions.ADMIN not in wanted:
-        messages.error(request, "You cannot take the admin role from yourself.")
-        return redirect("people")
+    # Nobody changes their own roles, only superusers an admin's (refused with 403 and
+    # recorded by the domain, deviations.domain.permissions.account_change_refusal).
     changed = people.set_roles(_actor(request), user, wanted)
     messages.success(
         request,
