@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # ...and a role to read anything (API views: DRF's default permission, CanView).
     "deviations.web.access.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # What a signed-in user reads is `Cache-Control: private, no-store`.
+    "deviations.web.caching.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: turns a request its handler flagged into the lockout page.

@@ -66,7 +66,7 @@ def test_download_headers(client, vera, world):
     assert response["Content-Disposition"] == (
         f'attachment; filename="azldrift-deviations-{today}.csv"'
     )
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     rows = body(response)
     assert rows[0][0] == "component"
     event = AuditEvent.objects.order_by("-seq").first()

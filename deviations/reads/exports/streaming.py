@@ -256,7 +256,7 @@ def response(actor: audit.Actor, name: str, params: Params) -> StreamingHttpResp
         stream(actor, selection, file), content_type="text/csv; charset=utf-8; header=present"
     )
     out["Content-Disposition"] = f'attachment; filename="{file}"'
-    out["Cache-Control"] = "no-store"
+    out["Cache-Control"] = "private, no-store"
     out["X-Content-Type-Options"] = "nosniff"
     return out
 

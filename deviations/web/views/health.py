@@ -3,7 +3,10 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from deviations.web.caching import own_cache_policy
 
+
+@own_cache_policy
 @login_not_required
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
