@@ -102,6 +102,12 @@ def can_manage_users(user: Asker) -> bool:
     return ADMIN in roles(user)
 
 
+def can_see_sync_sources(user: Asker) -> bool:
+    """Where a sync fetched from when told to look elsewhere (a `file://` path on the
+    server, a mirror's address) and which process ran it: admins, who start syncs."""
+    return ADMIN in roles(user)
+
+
 def can_change_settings(user: Asker) -> bool:
     return ADMIN in roles(user)
 

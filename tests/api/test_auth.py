@@ -68,7 +68,12 @@ def test_session_writes_need_the_csrf_token(world, reviewer):
     dev = world.deviations["curl"][2]
     response = browser.post(
         f"/api/deviations/{dev.pk}/reviews/",
-        {"decision": "changes-requested", "comment": "split it"},
+        {
+            "decision": "changes-requested",
+            "comment": "split it",
+            "fingerprint": dev.fingerprint,
+            "effect_hash": dev.effect_hash,
+        },
         content_type="application/json",
     )
     assert response.status_code == 403
@@ -77,7 +82,12 @@ def test_session_writes_need_the_csrf_token(world, reviewer):
     # A token client is not a browser: no CSRF token needed.
     response = factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
-        {"decision": "changes-requested", "comment": "split it"},
+        {
+            "decision": "changes-requested",
+            "comment": "split it",
+            "fingerprint": dev.fingerprint,
+            "effect_hash": dev.effect_hash,
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -121,12 +121,22 @@ def test_every_list_pages_with_the_settings_paginator(world, reviewer, as_viewer
     dev = world.deviations["curl"][0]
     factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
-        {"decision": "changes-requested", "comment": "split it"},
+        {
+            "decision": "changes-requested",
+            "comment": "split it",
+            "fingerprint": dev.fingerprint,
+            "effect_hash": dev.effect_hash,
+        },
         format="json",
     )
     factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
-        {"decision": "rejected", "comment": "no"},
+        {
+            "decision": "rejected",
+            "comment": "no",
+            "fingerprint": dev.fingerprint,
+            "effect_hash": dev.effect_hash,
+        },
         format="json",
     )
     everything = as_viewer.get(url).json()
@@ -146,7 +156,12 @@ def test_a_records_url_ignores_the_lists_filters(world, reviewer, as_viewer):
     dev = world.deviations["curl"][0]
     review = factories.api_client_for(reviewer).post(
         f"/api/deviations/{dev.pk}/reviews/",
-        {"decision": "changes-requested", "comment": "split it"},
+        {
+            "decision": "changes-requested",
+            "comment": "split it",
+            "fingerprint": dev.fingerprint,
+            "effect_hash": dev.effect_hash,
+        },
         format="json",
     )
     review_id = review.json()["id"]

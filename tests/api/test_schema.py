@@ -138,7 +138,12 @@ def test_writes_conform_to_the_schema(api_world):
         (
             "/api/deviations/{id}/reviews/",
             {"id": dev.pk},
-            {"decision": "changes-requested", "comment": "split it"},
+            {
+                "decision": "changes-requested",
+                "comment": "split it",
+                "fingerprint": dev.fingerprint,
+                "effect_hash": dev.effect_hash,
+            },
             201,
         ),
         ("/api/deviations/{id}/notes/", {"id": dev.pk}, {"text": "because"}, 201),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,14 +28,26 @@ from deviations.web.api.base import (
     actor_for,
     field_error,
 )
+from deviations.web.syncsources import shown_options, shown_text
 
 ISSUES_SHOWN = 100
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
+    """A run; its `options` name where an override fetched from, and the process that
+    ran it, to admins only (deviations.web.syncsources): others read "overridden"."""
+
     triggered_by = serializers.CharField(
         source="triggered_by.get_username", allow_null=True, default=None, read_only=True
     )
+
+    def to_representation(self, instance: SyncRun) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        data["options"] = shown_options(instance.options, user)
+        data["message"] = shown_text(instance.message, instance.options, user)
+        return data
 
     class Meta:
         model = SyncRun
@@ -59,6 +73,12 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 
 class IssueSerializer(serializers.ModelSerializer):
+    def to_representation(self, instance: SyncRunIssue) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        data["message"] = shown_text(instance.message, self.context.get("run_options"), user)
+        return data
+
     class Meta:
         model = SyncRunIssue
         fields = ["component_name", "kind", "message", "created_at"]
@@ -66,7 +86,13 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class SyncRunDetailSerializer(SyncRunSerializer):
-    issues = IssueSerializer(many=True, read_only=True, source="issues_shown")
+    issues = serializers.SerializerMethodField()
+
+    @extend_schema_field(IssueSerializer(many=True))
+    def get_issues(self, run: SyncRun) -> list[dict[str, Any]]:
+        context = {**self.context, "run_options": run.options}
+        shown = getattr(run, "issues_shown", [])  # the detail queryset's prefetch
+        return list(IssueSerializer(shown, many=True, context=context).data)
 
     class Meta(SyncRunSerializer.Meta):
         fields = [*SyncRunSerializer.Meta.fields, "issues"]
@@ -133,5 +159,7 @@ class SyncRunViewSet(ReadViewSet):
             raise Conflict(str(error)) from None
         except SyncError as error:
             raise field_error(str(error), "components") from None
-        data = SyncRunSerializer(queries.sync_run(run.pk)).data if run else None
+        data = None
+        if run is not None:
+            data = SyncRunSerializer(queries.sync_run(run.pk), context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)

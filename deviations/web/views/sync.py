@@ -18,6 +18,7 @@ from deviations.domain.sync.service import (
 from deviations.reads import queries
 from deviations.vocabulary import Origin, SyncTrigger
 from deviations.web.access import SignedInRequest
+from deviations.web.syncsources import shown_options, shown_text
 from deviations.web.views.pages import paginate, render_page
 
 RUNS_PER_PAGE = 25
@@ -42,9 +43,15 @@ def sync_runs(request: SignedInRequest) -> HttpResponse:
 def sync_run(request: SignedInRequest, pk: int) -> HttpResponse:
     """A run's page; its `#progress` fragment is what a running page polls."""
     run = queries.sync_run(pk)
+    options = run.options
+    run.options = shown_options(options, request.user)
+    run.message = shown_text(run.message, options, request.user)
     context = {"section": "sync", "run": run}
     if request.headers.get("HX-Target") != "progress":
-        context["issues"] = paginate(request, queries.run_issues(run), ISSUES_PER_PAGE)
+        issues = paginate(request, queries.run_issues(run), ISSUES_PER_PAGE)
+        for issue in issues.object_list:
+            issue.message = shown_text(issue.message, options, request.user)
+        context["issues"] = issues
     return render_page(request, "sync/detail.html", context, fragments={"progress": "progress"})
 
 
