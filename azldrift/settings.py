@@ -97,7 +97,14 @@ TEMPLATES = [
             # not in the app's top-level `templatetags` package Django would scan.
             "libraries": {
                 name: f"deviations.web.templatetags.{name}"
-                for name in ("azl_charts", "azl_diff", "azl_exports", "azl_links", "azl_reviews")
+                for name in (
+                    "azl_charts",
+                    "azl_diff",
+                    "azl_errors",
+                    "azl_exports",
+                    "azl_links",
+                    "azl_reviews",
+                )
             },
         },
     },

@@ -8,4 +8,4 @@ class DeviationsConfig(AppConfig):
     def ready(self) -> None:
         # The admin belongs to the web layer (deviations/web/admin.py), so the admin's
         # autodiscovery of `deviations.admin` would not find it: register it here.
-        from deviations.web import admin  # noqa: F401
+        from deviations.web import admin, checks  # noqa: F401 - admin and system checks
