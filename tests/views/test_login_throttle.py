@@ -178,3 +178,19 @@ def test_axes_own_reset_commands_are_audited(settings):
     event = AuditEvent.objects.get(action=logins.UNLOCKED)
     assert event.actor_label.startswith("manage.py axes_reset_ip")
     assert event.object_repr == ATTACKER
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw(settings):
+    settings.BEHIND_PROXY = True
+    factories.user("ada", VIEWER)
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        # The client's own X-Forwarded-For entries are its say; the proxy appends the last.
+        proxy.post(
+            reverse("login"),
+            {"username": "ada", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {ATTACKER}",
+        )
+    event = AuditEvent.objects.get(action=logins.LOCKED_OUT)
+    assert event.after["ip_address"] == ATTACKER
