@@ -16,8 +16,8 @@ from django.urls import reverse
 from deviations.domain import audit, people, reviews
 from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import AuditEvent, GitIdentity, Origin
+from tests import factories
 from tests.audit.test_admin_people import form_data
-from tests.reviews import factories
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -65,7 +65,9 @@ def test_the_attack_in_the_admin_is_refused_and_she_still_cannot_approve_her_wor
         "unlink ada@example.com",
     ]
     # Four eyes still knows her work.
-    dev = factories.deviation(introduced=factories.commit("Ada", "ada@example.com"))
+    dev = factories.make_deviation(
+        introduced=factories.make_commit(author="Ada", email="ada@example.com")
+    )
     with pytest.raises(PermissionDenied, match="Four eyes"):
         reviews.decide(audit.Actor.for_user(ada), dev, "approved", seen=reviews.seen_now(dev))
     assert audit.verify().ok

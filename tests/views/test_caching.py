@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.api.conftest import client_for
-from tests.views.conftest import HX
+from tests import factories
+from tests.support import HX
 
 pytestmark = pytest.mark.django_db
 PRIVATE = "private, no-store"
@@ -23,7 +23,9 @@ def test_pages_to_a_signed_in_user_are_private_and_not_stored(client_in, url):
 def test_fragments_api_answers_and_exports_too(client_in, teammate):
     assert client_in.get(reverse("components"), **HX)["Cache-Control"] == PRIVATE
     assert client_in.get("/api/components/")["Cache-Control"] == PRIVATE  # by session
-    assert client_for(teammate).get("/api/components/")["Cache-Control"] == PRIVATE  # by token
+    assert (
+        factories.api_client_for(teammate).get("/api/components/")["Cache-Control"] == PRIVATE
+    )  # by token
     assert client_in.get("/exports/components.csv")["Cache-Control"] == PRIVATE
 
 

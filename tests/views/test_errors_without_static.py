@@ -47,7 +47,7 @@ def test_every_error_page_renders_without_static_files(not_collected, teammate):
     nobody = Client(raise_request_exception=False)
     from tests import factories
 
-    nobody.force_login(factories.user("outsider"))
+    nobody.force_login(factories.make_user("outsider"))
     status, html = _get(nobody, "/components/")
     assert status == 403 and "has no role in azldrift" in html
 

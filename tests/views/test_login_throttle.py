@@ -41,7 +41,7 @@ def _logged_in(client: Client) -> bool:
 
 @pytest.mark.django_db
 def test_thirty_wrong_passwords_then_the_right_one_is_refused_and_audited(settings):
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     client = _client()
     codes = [_login(client, "ada", f"guess-{n}") for n in range(30)]
     limit = settings.LOGIN_FAILURE_LIMIT
@@ -69,8 +69,8 @@ def test_thirty_wrong_passwords_then_the_right_one_is_refused_and_audited(settin
 
 @pytest.mark.django_db
 def test_the_username_is_locked_from_every_address_and_the_address_for_every_username(settings):
-    factories.user("ada", VIEWER)
-    factories.user("bob", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
+    factories.make_user("bob", roles=[VIEWER])
     for n in range(settings.LOGIN_FAILURE_LIMIT):  # spread over many addresses
         _login(_client(f"192.0.2.{n + 1}"), "ada", "wrong")
     assert _login(_client(SOMEONE_ELSE), "ada", factories.PASSWORD) == 429
@@ -87,7 +87,7 @@ def test_the_username_is_locked_from_every_address_and_the_address_for_every_use
 
 @pytest.mark.django_db
 def test_a_few_mistakes_do_not_lock_and_the_lockout_ends_by_itself(settings):
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     client = _client()
     for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         _login(client, "ada", "typo")
@@ -105,7 +105,7 @@ def test_a_few_mistakes_do_not_lock_and_the_lockout_ends_by_itself(settings):
 
 @pytest.mark.django_db
 def test_admin_login_is_throttled_too(settings):
-    factories.user("root", VIEWER, staff=True)
+    factories.make_user("root", roles=[VIEWER], staff=True)
     client = _client()
     url = reverse("admin:login")
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
@@ -120,7 +120,7 @@ def test_admin_login_is_throttled_too(settings):
 
 @pytest.mark.django_db
 def test_the_token_page_password_check_is_throttled(settings):
-    ada = factories.user("ada", VIEWER)
+    ada = factories.make_user("ada", roles=[VIEWER])
     client = _client()
     client.force_login(ada)
     url = reverse("api_token")
@@ -141,7 +141,7 @@ def test_the_token_page_password_check_is_throttled(settings):
 
 @pytest.mark.django_db
 def test_unlock_logins_lifts_a_lockout_and_is_audited(settings, capsys):
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     client = _client()
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         _login(client, "ada", "wrong")
@@ -170,7 +170,7 @@ def test_unlock_logins_lifts_a_lockout_and_is_audited(settings, capsys):
 
 @pytest.mark.django_db
 def test_axes_own_reset_commands_are_audited(settings):
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         _login(_client(), "ada", "wrong")
     call_command("axes_reset_ip", ATTACKER)
@@ -183,7 +183,7 @@ def test_axes_own_reset_commands_are_audited(settings):
 @pytest.mark.django_db
 def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw(settings):
     settings.BEHIND_PROXY = True
-    factories.user("ada", VIEWER)
+    factories.make_user("ada", roles=[VIEWER])
     proxy = Client(REMOTE_ADDR="10.0.0.2")
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         # The client's own X-Forwarded-For entries are its say; the proxy appends the last.

@@ -7,7 +7,6 @@ from django.urls import reverse
 from deviations.domain.permissions import ADMIN, VIEWER
 from deviations.models import SyncRun, SyncRunIssue
 from tests import factories
-from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 DISTGIT = "file:///srv/secret-mirror/distgit/$pkg.git"
@@ -16,7 +15,7 @@ LOOKASIDE = "file:///srv/secret-mirror/lookaside/$pkg/$filename/$hashtype/$hash/
 
 @pytest.fixture
 def run() -> SyncRun:
-    run = factories.sync_run(
+    run = factories.make_sync_run(
         errors=1,
         options={
             "components": None,
@@ -37,14 +36,14 @@ def run() -> SyncRun:
 
 
 def test_viewers_see_that_an_override_was_used_not_where(client, run):
-    client.force_login(factories.user("vera", VIEWER))
+    client.force_login(factories.make_user("vera", roles=[VIEWER]))
     html = client.get(reverse("sync_run", args=[run.pk])).content.decode()
     assert "secret-mirror" not in html and "build-7" not in html
     assert "Dist-git override" in html and "Lookaside override" in html
     assert "used (where is shown to admins)" in html
     assert "upstream repository &lt;override&gt;/bash.git does not exist" in html
 
-    api = client_for(factories.user("vic", VIEWER))
+    api = factories.api_client_for(factories.make_user("vic", roles=[VIEWER]))
     for url in ("/api/sync-runs/", f"/api/sync-runs/{run.pk}/"):
         body = api.get(url).content.decode()
         assert "secret-mirror" not in body and "build-7" not in body, url
@@ -61,11 +60,11 @@ def test_viewers_see_that_an_override_was_used_not_where(client, run):
 
 
 def test_admins_see_where(client, run):
-    admin = factories.user("ada", ADMIN)
+    admin = factories.make_user("ada", roles=[ADMIN])
     client.force_login(admin)
     html = client.get(reverse("sync_run", args=[run.pk])).content.decode()
     assert DISTGIT in html and "file:///srv/secret-mirror/distgit/bash.git" in html
-    detail = client_for(admin).get(f"/api/sync-runs/{run.pk}/").json()
+    detail = factories.api_client_for(admin).get(f"/api/sync-runs/{run.pk}/").json()
     assert detail["options"]["dist_git_base_uri"] == DISTGIT
     assert detail["options"]["lookaside_base_uri"] == LOOKASIDE
     assert detail["options"]["owner"]["host"] == "build-7.internal"
