@@ -27,9 +27,10 @@ from django.utils import timezone
 
 from deviations.domain import audit
 from deviations.models import AuditEvent
+from deviations.vocabulary import AuditAction
 
-LOCKED_OUT = "login.locked_out"
-UNLOCKED = "login.unlocked"
+LOCKED_OUT = AuditAction.LOGIN_LOCKED_OUT
+UNLOCKED = AuditAction.LOGIN_UNLOCKED
 MAX_SHOWN = 150  # characters of a typed username kept on the trail
 
 

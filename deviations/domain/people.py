@@ -23,7 +23,7 @@ from deviations.vocabulary import AuditAction
 USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
 
 
-REFUSED = "user.change_refused"
+REFUSED = AuditAction.USER_CHANGE_REFUSED
 
 
 def record_refusal(

@@ -174,6 +174,12 @@ class AuditAction(Vocabulary):
         "user password changed",
         "An account's password was set or changed (never the hash).",
     )
+    USER_CHANGE_REFUSED = (
+        "user.change_refused",
+        "user change refused",
+        "Someone tried to change an account the rules keep from them (their own roles, flags "
+        "or identities; an admin's account without being a superuser): nothing changed.",
+    )
     ROLE_CREATED = (
         "role.created",
         "role created",
@@ -223,6 +229,17 @@ class AuditAction(Vocabulary):
         "api_token.revoked",
         "API token revoked",
         "An account's API token was deleted: it no longer authenticates.",
+    )
+    # Logins (django-axes counts the failures; these are the moments that matter).
+    LOGIN_LOCKED_OUT = (
+        "login.locked_out",
+        "login locked out",
+        "Too many wrong passwords for a username or from an address: it is locked for a while.",
+    )
+    LOGIN_UNLOCKED = (
+        "login.unlocked",
+        "login unlocked",
+        "An operator lifted a login lockout before it ended (manage.py unlock_logins).",
     )
 
     @classmethod
