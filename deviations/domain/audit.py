@@ -32,6 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from deviations.domain.audit_coverage import coverage_problems
 from deviations.models import AuditChainHead, AuditEvent
 from deviations.vocabulary import AuditAction, Origin
 
@@ -334,9 +335,35 @@ class VerifyResult:
     ok: bool
     checked: int
     first_bad_seq: int | None = None
-    problem: str = ""
+    problem: str = ""  # the first of `problems`
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
+    problems: list[str] = field(default_factory=list)  # everything found wrong
+
+
+@dataclass(frozen=True)
+class Ends:
+    """The chain head and the events past it, read in one statement (one snapshot)."""
+
+    head: tuple[int, str] | None
+    past_head: int  # events with a seq above the head's
+    first_past: int | None
+    last_past: int | None
+
+
+def _ends() -> Ends:
+    head_table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    head_seq = f"(SELECT seq FROM {head_table} WHERE id = 1)"  # noqa: S608 - names only
+    past = f"FROM {table} WHERE seq > coalesce({head_seq}, 0)"
+    sql = (
+        f"SELECT {head_seq}, (SELECT hash FROM {head_table} WHERE id = 1), "  # noqa: S608
+        f"(SELECT count(*) {past}), (SELECT min(seq) {past}), (SELECT max(seq) {past})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        seq, hash_, count, first, last = cursor.fetchone()
+    return Ends(None if seq is None else (seq, hash_), count, first, last)
 
 
 def _rows(upto: int | None, chunk: int) -> Iterator[tuple[Any, ...]]:
@@ -384,13 +411,48 @@ def _diagnose_link(seq: int, prev_hash: str) -> str:
     return f"event #{seq} does not follow event #{seq - 1} (its prev_hash was altered)"
 
 
-def verify(chunk: int = 5000) -> VerifyResult:
-    """Check the whole chain; name the first event altered, removed or reordered.
+def _beyond_head(ends: Ends) -> str:
+    """Events past the head: written without moving it (forged, or around azldrift)."""
+    if ends.head is None or not ends.past_head:
+        return ""
+    where = (
+        f"#{ends.first_past}"
+        if ends.first_past == ends.last_past
+        else f"#{ends.first_past}-#{ends.last_past}"
+    )
+    events = "event" if ends.past_head == 1 else "events"
+    return (
+        f"{ends.past_head} {events} ({where}) past the chain head #{ends.head[0]}: written "
+        "without moving the head, so outside the verified chain (forged, or written around "
+        "azldrift); they also block every audited write"
+    )
 
-    Reads the head first and then only events up to it, so events appended by
-    concurrent writers while verifying are neither missed nor false alarms.
+
+def verify(chunk: int = 5000) -> VerifyResult:
+    """Check the whole trail; name everything wrong, the first altered event first.
+
+    The chain from #1 to the head: the first event altered, removed or reordered, and a
+    head that disagrees with the last event.  Then events past the head, and records
+    whose events the trail should hold but does not (an emptied or cut-short trail, see
+    audit_coverage).  The head and the events past it are read in one statement, then
+    only events up to that head, so events appended by concurrent writers while
+    verifying are neither missed nor false alarms.
     """
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    ends = _ends()
+    result = _verify_chain(ends.head, chunk)
+    problems = [result.problem] if not result.ok else []
+    if beyond := _beyond_head(ends):
+        problems.append(beyond)
+        if result.first_bad_seq is None:
+            result.first_bad_seq = ends.first_past
+    problems += coverage_problems()
+    if problems:
+        result.ok, result.problem, result.problems = False, problems[0], problems
+    return result
+
+
+def _verify_chain(head: tuple[int, str] | None, chunk: int) -> VerifyResult:
+    """The chain from #1 up to `head`: the first fault, or intact."""
     expected, prev, checked = 1, GENESIS_HASH, 0
     sha256 = hashlib.sha256
     for row in _rows(head[0] if head else None, chunk):
@@ -419,6 +481,15 @@ def verify(chunk: int = 5000) -> VerifyResult:
                 False, checked, None, "the chain head is missing (removed)", checked, prev
             )
         return VerifyResult(True, 0)
+    if head[0] and not checked:
+        return VerifyResult(
+            False,
+            0,
+            1,
+            f"every event is missing: the trail is empty but its head says #{head[0]} "
+            "(emptied, truncated)",
+            *head,
+        )
     if head[0] != checked:
         return VerifyResult(
             False,

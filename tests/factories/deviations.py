@@ -22,6 +22,7 @@ from deviations.models import (
     Review,
     ReviewState,
 )
+from tests.factories.audit_trail import record_import_events
 from tests.factories.commits import make_import_run
 from tests.factories.components import component_named
 from tests.factories.syncs import make_sync_run
@@ -54,8 +55,8 @@ def make_deviation(
     **fields: Any,
 ) -> Deviation:
     """A deviation of `component` (a name: that component, made if new) with its first
-    version, imported by `run` (default: make_import_run()); keeps the component's
-    deviation_count.
+    version, imported by `run` (default: make_import_run(), then with the `deviation.created`
+    event that import writes); keeps the component's deviation_count.
 
     By default it comes after the component's other deviations (`position`, key
     `<kind>-<position>`, lines 3+5·position to 7+5·position of the component's file), is a
@@ -110,6 +111,8 @@ def make_deviation(
         deviation_count=comp.deviations.filter(removed=False).count()
     )
     comp.refresh_from_db()
+    if run is None:  # an import of its own: its event too (a given run's maker records them)
+        record_import_events(comp, [dev], deviations_only=True)
     if effect:
         record_effect(dev, effect)
     return dev

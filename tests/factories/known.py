@@ -177,12 +177,22 @@ def known_records() -> Known:
     )
     with transaction.atomic():
         audit.record(
-            audit.Actor.job("import #1"),
+            audit.Actor.job(f"import #{run.pk}"),
             "deviation.created",
             object_type="deviation",
             object_id=str(remove_tag.pk),
             object_repr="-curl: overlay-0",
             component_name="curl",
             after={"fingerprint": remove_tag.fingerprint, "n": -1.5},
+        )
+        # Every decision has its event (verify_audit looks for it).
+        audit.record(
+            audit.Actor.for_user(reviewer),
+            "review.approved",
+            object_type="deviation",
+            object_id=str(remove_tag.pk),
+            object_repr="-curl: overlay-0",
+            component_name="curl",
+            after={"review_state": "approved", "review": review.pk},
         )
     return Known(curl, zlib, remove_tag, build_option, formula, reviewer, review)

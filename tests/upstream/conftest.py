@@ -69,6 +69,8 @@ def linked(db) -> Linked:
         run=run,
         description="Carry https://github.com/rhkdump/kdump-utils/pull/153 until it lands",
     )
+    factories.record_import_events(nano, [backport])  # what the import recorded
+    factories.record_import_events(sssd, [pr, closed])
     return Linked(nano, sssd, backport, pr, closed)
 
 

@@ -13,8 +13,9 @@ from deviations.domain import audit
 
 class Command(BaseCommand):
     help = (
-        "Check the audit trail's hash chain from the first event to the head and name the "
-        "first event that was altered, removed or reordered. Exit status 0 only when intact."
+        "Check the audit trail: its hash chain from the first event to the head (the first "
+        "event altered, removed or reordered), events past the head, and records whose events "
+        "it lacks (an emptied or cut-short trail). Exit status 0 only when intact."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                         "checked": result.checked,
                         "first_bad_seq": result.first_bad_seq,
                         "problem": result.problem,
+                        "problems": result.problems,
                         "head_seq": result.head_seq,
                         "head_hash": result.head_hash,
                         "seconds": round(seconds, 3),
@@ -39,9 +41,11 @@ class Command(BaseCommand):
                 )
             )
         if not result.ok:
+            also = "".join(f"\n  also: {problem}" for problem in result.problems[1:])
+            before = " before it" if result.first_bad_seq is not None else ""
             raise CommandError(
                 f"audit trail NOT intact: {result.problem} "
-                f"({result.checked} events verified before it)"
+                f"({result.checked} events verified{before}){also}"
             )
         if not options["json"]:
             # The head hash is worth keeping elsewhere: it also vouches for everything before it.
