@@ -8,7 +8,7 @@ import pytest
 from django.test.utils import override_settings
 
 from tests import factories
-from tests.support import shared_path
+from tests.support import allow_audit_reset, shared_path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,18 +39,15 @@ def real_config_dir():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Let the test database be flushed (TRUNCATE) despite the audit trail's guard.
 
-    Migration 0002 refuses TRUNCATE of the audit tables unless the session sets
-    `azldrift.allow_truncate`; transactional tests flush with TRUNCATE, so the
-    test database (only) gets the setting for every new session.
+    Migration 0007 refuses TRUNCATE of the audit tables unless the current user is a
+    member of the role azldrift_test_reset; transactional tests flush with TRUNCATE, so
+    the test user (only) is made one.
     """
     from django.db import connection
 
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                name = connection.ops.quote_name(connection.settings_dict["NAME"])
-                cursor.execute(f"ALTER DATABASE {name} SET azldrift.allow_truncate = 'on'")
-                cursor.execute("SET azldrift.allow_truncate = 'on'")
+            allow_audit_reset(connection)
 
 
 # --- people ----------------------------------------------------------------------------

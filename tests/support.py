@@ -1,11 +1,12 @@
 """Helpers for tests that build nothing: where ../shared is (skipping cleanly without it),
-what htmx sends, what a sync wrote."""
+what htmx sends, what a sync wrote, the test database's right to empty the audit trail."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,45 @@ def row_counts() -> dict[str, int]:
 def tables_written(queries: list[dict]) -> set[str]:
     """The tables that captured SQL statements insert into, update or delete from."""
     return {m.group(1) for q in queries if (m := _WRITE.match(q["sql"]))}
+
+
+# --- the test database -------------------------------------------------------------------
+
+# Members of this role may TRUNCATE the audit tables (migration 0007); nobody else may.
+AUDIT_RESET_ROLE = "azldrift_test_reset"
+
+
+def allow_audit_reset(connection: Any) -> None:
+    """Make the connection's user a member of AUDIT_RESET_ROLE, creating it if need be.
+
+    Test databases are flushed with TRUNCATE between transactional tests.  The role is
+    the server's (created once, by a user allowed to create roles, e.g. the test
+    server's `postgres`) and grants nothing else; concurrent test runs may race to
+    create and grant it, which is harmless.
+    """
+    member = """
+        SELECT EXISTS (
+            SELECT 1 FROM pg_auth_members m
+            JOIN pg_roles r ON r.oid = m.roleid
+            JOIN pg_roles u ON u.oid = m.member
+            WHERE r.rolname = %s AND u.rolname = current_user
+        )"""
+    with connection.cursor() as cursor:
+        cursor.execute(member, [AUDIT_RESET_ROLE])
+        if cursor.fetchone()[0]:
+            return
+        try:
+            for statement in (
+                f"CREATE ROLE {AUDIT_RESET_ROLE} NOLOGIN",
+                f"GRANT {AUDIT_RESET_ROLE} TO CURRENT_USER",
+            ):
+                cursor.execute(
+                    f"DO $$ BEGIN {statement}; "
+                    "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+                )
+        except Exception as exc:
+            raise RuntimeError(
+                f"cannot make the test database user a member of {AUDIT_RESET_ROLE}, which "
+                f"flushing the test database needs ({exc}); as a superuser run once: CREATE "
+                f"ROLE {AUDIT_RESET_ROLE} NOLOGIN; GRANT {AUDIT_RESET_ROLE} TO <test user>"
+            ) from exc

@@ -1,13 +1,15 @@
 """The chain's end: events past the head, a head that disagrees with the last event, and an
-emptied or cut-short trail are named by `verify_audit`.
+emptied or cut-short trail are named by `verify_audit`; on PostgreSQL they are refused.
 
 Forgery is done with raw SQL, as an attacker with database access would; on PostgreSQL
-the triggers are disabled for it first (as the tables' owner could).
+the triggers are disabled for it first (as the tables' owner could), except where a test
+shows the triggers refusing it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from deviations.domain import audit, reviews
@@ -23,9 +25,13 @@ from deviations.domain.importer import import_config
 from deviations.models import AuditChainHead, AuditEvent, Deviation, ImportRun, Origin, Review
 from deviations.vocabulary import AuditAction
 from tests import factories
+from tests.support import AUDIT_RESET_ROLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTOR = audit.Actor.job("test", Origin.COMMAND)
+only_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the audit triggers are PostgreSQL's"
+)
 COMPONENT = """\
 [components.curl]
 
@@ -169,6 +175,61 @@ def test_a_head_past_the_last_event_is_named():
     ]
 
 
+@only_postgresql
+def test_postgresql_refuses_an_event_that_does_not_move_the_head():
+    append(4)
+    head = last_event()
+    # Correctly chained, but the head stays: refused when the transaction commits.
+    with (
+        pytest.raises(DatabaseError, match=r"audit event #5 lies past the chain head \(#4\)"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        insert(cursor, forged(5, head.hash))
+    # Not chained onto the head: refused at once.
+    for seq, prev, expected in [
+        (6, head.hash, "audit event #6 refused: the next event is #5"),
+        (5, "f" * 64, "audit event #5 refused: the next event is #5, chained onto " + head.hash),
+        (1, audit.GENESIS_HASH, "audit event #1 refused: the next event is #5"),
+    ]:
+        with (
+            pytest.raises(DatabaseError, match=expected),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            insert(cursor, forged(seq, prev))
+    # The head moved alone, or past the event written with it: refused at commit.
+    for seq, hash_ in [(5, head.hash), (6, None)]:
+        with (
+            pytest.raises(DatabaseError, match=r"the audit chain head \(#\d\) disagrees"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            if hash_ is None:
+                event = forged(5, head.hash)
+                insert(cursor, event)
+                hash_ = event.hash
+            cursor.execute("UPDATE deviations_auditchainhead SET seq = %s, hash = %s", [seq, hash_])
+    assert AuditEvent.objects.count() == 4 and audit.verify().ok
+    # The application's own writes go on, a batch over several INSERT statements included.
+    append(2500)
+    assert AuditChainHead.objects.get().seq == 2504
+    assert audit.verify().ok
+
+
+@only_postgresql
+def test_postgresql_accepts_an_event_that_moves_the_head():
+    # The triggers hold every writer to the rule, not the application only.
+    append(2)
+    event = forged(3, last_event().hash)
+    with transaction.atomic(), connection.cursor() as cursor:
+        insert(cursor, event)
+        cursor.execute(
+            "UPDATE deviations_auditchainhead SET seq = %s, hash = %s", [event.seq, event.hash]
+        )
+    assert audit.verify().ok and audit.verify().checked == 3
+
+
 # --- an emptied or cut-short trail ------------------------------------------------------------
 
 
@@ -238,3 +299,41 @@ def test_a_fresh_trail_without_records_is_intact():
     assert audit.verify().ok
     append(1)
     assert audit.verify().ok
+
+
+# --- TRUNCATE: only for members of the test-reset role ---------------------------------------
+
+
+@contextlib.contextmanager
+def as_role(cursor: Any, *attributes: str, member_of: str = "") -> Iterator[None]:
+    """Run as a new role (gone afterwards) that may TRUNCATE the audit tables."""
+    role = f"azldrift_test_{uuid.uuid4().hex[:12]}"
+    cursor.execute(f"CREATE ROLE {role} NOLOGIN {' '.join(attributes)}")
+    cursor.execute(f"GRANT TRUNCATE ON deviations_auditevent, deviations_auditchainhead TO {role}")
+    if member_of:
+        cursor.execute(f"GRANT {member_of} TO {role}")
+    cursor.execute(f"SET LOCAL ROLE {role}")
+    yield
+
+
+def truncate_as(*attributes: str, member_of: str = "") -> None:
+    """TRUNCATE the audit tables as a new role, then roll everything back."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        with as_role(cursor, *attributes, member_of=member_of):
+            cursor.execute("SET LOCAL azldrift.allow_truncate = 'on'")  # the old bypass
+            cursor.execute("TRUNCATE deviations_auditevent, deviations_auditchainhead")
+        cursor.execute("RESET ROLE")
+        assert not AuditEvent.objects.exists()
+        transaction.set_rollback(True)
+
+
+@only_postgresql
+def test_an_ordinary_session_cannot_truncate_even_with_the_old_setting():
+    append(2)
+    with pytest.raises(DatabaseError, match="audit events are append-only"):
+        truncate_as()
+    with pytest.raises(DatabaseError, match="audit events are append-only"):
+        truncate_as("SUPERUSER")  # production's `manage.py flush` by a superuser, too
+    assert AuditEvent.objects.count() == 2
+    truncate_as(member_of=AUDIT_RESET_ROLE)  # how the test set-up flushes
+    assert AuditEvent.objects.count() == 2 and audit.verify().ok  # rolled back
