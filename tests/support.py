@@ -1,10 +1,13 @@
 """Helpers for tests that build nothing: where ../shared is (skipping cleanly without it),
-what htmx sends, what a sync wrote, the test database's right to empty the audit trail."""
+what htmx sends, what a sync wrote, the test database for other processes and its right to
+empty the audit trail."""
 
 from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,47 @@ def tables_written(queries: list[dict]) -> set[str]:
 
 
 # --- the test database -------------------------------------------------------------------
+
+
+def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for a process (a worker, a command) using the test database; skips
+    the test when other processes cannot open it (SQLite in memory)."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = settings_dict.get("USER") or "postgres"
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or "5432"
+        url = f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        url = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        pytest.skip(
+            "needs a test database other processes can open (PostgreSQL, as in CI, or SQLite "
+            "with TEST_DATABASE_NAME=/path/file.sqlite3)"
+        )
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_NAME"}
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "AZLDRIFT_CACHE_DIR": str(tmp_path / "cache"),
+            "PYTHONPATH": str(ROOT),
+            **extra,
+        }
+    )
+    return env
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 60.0) -> None:
+    """Poll `predicate` until it holds; AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
 
 # Members of this role may TRUNCATE the audit tables (migration 0007); nobody else may.
 AUDIT_RESET_ROLE = "azldrift_test_reset"

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from deviations.domain.sync import SyncAlreadyRunning, SyncRequest, start_sync
 from deviations.domain.sync import runs as runs_module
 from deviations.models import ComponentSync, SyncRun
 from tests import factories
+from tests.support import subprocess_env, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,33 +91,7 @@ def test_nothing_to_sync_still_records_a_finished_run():
     assert not runs_module.abandon_dead_runs()
 
 
-# --- other processes: need a database they can reach --------------------------------------
-
-
-def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "postgresql":
-        user = settings_dict.get("USER") or "postgres"
-        host = settings_dict.get("HOST") or "127.0.0.1"
-        port = settings_dict.get("PORT") or "5432"
-        url = f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
-    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        url = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        pytest.skip(
-            "needs a test database other processes can open (PostgreSQL, as in CI, or SQLite "
-            "with TEST_DATABASE_NAME=/path/file.sqlite3)"
-        )
-    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_NAME"}
-    env.update(
-        {
-            "DATABASE_URL": url,
-            "AZLDRIFT_CACHE_DIR": str(tmp_path / "cache"),
-            "PYTHONPATH": str(ROOT),
-            **extra,
-        }
-    )
-    return env
+# --- other processes ---------------------------------------------------------------------
 
 
 class SilentGitServer:
@@ -144,15 +118,6 @@ class SilentGitServer:
         self.sock.close()
         for conn in self.held:
             conn.close()
-
-
-def wait_until(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def test_a_killed_worker_leaves_whole_components_and_the_next_sync_resumes(upstream, tmp_path):
