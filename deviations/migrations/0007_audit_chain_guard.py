@@ -6,7 +6,8 @@ to the head) and then blocked every audited write (UNIQUE seq).  Now:
 
 - an event must extend the chain: its `seq` is the head's + 1 and its `prev_hash` the
   head's hash -- or, within one transaction that appends several events before moving
-  the head (`audit.record_many`), the previous event's seq + 1 and hash;
+  the head (`audit.record_many`), the previous event's seq + 1 and hash (checked once
+  per statement, so a bulk insert pays one query, not one per row);
 - the head must move with the events in the same transaction: at commit (deferred
   constraint triggers) no event lies past the head, and the head names the last event
   (its seq and hash), or the genesis when there is none.
@@ -44,35 +45,32 @@ CREATE OR REPLACE FUNCTION deviations_auditevent_chained() RETURNS trigger AS $$
 DECLARE
     head_seq bigint;
     head_hash text;
-    last_seq bigint;
-    last_hash text;
-    want_seq bigint;
-    want_prev text;
+    bad_seq bigint;
 BEGIN
     SELECT seq, hash INTO head_seq, head_hash FROM deviations_auditchainhead WHERE id = 1;
-    SELECT seq, hash INTO last_seq, last_hash
-        FROM deviations_auditevent ORDER BY seq DESC LIMIT 1;
-    IF last_seq > coalesce(head_seq, 0) THEN
-        -- An earlier event of this transaction's batch: the head moves after the batch
-        -- (an event past the head that is not this transaction's fails at commit).
-        want_seq := last_seq + 1;
-        want_prev := last_hash;
-    ELSE
-        want_seq := coalesce(head_seq, 0) + 1;
-        want_prev := coalesce(head_hash, repeat('0', 64));
+    -- One query for the whole statement (a bulk insert of thousands of events): each
+    -- new event lies past the head and chains onto the event before it, which is the
+    -- head's or one of this transaction's (the head moves after the batch).
+    SELECT added.seq INTO bad_seq
+        FROM added LEFT JOIN deviations_auditevent pred ON pred.seq = added.seq - 1
+        WHERE added.seq <= coalesce(head_seq, 0)
+           OR added.prev_hash IS DISTINCT FROM
+              (CASE WHEN added.seq = 1 THEN repeat('0', 64) ELSE pred.hash END)
+        ORDER BY added.seq LIMIT 1;
+    IF bad_seq IS NOT NULL THEN
+        RAISE EXCEPTION 'audit event #% refused: an event extends the chain at its head '
+            '(#%, %): its seq is the one after and its prev_hash that event''s hash',
+            bad_seq, coalesce(head_seq, 0), coalesce(head_hash, repeat('0', 64))
+            USING HINT = 'events are appended through deviations.domain.audit';
     END IF;
-    IF NEW.seq IS DISTINCT FROM want_seq OR NEW.prev_hash IS DISTINCT FROM want_prev THEN
-        RAISE EXCEPTION 'audit event #% refused: the next event is #%, chained onto %',
-            NEW.seq, want_seq, want_prev
-            USING HINT = 'events are appended at the chain head (deviations.domain.audit)';
-    END IF;
-    RETURN NEW;
+    RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER deviations_auditevent_chained
-    BEFORE INSERT ON deviations_auditevent
-    FOR EACH ROW EXECUTE FUNCTION deviations_auditevent_chained();
+    AFTER INSERT ON deviations_auditevent
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION deviations_auditevent_chained();
 
 -- At commit: every event written is at or below the head (one index read per event) ...
 CREATE OR REPLACE FUNCTION deviations_auditevent_under_head() RETURNS trigger AS $$

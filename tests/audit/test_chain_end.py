@@ -187,13 +187,13 @@ def test_postgresql_refuses_an_event_that_does_not_move_the_head():
     ):
         insert(cursor, forged(5, head.hash))
     # Not chained onto the head: refused at once.
-    for seq, prev, expected in [
-        (6, head.hash, "audit event #6 refused: the next event is #5"),
-        (5, "f" * 64, "audit event #5 refused: the next event is #5, chained onto " + head.hash),
-        (1, audit.GENESIS_HASH, "audit event #1 refused: the next event is #5"),
-    ]:
+    for seq, prev in [(6, head.hash), (5, "f" * 64)]:
         with (
-            pytest.raises(DatabaseError, match=expected),
+            pytest.raises(
+                DatabaseError,
+                match=rf"audit event #{seq} refused: an event extends the chain at its head "
+                rf"\(#4, {head.hash}\)",
+            ),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
