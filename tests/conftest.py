@@ -39,7 +39,7 @@ def real_config_dir():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Let the test database be flushed (TRUNCATE) despite the audit trail's guard.
 
-    Migration 0007 refuses TRUNCATE of the audit tables unless the current user is a
+    Migration 0008 refuses TRUNCATE of the audit tables unless the current user is a
     member of the role azldrift_test_reset; transactional tests flush with TRUNCATE, so
     the test user (only) is made one.
     """

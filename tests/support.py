@@ -109,7 +109,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 60.0) -> None:
     raise AssertionError("timed out waiting")
 
 
-# Members of this role may TRUNCATE the audit tables (migration 0007); nobody else may.
+# Members of this role may TRUNCATE the audit tables (migration 0008); nobody else may.
 AUDIT_RESET_ROLE = "azldrift_test_reset"
 
 

@@ -149,5 +149,5 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deviations", "0006_no_joined_ordering_defaults_constraints")]
+    dependencies = [("deviations", "0007_audit_actions_logins_refusals")]
     operations = [migrations.RunPython(up, down)]
