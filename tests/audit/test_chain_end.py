@@ -241,7 +241,11 @@ def history(tmp_path: Path, reviewer) -> Review:
     )
     dev = Deviation.objects.get(component__name="curl", kind="overlay")
     review = reviews.decide(
-        audit.Actor.for_user(reviewer), dev, "changes-requested", "Use a patch instead."
+        audit.Actor.for_user(reviewer),
+        dev,
+        "changes-requested",
+        "Use a patch instead.",
+        seen=reviews.seen_now(dev),
     )
     assert audit.verify().ok
     return review
