@@ -315,6 +315,26 @@ def test_regex_bomb_is_refused(tmp_path):
     assert any("invalid repetition size" in p and "overlay 1 ('the one')" in p for p in problems)
 
 
+def test_a_regex_too_costly_to_run_is_refused_naming_where(tmp_path):
+    """Valid RE2, but a program so large that matching falls back to its slow path (on a
+    spec of long lines this took minutes per overlay): refused at import, in one message
+    naming the file, line, component and overlay."""
+    hostile = "[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}"
+    problems = problems_for(tmp_path, overlay(f'type = "spec-search-replace"\nregex = "{hostile}"'))
+    assert problems == [
+        "comps/x/x.comp.toml:2, component 'x', overlay 1 ('the one'): "
+        f"regex `{hostile}` is too costly to run: its RE2 program has 4,004 instructions, "
+        "over the limit of 1,000 (large repetition counts such as `{1000}` make large "
+        "programs; match less at once)"
+    ]
+    # The same pattern at a size the real config uses (at most ~100 instructions) is fine.
+    write_config_tree(
+        tmp_path / "ok",
+        {"comps/x/x.comp.toml": overlay('type = "spec-search-replace"\nregex = "[a-z]{100}"')},
+    )
+    assert load_config(tmp_path / "ok").components["x"].overlays
+
+
 def test_backtracking_regexes_are_refused_or_linear(tmp_path):
     """Patterns that make a backtracking engine explode.
 

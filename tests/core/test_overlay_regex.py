@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from deviations.core.overlays import glob
-from deviations.core.overlays.regex import RegexError, compile_regex, replace_all
+from deviations.core.overlays import SourceTree, glob, render, validate_overlay
+from deviations.core.overlays.regex import (
+    RegexError,
+    compile_overlay_regex,
+    compile_regex,
+    replace_all,
+)
+from deviations.core.types import Overlay
 
 
 @pytest.mark.parametrize(
@@ -78,3 +86,29 @@ def test_bad_globs(pattern):
 def test_glob_with_many_stars_is_linear():
     pattern = "*a" * 30 + "b"
     assert glob.match(pattern, "a" * 5000) is False
+
+
+def test_a_costly_regex_fails_its_overlay_before_it_runs():
+    """The engine applies the program budget too (an overlay imported before it existed):
+    the overlay fails at once instead of costing minutes of CPU on a spec of long lines."""
+    hostile = "[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}"
+    with pytest.raises(RegexError, match="4,004 instructions, over the limit of 1,000"):
+        compile_overlay_regex(hostile)
+    line = b"Summary: " + b"a" * 60_000 + b"\n"  # (spec lines stop at 64 KiB)
+    tree = SourceTree({"demo.spec": b"Name: demo\n" + line * 20, "a.txt": line}, "demo.spec")
+    overlays = [
+        Overlay(type="spec-search-replace", regex=hostile, replacement="x"),
+        Overlay(type="file-search-replace", file="a.txt", regex=hostile, replacement="x"),
+    ]
+    started = time.process_time()
+    result = render(tree, overlays)
+    assert time.process_time() - started < 5  # (running them: about 30 s)
+    assert [o.verdict for o in result.outcomes] == ["failed", "failed"]
+    assert all("too costly to run" in o.message for o in result.outcomes)
+    assert validate_overlay(overlays[0]) == [
+        f"regex `{hostile}` is too costly to run: its RE2 program has 4,004 instructions, "
+        "over the limit of 1,000 (large repetition counts such as `{1000}` make large "
+        "programs; match less at once)"
+    ]
+    # Globs compile to RE2 too, but are not overlay regexes: no budget for them.
+    assert glob.match("{" + ",".join(f"n{i}" for i in range(400)) + "}", "n399")

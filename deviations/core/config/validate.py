@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ..names import NAME_RULE, is_safe_name
 from ..overlays import glob as doublestar
-from ..overlays.regex import RegexError, compile_regex
+from ..overlays.regex import RegexError, compile_overlay_regex, compile_regex
 from ..types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
 from .renames import TODAY, Vocabulary, renamed
 from .source import validate_glob
@@ -318,6 +318,15 @@ def re2_error(pattern: str) -> str | None:
     return None
 
 
+def regex_cost_error(pattern: str) -> str | None:
+    """None when a valid `pattern` is within the engine's budget (see overlays.regex)."""
+    try:
+        compile_overlay_regex(pattern)
+    except RegexError as exc:
+        return str(exc)
+    return None
+
+
 # --- metadata ----------------------------------------------------------------------------
 
 
@@ -432,6 +441,10 @@ def overlay_problems(
         problem = re2_error(pattern)
         if problem:
             out.append(f"{problem} (regexes use Go's RE2 syntax)")
+            return
+        problem = regex_cost_error(pattern)
+        if problem:
+            out.append(problem)
 
     def section_with_package() -> None:
         if overlay.get("package") and not overlay.get("section"):

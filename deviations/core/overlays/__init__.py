@@ -33,7 +33,7 @@ from . import glob
 from .disk import TreeError, load_tree, write_tree
 from .errors import OverlayFailure
 from .files import check_pattern
-from .regex import RegexError, compile_regex
+from .regex import RegexError, compile_overlay_regex
 from .render import (
     OverlayOutcome,
     RenderOptions,
@@ -46,7 +46,7 @@ from .render import (
 from .tree import PathError, SourceTree, clean_relative
 
 # Bump whenever a change here could change a rendered tree, a verdict or a diff.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def validate_overlay(overlay: Overlay) -> list[str]:
@@ -58,7 +58,7 @@ def validate_overlay(overlay: Overlay) -> list[str]:
     problems: list[str] = []
     if overlay.regex:
         try:
-            compile_regex(overlay.regex)
+            compile_overlay_regex(overlay.regex)
         except RegexError as exc:
             problems.append(str(exc))
     if overlay.file:

@@ -12,7 +12,7 @@ import posixpath
 
 from . import glob
 from .errors import OverlayFailure
-from .regex import RegexError, compile_regex, replace_all
+from .regex import RegexError, compile_overlay_regex, replace_all
 from .tree import PathError, SourceTree, clean_relative
 
 
@@ -67,7 +67,7 @@ def search_replace(tree: SourceTree, pattern: str, regex: str, replacement: str)
     """Replace in every matching file; fail unless at least one file changed."""
     paths = matching(tree, pattern)
     try:
-        compiled = compile_regex(regex)
+        compiled = compile_overlay_regex(regex)
     except RegexError as exc:
         raise OverlayFailure(str(exc)) from None
     literal = replacement.encode("utf-8", "surrogateescape")

@@ -9,6 +9,13 @@ Replacement follows Go's `ReplaceAllLiteral`: the replacement is inserted as is 
 `${1}` and `\\1` are text), and an empty match right after a previous match is skipped.
 Input that is not valid UTF-8 is matched the way Go does it: each invalid byte is one
 U+FFFD character.
+
+Linear is not cheap: RE2 matches with a DFA built lazily in a bounded cache, and a large
+program (`[a-z]{1000}[a-z]{1000}`) exhausts that cache and falls back to simulating the
+program, at a cost of text length times program size (a 16 MB spec: minutes per overlay).
+So an overlay's regex has a budget, `MAX_PROGRAM` instructions of compiled program, which
+validation applies at import and the engine again before running one (`compile_overlay_regex`).
+The real config's largest program is about 100 instructions.
 """
 
 from __future__ import annotations
@@ -19,6 +26,12 @@ import re2
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # errors are reported to the user, not logged by RE2
+
+
+# Instructions an overlay's compiled RE2 program may have (forward or reverse).  Up to
+# about 1,000 the DFA cache holds and a match stays fast; above it, measured on lines of
+# 20,000 characters, the cost jumps 200-fold (1,504 instructions: 1.6 s for 200 KB).
+MAX_PROGRAM = 1000
 
 
 class RegexError(ValueError):
@@ -56,6 +69,23 @@ def compile_regex(pattern: str) -> re2._Regexp:
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         raise RegexError(f"invalid regex `{pattern}`: {detail}") from None
+
+
+def compile_overlay_regex(pattern: str) -> re2._Regexp:
+    """compile_regex, refusing a pattern whose program is over the budget (MAX_PROGRAM)."""
+    regex = compile_regex(pattern)
+    size = max(regex.programsize, regex.reverseprogramsize)
+    if size > MAX_PROGRAM:
+        raise RegexError(
+            f"regex `{_shown(pattern)}` is too costly to run: its RE2 program has {size:,} "
+            f"instructions, over the limit of {MAX_PROGRAM:,} (large repetition counts such "
+            "as `{1000}` make large programs; match less at once)"
+        )
+    return regex
+
+
+def _shown(pattern: str, limit: int = 200) -> str:
+    return pattern if len(pattern) <= limit else pattern[:limit] + "…"
 
 
 def _utf8_width(data: bytes, pos: int) -> int:

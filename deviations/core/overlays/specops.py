@@ -16,7 +16,7 @@ from ..spec import GO_MAX_LINE, Spec, SpecEditError, edit
 from ..types import SPEC_OVERLAY_TYPES, Overlay
 from . import glob
 from .errors import OverlayFailure
-from .regex import RegexError, compile_regex, replace_all_text
+from .regex import RegexError, compile_overlay_regex, compile_regex, replace_all_text
 
 SPEC_TYPES = frozenset(SPEC_OVERLAY_TYPES)
 
@@ -96,7 +96,7 @@ def _dispatch(o: Overlay, spec: Spec) -> None:
             edit.append_lines(spec, list(o.lines))
     elif kind == "spec-search-replace":
         try:
-            regex = compile_regex(o.regex)
+            regex = compile_overlay_regex(o.regex)
         except RegexError as exc:
             raise OverlayFailure(str(exc)) from None
         replacement = o.replacement
