@@ -61,10 +61,10 @@ def write_tree(tree: SourceTree, folder: str | os.PathLike[str]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for rel, data in tree.files.items():
+        for rel in tree.files:
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            path.write_bytes(tree.read(rel))
             path.chmod(tree.modes.get(rel, DEFAULT_MODE))
         for rel, link in tree.links.items():
             path = staging / rel

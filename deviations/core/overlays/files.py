@@ -60,7 +60,7 @@ def prepend_lines(tree: SourceTree, pattern: str, lines: tuple[str, ...]) -> Non
     header = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
     for path in matching(tree, pattern):
         target = _target(tree, path)
-        tree.write(target, header + tree.files[target], tree.mode(target))
+        tree.write(target, header + tree.read(target), tree.mode(target))
 
 
 def search_replace(tree: SourceTree, pattern: str, regex: str, replacement: str) -> None:
@@ -74,7 +74,7 @@ def search_replace(tree: SourceTree, pattern: str, regex: str, replacement: str)
     changed = 0
     for path in paths:
         target = _target(tree, path)
-        before = tree.files[target]
+        before = tree.read(target)  # a regex needs the whole file (no match is one line)
         after = replace_all(compiled, before, literal)
         if after != before:
             tree.write(target, after, tree.mode(target))

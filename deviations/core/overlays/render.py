@@ -20,7 +20,7 @@ from ..diff import tree_diff
 from ..types import Overlay
 from . import archives, files, specops
 from .errors import OverlayFailure
-from .tree import PathError, SourceTree, clean_relative
+from .tree import DEFAULT_MODE, Content, OnDisk, PathError, SourceTree, clean_relative
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class RenderOptions:
         `config_root` (default: the nearest folder above base_dir with an azldev.toml).
     dry_run: like azldev --dry-run: archives are not repacked, file-add/patch-add copy nothing.
     skip_sources: like azldev --skip-sources: archive overlays are skipped.
-    max_archive_bytes: extracted content an archive may hold in memory.
+    max_archive_bytes: uncompressed bytes a source archive may expand to.
+    max_archive_ratio: how many times its compressed size it may expand to (see archives).
     diffs: compute the per-overlay and overall diffs (turn off when only the tree matters).
     """
 
@@ -42,6 +43,7 @@ class RenderOptions:
     dry_run: bool = False
     skip_sources: bool = False
     max_archive_bytes: int = archives.DEFAULT_LIMIT
+    max_archive_ratio: float = archives.DEFAULT_RATIO
     diffs: bool = True
 
 
@@ -142,7 +144,7 @@ def render(
 def _diff(before: SourceTree, after: SourceTree, prefix: str = "") -> str:
     """Diff of two trees; `prefix` names an archive the paths are inside of."""
 
-    def view(tree: SourceTree) -> tuple[dict[str, bytes], dict[str, int]]:
+    def view(tree: SourceTree) -> tuple[dict[str, Content], dict[str, int]]:
         # Symlinks are shown as a line naming their target.
         content = {**tree.files, **{p: f"-> {t}\n".encode() for p, t in tree.links.items()}}
         return (
@@ -152,7 +154,30 @@ def _diff(before: SourceTree, after: SourceTree, prefix: str = "") -> str:
 
     left, left_modes = view(before)
     right, right_modes = view(after)
-    return tree_diff(left, right, modes_before=left_modes, modes_after=right_modes)
+    # Only what changed is read: a member of an archive kept on disk is read back when
+    # its diff needs its text, and never when it is binary (the diff only says so).
+    changed = sorted(
+        path
+        for path in left.keys() | right.keys()
+        if left.get(path) != right.get(path)
+        or left_modes.get(path, DEFAULT_MODE) != right_modes.get(path, DEFAULT_MODE)
+    )
+    return tree_diff(
+        {p: _shown(left[p]) for p in changed if p in left},
+        {p: _shown(right[p]) for p in changed if p in right},
+        modes_before=left_modes,
+        modes_after=right_modes,
+        order=changed,
+    )
+
+
+def _shown(content: Content) -> bytes:
+    """What a diff needs of a file: its bytes, or for a binary file on disk, a stand-in."""
+    if not isinstance(content, OnDisk):
+        return content
+    if content.has_nul():  # any binary bytes make the same "Binary files ... differ" line
+        return b"\x00" + f"{content}".encode()
+    return content.read()
 
 
 # --- one overlay ------------------------------------------------------------------------
@@ -184,7 +209,7 @@ def _apply_spec(tree: SourceTree, overlay: Overlay) -> None:
     name = tree.spec_name
     if not name or name not in tree.files:
         raise OverlayFailure(f"the component has no spec file{f' `{name}`' if name else ''}")
-    spec = specops.open_spec(tree.files[name], name)
+    spec = specops.open_spec(tree.read(name), name)
     specops.apply(overlay, spec)
     tree.write(name, spec.to_bytes(), tree.mode(name))
 
@@ -253,13 +278,32 @@ def _archive_group(
                 i, overlays[i], Verdict.NOOP, f"archive overlay skipped ({why})"
             )
         return
+    limits = archives.Limits(options.max_archive_bytes, options.max_archive_ratio)
     try:
         path = clean_relative(name, "archive")
         target = tree.resolve(path)
-        content = archives.extract(tree.files[target], name, options.max_archive_bytes)
+        content = archives.extract(tree.read(target), name, limits)
     except (OverlayFailure, PathError) as exc:
         fail_all(f"archive `{name}`: {exc}")
         return
+    with content:  # the members kept on disk go with it
+        _edit_archive(
+            tree, name, target, content, indexes, overlays, options, outcomes, repacked, inner_diffs
+        )
+
+
+def _edit_archive(
+    tree: SourceTree,
+    name: str,
+    target: str,
+    content: archives.Extracted,
+    indexes: list[int],
+    overlays: Sequence[Overlay],
+    options: RenderOptions,
+    outcomes: dict[int, OverlayOutcome],
+    repacked: dict[str, str],
+    inner_diffs: list[str],
+) -> None:
     inner = content.inner()
     changed = False
     for i in indexes:

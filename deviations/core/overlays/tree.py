@@ -1,15 +1,63 @@
-"""A component's sources in memory: relative path -> bytes, plus modes and symlinks.
+"""A component's sources: relative path -> content, plus modes and symlinks.
 
 The sync job builds trees straight from git blobs; the command line loads one from a
 folder (see `disk`).  Paths are `/`-separated, relative, normalised (no `.`/`..`).
+Content is bytes, except inside a large source archive, whose members stream to a
+file on disk while it is extracted (`OnDisk`, see `archives`) and are read back only
+when an overlay edits them, a diff shows them or the archive is repacked.
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 DEFAULT_MODE = 0o644  # what a new file gets (Go's 0666 under the usual 022 umask)
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A file's content kept on disk: `size` bytes at `offset` of the file at `path`.
+
+    Equal only to itself (two members never share a place), so comparing trees never
+    reads it.
+    """
+
+    path: str
+    offset: int
+    size: int
+
+    def open(self) -> BinaryIO:
+        """The file positioned at the content (read at most `size` bytes from it)."""
+        handle = open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        handle.seek(self.offset)
+        return handle
+
+    def read(self) -> bytes:
+        with self.open() as handle:
+            return handle.read(self.size)
+
+    def has_nul(self) -> bool:
+        """Whether the content holds a NUL byte (what makes a file binary in a diff)."""
+        left = self.size
+        with self.open() as handle:
+            while left > 0:
+                chunk = handle.read(min(_CHUNK, left))
+                if not chunk:
+                    return False
+                if b"\x00" in chunk:
+                    return True
+                left -= len(chunk)
+        return False
+
+
+Content = bytes | OnDisk
+
+
+def content_bytes(content: Content) -> bytes:
+    return content.read() if isinstance(content, OnDisk) else content
 
 
 class PathError(ValueError):
@@ -34,13 +82,17 @@ def clean_relative(path: str, what: str = "path") -> str:
 class SourceTree:
     """Files of one component: `files` (regular files), `modes`, `links` (symlink -> target)."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, Content] = field(default_factory=dict)
     spec_name: str | None = None
     modes: dict[str, int] = field(default_factory=dict)  # permission bits; absent = 0o644
     links: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> SourceTree:
         return SourceTree(dict(self.files), self.spec_name, dict(self.modes), dict(self.links))
+
+    def read(self, path: str) -> bytes:
+        """The content of the regular file `path` (read from disk if it is kept there)."""
+        return content_bytes(self.files[path])
 
     def mode(self, path: str) -> int:
         return self.modes.get(path, DEFAULT_MODE)
@@ -97,7 +149,7 @@ class SourceTree:
 
     # --- changes ------------------------------------------------------------------------
 
-    def write(self, path: str, data: bytes, mode: int | None = None) -> None:
+    def write(self, path: str, data: Content, mode: int | None = None) -> None:
         self.files[path] = data
         if mode is not None and mode != DEFAULT_MODE:
             self.modes[path] = mode
