@@ -150,6 +150,15 @@ SYNC_STALE_SECONDS = int(env("AZLDRIFT_SYNC_STALE_SECONDS", "600"))  # silent ru
 SYNC_GIT_TIMEOUT = int(env("AZLDRIFT_SYNC_GIT_TIMEOUT", "300"))  # seconds per git command
 SYNC_GIT_RETRIES = int(env("AZLDRIFT_SYNC_GIT_RETRIES", "2"))  # after network trouble
 
+# --- budgets for work on untrusted input ------------------------------------------
+# Seconds of rendering (overlay engine, pin and tip) per component; past it the render's
+# worker process is killed and the component gets a `render-timeout` issue.
+RENDER_TIMEOUT = float(env("AZLDRIFT_RENDER_TIMEOUT", "60"))
+# Bytes a source archive may expand to (the uncompressed tar), and how many times its
+# compressed size (past 64 MiB: a compression bomb); archive overlays on it fail.
+ARCHIVE_MAX_BYTES = int(env("AZLDRIFT_ARCHIVE_MAX_BYTES", str(1 << 30)))
+ARCHIVE_MAX_RATIO = float(env("AZLDRIFT_ARCHIVE_MAX_RATIO", "100"))
+
 # --- lookaside cache (source tarballs, for archive overlays) ----------------
 LOOKASIDE_TIMEOUT = float(env("AZLDRIFT_LOOKASIDE_TIMEOUT", "60"))  # connect; between reads
 LOOKASIDE_RETRIES = int(env("AZLDRIFT_LOOKASIDE_RETRIES", "2"))  # after network trouble

@@ -135,6 +135,12 @@ class SyncIssue(Vocabulary):
         "render failed",
         "The overlay engine could not render the component at all.",
     )
+    RENDER_TIMEOUT = (
+        "render-timeout",
+        "render timeout",
+        "Rendering the component took longer than its budget (AZLDRIFT_RENDER_TIMEOUT) and "
+        "was stopped.",
+    )
     POST_OVERLAY_HASH_STALE = (
         "post-overlay-hash-stale",
         "post-overlay hash stale",

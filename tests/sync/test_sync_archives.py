@@ -23,6 +23,7 @@ from deviations.models import (
     SyncRunIssue,
 )
 from tests import factories
+from tests.core.test_overlay_archive_limits import zeros_bomb
 from tests.factories import spec_text
 from tests.lookaside_server import Route, certificate, https_server  # noqa: F401
 from tests.support import row_counts
@@ -280,6 +281,38 @@ def test_a_lookaside_failure_is_an_issue_of_that_component(upstream, lookaside, 
     assert fixed.errors == 0
     remove.refresh_from_db()
     assert remove.verdict_at_pin == "applied"
+
+
+def test_an_archive_bomb_fails_its_overlays_and_the_sync_goes_on(upstream, lookaside, settings):
+    """The 4.5 MB tar.gz of 1,000 MiB of zeros that took a sync to 4.1 GB: refused from
+    its header in the render worker; the component's issue says why."""
+    bomb = zeros_bomb(1000 << 20)
+    repo = demo_repo(upstream, bomb)
+    lookaside.serve("demo", ARCHIVE, bomb)
+    demo = factories.make_component("demo", lookaside_base_uri=lookaside.template)
+    remove = factories.add_overlay(demo, 1, REMOVE)
+    upstream.standard("fine")
+    factories.make_component("fine")
+
+    run = start_sync(SyncRequest(base_uri=upstream.template))
+
+    assert run.status == "succeeded" and run.done == 2
+    issue = SyncRunIssue.objects.get(run=run)
+    assert (issue.component_name, issue.kind) == ("demo", "overlay-failed")
+    assert f"archive `{ARCHIVE}`: expands to more than 100 times its" in issue.message
+    assert "a compression bomb, refused" in issue.message
+    remove.refresh_from_db()
+    assert remove.verdict_at_pin == "failed"
+    assert ComponentSync.objects.get(component__name="fine").error_kind == ""
+
+    # The limits are settings: a normal archive over a (tiny) size limit is refused too.
+    settings.ARCHIVE_MAX_BYTES = 4096
+    data = tarball(FILES)
+    repo.commit("f43", {"sources": sources_line(ARCHIVE, data)}, "New tarball", "2026-01-20")
+    lookaside.serve("demo", ARCHIVE, data)
+    again = start_sync(SyncRequest(base_uri=upstream.template))
+    issue = SyncRunIssue.objects.get(run=again)
+    assert "expands to more than 4,096 bytes (the limit for a source archive)" in issue.message
 
 
 def test_fingerprint_covers_the_archives_sources_entries(upstream):

@@ -1,9 +1,11 @@
-"""The sync's rendering hands each overlay's outcome on typed: a `VerdictAt` with a `Verdict`."""
+"""The sync's rendering hands each overlay's outcome on typed: a `VerdictAt` with a `Verdict`
+(made in a render worker process and carried back as it is)."""
 
 from __future__ import annotations
 
 from deviations.core.config.resolve import to_overlay
 from deviations.core.distgit import CommitFiles
+from deviations.core.workers import Workers
 from deviations.domain.sync import render
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
 from deviations.domain.sync.process import effect_hash
@@ -31,7 +33,13 @@ def test_each_overlay_has_a_typed_verdict_at_the_commit():
             _overlay(3, {"type": "spec-remove-tag", "tag": "Nowhere"}),
         ),
     )
-    rendered = render.render(CommitFiles("c0ffee", "hello.spec", {"hello.spec": SPEC}), job, {})
+    renderer = render.Renderer(timeout=60, workers=Workers(1))
+    try:
+        (rendered,) = renderer.render(
+            [CommitFiles("c0ffee", "hello.spec", {"hello.spec": SPEC})], job, {}
+        )
+    finally:
+        renderer.close()
     assert [type(v) for v in rendered.verdicts] == [render.VerdictAt] * 3
     assert [v.verdict for v in rendered.verdicts] == [Verdict.APPLIED, Verdict.NOOP, Verdict.FAILED]
     assert all(isinstance(v.verdict, Verdict) for v in rendered.verdicts)

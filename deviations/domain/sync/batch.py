@@ -2,9 +2,11 @@
 
 A batch is what one task does (deviations.domain.sync.tasks.sync_batch); several worker processes
 can run batches of the same run side by side.  Git work for up to `workers` components
-runs in parallel threads (it is mostly waiting on git processes); results are written
-by the calling thread, one transaction per component, and progress is added to the
-run every half second so a reader sees done/total move.
+runs in parallel threads (it is mostly waiting on git processes); the overlay engine runs
+in render worker processes (at most one per CPU, each component within its time budget,
+see render.Renderer); results are written by the calling thread, a few dozen components
+per transaction, and progress is added to the run every half second so a reader sees
+done/total move.  Neither the threads nor the render workers touch the database.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from django.conf import settings
 
 from deviations.core.distgit import MirrorCache, MirrorPolicy
 from deviations.core.lookaside import LookasideCache, LookasidePolicy
+from deviations.core.overlays.archives import DEFAULT_LIMIT as DEFAULT_ARCHIVE_BYTES
+from deviations.core.overlays.archives import DEFAULT_RATIO as DEFAULT_ARCHIVE_RATIO
+from deviations.core.workers import Workers, cpu_count
 from deviations.domain import audit
 from deviations.domain.sync import runs
 from deviations.domain.sync.configtree import config_reader
 from deviations.domain.sync.jobs import plan
 from deviations.domain.sync.process import Context, Outcome, Status, process
+from deviations.domain.sync.render import Renderer
 from deviations.domain.sync.store import store_many
 from deviations.models import SyncRun
 from deviations.vocabulary import Origin
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5  # progress becomes visible at least this often
 GROUP_SIZE = 50  # components stored per transaction
 GROUP_SECONDS = 0.25  # ... or after this long, whichever comes first
+# What a render worker imports before it is forked: the engine, ready to run.
+RENDER_PRELOAD = ("deviations.core.overlays.renderjob",)
 
 
 def default_workers() -> int:
@@ -45,6 +53,16 @@ def mirror_cache() -> MirrorCache:
         retries=int(getattr(settings, "SYNC_GIT_RETRIES", 2)),
     )
     return MirrorCache(settings.CACHE_DIR / "distgit", policy)
+
+
+def renderer(threads: int) -> Renderer:
+    """The overlay engine's worker processes: one per CPU at most, started when needed."""
+    return Renderer(
+        timeout=float(getattr(settings, "RENDER_TIMEOUT", 60)),
+        workers=Workers(min(threads, cpu_count()), preload=RENDER_PRELOAD),
+        max_archive_bytes=int(getattr(settings, "ARCHIVE_MAX_BYTES", DEFAULT_ARCHIVE_BYTES)),
+        max_archive_ratio=float(getattr(settings, "ARCHIVE_MAX_RATIO", DEFAULT_ARCHIVE_RATIO)),
+    )
 
 
 def lookaside_cache() -> LookasideCache:
@@ -81,7 +99,13 @@ def run_batch(
     run = SyncRun.objects.get(pk=run_id)
     jobs = plan(component_ids, base_uri, (run.options or {}).get("lookaside_base_uri"))
     progress = runs.Progress(done=len(component_ids) - len(jobs))  # removed meanwhile
-    ctx = Context(cache=mirror_cache(), read_config=config_reader(), lookaside=lookaside_cache())
+    threads = max(1, workers or default_workers())
+    ctx = Context(
+        cache=mirror_cache(),
+        read_config=config_reader(),
+        renderer=renderer(threads),
+        lookaside=lookaside_cache(),
+    )
     actor = audit.Actor.job(f"sync #{run_id}", origin, user=run.triggered_by)
     last_flush = last_store = time.monotonic()
     group: list[Outcome] = []
@@ -103,7 +127,7 @@ def run_batch(
                 result.errors += 1
         group.clear()
 
-    pool = concurrent.futures.ThreadPoolExecutor(max(1, workers or default_workers()))
+    pool = concurrent.futures.ThreadPoolExecutor(threads)
     try:
         pending = {pool.submit(process, job, ctx) for job in jobs}
         while pending:
@@ -127,6 +151,7 @@ def run_batch(
                     break
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        ctx.renderer.close()
         if progress.any():
             runs.flush(run_id, progress)
     runs.finish_if_complete(run_id)

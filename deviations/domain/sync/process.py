@@ -1,8 +1,9 @@
 """The work for one component, without the database: git, pin, files, render, verdicts.
 
 `process()` runs in worker threads and returns an `Outcome` (plain data); the caller
-stores it in one transaction (store.py).  Every problem with one component becomes an
-error outcome, never an exception, so the run goes on.
+stores it in one transaction (store.py).  The rendering itself runs in a render worker
+process within the component's time budget (render.Renderer).  Every problem with one
+component becomes an error outcome, never an exception, so the run goes on.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Outcome:
 class Context:
     cache: MirrorCache
     read_config: Callable[[str], bytes]  # root-relative path in the imported config -> bytes
+    renderer: render.Renderer  # the overlay engine, in worker processes with a time budget
     quick_check: bool = True  # ask the server for the tip before fetching
     lookaside: LookasideCache | None = None  # source archives, for archive overlays
 
@@ -141,7 +143,7 @@ def process(job: ComponentJob, ctx: Context) -> Outcome:
         return _upstream(job, ctx)
     except DistGitError as exc:
         return _error(job, exc.kind, str(exc))
-    except render.SourceChanged as exc:
+    except (render.SourceChanged, render.RenderTimeout, render.EngineError) as exc:
         return _error(job, exc.kind, str(exc))
     except Exception as exc:  # one component's bug must not stop the run
         log.exception("sync of %s failed", job.name)
@@ -164,7 +166,7 @@ def _local(job: ComponentJob, ctx: Context) -> Outcome:
     after = {name: data}
     if job.overlays:  # overlays on a local spec apply to it as to an upstream one
         sources = render.overlay_sources(job.overlays, ctx.read_config)
-        rendered = render.render(CommitFiles("", name, {name: data}), job, sources)
+        (rendered,) = ctx.renderer.render([CommitFiles("", name, {name: data})], job, sources)
         for item, verdict in zip(job.overlays, rendered.verdicts, strict=True):
             outcome.overlays.append(
                 OverlayOutcome(
@@ -236,9 +238,11 @@ def _upstream(job: ComponentJob, ctx: Context) -> Outcome:
                 LookasideError,
                 render.SourceChanged,
                 render.EngineError,
+                render.RenderTimeout,
             ) as exc:
                 # The upstream state is right; only the rendering is missing.  Record both
-                # (and keep the last verdicts: a lookaside outage must not flip them).
+                # (and keep the last verdicts: a lookaside outage or a render stopped at its
+                # time budget must not flip them).
                 kind = exc.kind
                 outcome.fingerprint = fingerprint(
                     job, history.pin.sha, history.tip.sha, rendered=False, error=kind, **extra
@@ -254,13 +258,12 @@ def _render(
     job: ComponentJob, ctx: Context, state: UpstreamState, outcome: Outcome, reader: ObjectReader
 ) -> None:
     sources = render.overlay_sources(job.overlays, ctx.read_config)
-    files_at_pin = with_archives(job, ctx.lookaside, state.at_pin, "the pinned commit")
-    at_pin = render.render(files_at_pin, job, sources)
-    if state.at_tip is state.at_pin:
-        at_tip = at_pin
-    else:
-        files_at_tip = with_archives(job, ctx.lookaside, state.at_tip, "the branch tip")
-        at_tip = render.render(files_at_tip, job, sources)
+    commits = [with_archives(job, ctx.lookaside, state.at_pin, "the pinned commit")]
+    if state.at_tip is not state.at_pin:
+        commits.append(with_archives(job, ctx.lookaside, state.at_tip, "the branch tip"))
+    # Pin and tip in one call: the time budget is the component's.
+    at_pin, *rest = ctx.renderer.render(commits, job, sources)
+    at_tip = rest[0] if rest else at_pin
     outcome.rendered_diff = at_pin.diff
     outcome.render_ok = all(v.verdict != Verdict.FAILED for v in at_pin.verdicts)
     for item, pin_v, tip_v in zip(job.overlays, at_pin.verdicts, at_tip.verdicts, strict=True):

@@ -1,41 +1,51 @@
 """The sync's use of the overlay engine: sources checked, verdicts and diffs per overlay.
 
-Source files of overlays (`patch-add`, `file-add`) are read from the imported config
-tree and must still have the sha256 the import recorded; otherwise the component gets
-a `config-changed` error instead of a rendering of something nobody imported.
+The engine runs in worker processes with a time budget per component (`Renderer`);
+this process keeps the git and database work.  Source files of overlays (`patch-add`,
+`file-add`) are read from the imported config tree and must still have the sha256 the
+import recorded; otherwise the component gets a `config-changed` error instead of a
+rendering of something nobody imported.
 
-Each overlay's outcome is a `VerdictAt`, which the sync keeps as it is all the way to the
-database (process.py, store.py).
+Each overlay's outcome is a `VerdictAt` (made by the engine's job, core/overlays/renderjob),
+which the sync keeps as it is all the way to the database (process.py, store.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from deviations.core.distgit import CommitFiles
-from deviations.core.overlays import (
-    ENGINE_VERSION,
-    PathError,
-    RenderOptions,
-    SourceTree,
-    modifies_archive,
-)
-from deviations.core.overlays import (
-    OverlayOutcome as EngineOutcome,
-)
-from deviations.core.overlays import render as engine_render
-from deviations.core.types import Overlay
+from deviations.core.overlays import ENGINE_VERSION, SourceTree, renderjob
+from deviations.core.overlays.archives import DEFAULT_LIMIT as DEFAULT_ARCHIVE_BYTES
+from deviations.core.overlays.archives import DEFAULT_RATIO as DEFAULT_ARCHIVE_RATIO
+from deviations.core.overlays.renderjob import EngineBug, Rendered, RenderJob, VerdictAt
+from deviations.core.overlays.tree import Content
+from deviations.core.workers import Timeout, WorkerDied, WorkerFailed, Workers
 from deviations.domain.sync.jobs import ComponentJob, OverlayInput
-from deviations.vocabulary import SyncIssue, Verdict
+from deviations.vocabulary import SyncIssue
+
+__all__ = [
+    "EngineError",
+    "RenderTimeout",
+    "Rendered",
+    "Renderer",
+    "SourceChanged",
+    "VerdictAt",
+]
 
 
 class EngineError(Exception):
     """The overlay engine could not render this component at all (not an overlay verdict)."""
 
     kind = SyncIssue.RENDER_FAILED
+
+
+class RenderTimeout(Exception):
+    """Rendering the component took longer than its budget; it was stopped."""
+
+    kind = SyncIssue.RENDER_TIMEOUT
 
 
 class SourceChanged(Exception):
@@ -72,63 +82,54 @@ def overlay_sources(
     return found
 
 
-@dataclass(frozen=True)
-class VerdictAt:
-    """One overlay rendered at one upstream commit: what it did, and its own diff."""
+@dataclass
+class Renderer:
+    """Renders components in worker processes, each within its time budget.
 
-    verdict: Verdict
-    message: str = ""
-    diff: str = ""
-    archive_sha256: str = ""  # an archive overlay that applied: the repacked archive
+    The overlay engine runs on untrusted input (specs from dist-git, regexes from the
+    config), and a thread that runs away cannot be stopped: a worker process can.  A
+    component whose rendering (at pin and tip together) takes longer than `timeout`
+    seconds has its worker killed and gets a `render-timeout` issue; the sync goes on.
+    """
+
+    timeout: float
+    workers: Workers
+    max_archive_bytes: int = DEFAULT_ARCHIVE_BYTES
+    max_archive_ratio: float = DEFAULT_ARCHIVE_RATIO
+
+    def render(
+        self, commits: list[CommitFiles], job: ComponentJob, sources: dict[str, bytes]
+    ) -> list[Rendered]:
+        """The component's overlays applied to the files of each commit, in order."""
+        work = RenderJob(
+            tuple(_tree(files, job) for files in commits),
+            tuple(item.overlay for item in job.overlays),
+            tuple(item.source_path for item in job.overlays),
+            dict(sources),
+            self.max_archive_bytes,
+            self.max_archive_ratio,
+        )
+        try:
+            return self.workers.call(renderjob.run, work, timeout=self.timeout)
+        except Timeout:
+            raise RenderTimeout(
+                f"rendering the overlays took longer than its budget of {self.timeout:g} s "
+                "(AZLDRIFT_RENDER_TIMEOUT) and was stopped"
+            ) from None
+        except (EngineBug, WorkerDied, WorkerFailed) as exc:
+            raise EngineError(str(exc)) from None
+
+    def close(self) -> None:
+        self.workers.close()
 
 
-@dataclass(frozen=True)
-class Rendered:
-    verdicts: list[VerdictAt]  # per overlay, in the order of the job's overlays
-    diff: str  # whole component: upstream files -> Azure Linux files
-    files: dict[str, bytes] | None = None  # the rendered files
-    archives: dict[str, bytes] = field(default_factory=dict)  # repacked archive -> its bytes
-
-
-def render(files: CommitFiles, job: ComponentJob, sources: dict[str, bytes]) -> Rendered:
-    """The component's overlays applied to the files of one upstream commit."""
-    contents, modes = dict(files.files), dict(files.modes)
+def _tree(files: CommitFiles, job: ComponentJob) -> SourceTree:
+    contents: dict[str, Content] = dict(files.files)
+    modes = dict(files.modes)
     # As azldev does after fetching: the spec takes the component's name.
     spec_name = f"{job.name}.spec"
     if files.spec_path != spec_name:
         contents[spec_name] = contents.pop(files.spec_path)
         if files.spec_path in modes:
             modes[spec_name] = modes.pop(files.spec_path)
-    tree = SourceTree(contents, spec_name, modes, dict(files.links))
-    paths = {id(item.overlay): item.source_path for item in job.overlays}
-
-    def read_source(overlay: Overlay) -> bytes:
-        return sources[paths[id(overlay)]]
-
-    try:
-        result = engine_render(
-            tree, [item.overlay for item in job.overlays], options=RenderOptions(read_source)
-        )
-    except Exception as exc:  # an engine bug must not stop the run: report it for this one
-        raise EngineError(f"the overlay engine failed: {type(exc).__name__}: {exc}") from exc
-    repacked = {}
-    for name in result.archives:
-        # The engine wrote the repacked archive where `archive` leads (symlinks followed);
-        # a later loose-file overlay may have moved it away again.
-        try:
-            path = result.tree_after.resolve(posixpath.normpath(name))
-            repacked[posixpath.normpath(name)] = result.tree_after.files[path]
-        except (PathError, KeyError):
-            continue
-
-    def archive_hash(o: EngineOutcome) -> str:
-        if o.verdict != Verdict.APPLIED or not modifies_archive(o.overlay):
-            return ""
-        return result.archives.get(o.overlay.archive, "")
-
-    return Rendered(
-        [VerdictAt(o.verdict, o.message, o.diff, archive_hash(o)) for o in result.outcomes],
-        result.diff,
-        dict(result.tree_after.files),
-        repacked,
-    )
+    return SourceTree(contents, spec_name, modes, dict(files.links))

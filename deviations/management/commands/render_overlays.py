@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...core.config import ConfigError, load_overlays, toml11
@@ -75,7 +76,12 @@ class Command(BaseCommand):
             raise CommandError(f"--sources: {exc}") from None
 
         root = config_root_for(config.resolve().parent)
-        result = render(tree, overlays, options=RenderOptions(config_root=str(root)))
+        render_options = RenderOptions(
+            config_root=str(root),
+            max_archive_bytes=settings.ARCHIVE_MAX_BYTES,
+            max_archive_ratio=settings.ARCHIVE_MAX_RATIO,
+        )
+        result = render(tree, overlays, options=render_options)
         for outcome in result.outcomes:
             label = overlay_label(outcome.index, outcome.overlay)
             line = f"{outcome.verdict:8} {label}"
