@@ -158,6 +158,8 @@ RENDER_TIMEOUT = float(env("AZLDRIFT_RENDER_TIMEOUT", "60"))
 # compressed size (past 64 MiB: a compression bomb); archive overlays on it fail.
 ARCHIVE_MAX_BYTES = int(env("AZLDRIFT_ARCHIVE_MAX_BYTES", str(1 << 30)))
 ARCHIVE_MAX_RATIO = float(env("AZLDRIFT_ARCHIVE_MAX_RATIO", "100"))
+# Components a config may declare; a larger one is refused before anything is written.
+MAX_COMPONENTS = int(env("AZLDRIFT_MAX_COMPONENTS", "200000"))
 
 # --- lookaside cache (source tarballs, for archive overlays) ----------------
 LOOKASIDE_TIMEOUT = float(env("AZLDRIFT_LOOKASIDE_TIMEOUT", "60"))  # connect; between reads

@@ -327,6 +327,35 @@ def test_hostile_input_is_refused_and_nothing_is_written(demo, name, tmp_path):
     assert counts() == dict.fromkeys(counts(), 0)
 
 
+def test_a_config_over_the_component_limit_is_refused_before_any_write(demo, tmp_path, settings):
+    """AZLDRIFT_MAX_COMPONENTS: counted as the files are read (the rest is not even
+    checked), refused with the file that went past it; from a folder or from git."""
+    settings.CACHE_DIR = tmp_path / "cache"
+    total = len(load_config(demo).components)
+    settings.MAX_COMPONENTS = total
+    assert import_config(demo).run is not None  # exactly at the limit: fine
+    before = counts()
+    (demo / "base/comps/more.comp.toml").write_text(
+        "".join(f"[components.extra{i}]\n" for i in range(3))
+    )
+    with pytest.raises(ImportFailed) as caught:
+        import_config(demo)
+    (issue,) = caught.value.issues  # once, naming the file read when the count went past
+    assert issue.file.startswith("base/comps/") and issue.file.endswith(".comp.toml")
+    assert issue.message == (
+        f"takes the config past {total:,} components, the limit for one config; refusing a "
+        "config this large"
+    )
+    assert counts() == before
+
+    repo = ConfigRepo(tmp_path / "repo")
+    repo.commit({**MINIMAL_CONFIG, "comps/x.comp.toml": "[components.x]\n[components.y]\n"}, "add")
+    settings.MAX_COMPONENTS = 2
+    with pytest.raises(ImportFailed, match="takes the config past 2 components"):
+        import_config(repo.path, ref="HEAD")
+    assert counts() == before
+
+
 def test_git_repository_import_records_provenance(tmp_path, settings):
     settings.CACHE_DIR = tmp_path / "cache"
     repo = ConfigRepo(tmp_path / "repo")

@@ -129,6 +129,8 @@ class LoadedFiles:
     groups_by_component: dict[str, list[str]]
     issues: list[ConfigIssue]
     warnings: list[ConfigIssue]
+    # Why the config was refused whole before it was all read (too many components).
+    refused: ConfigIssue | None = None
 
 
 class ParseCache:
@@ -379,6 +381,8 @@ class _Loader:
         self.warnings: list[ConfigIssue] = []
         self.included_by: dict[str, str] = {}
         self.total = 0
+        self.components = 0
+        self.too_many: ConfigIssue | None = None  # past limits.max_components
 
     def issue(self, file: str, message: str, line: int = 0, item: str = "") -> None:
         self.issues.append(ConfigIssue(file, message, item=item, line=line))
@@ -407,6 +411,19 @@ class _Loader:
                 " refusing a config this large",
             )
             return None
+        declared = cached.data.get("components")
+        if isinstance(declared, dict) and declared:
+            # Counted as the files come: past the limit nothing more is checked or resolved.
+            if self.too_many is not None:
+                return None
+            self.components += len(declared)
+            if self.components > self.limits.max_components:
+                self.too_many = ConfigIssue(
+                    path,
+                    f"takes the config past {self.limits.max_components:,} components, the"
+                    " limit for one config; refusing a config this large",
+                )
+                return None
         if self.cache is not None and identity:
             mode = (path, identity, self.permissive, self.lenient, self.vocabulary)
             checked = self.cache.checked.get(mode)
@@ -587,6 +604,9 @@ def load_files(
     _discover_specs(source, groups, components, groups_by_component, issues, lenient)
     if not lenient:  # publishing rules say nothing about deviations; history skips them
         _check_package_groups(unique["package-groups"], issues)
+    if loader.too_many is not None:
+        # The files past the limit were not read: whatever else looks wrong follows from it.
+        issues = [loader.too_many]
     return LoadedFiles(
         source,
         loader.files,
@@ -598,6 +618,7 @@ def load_files(
         groups_by_component,
         issues,
         loader.warnings,
+        loader.too_many,
     )
 
 

@@ -76,6 +76,8 @@ def load_config(
     source = as_source(location)
     limits = limits or Limits()
     loaded = load_files(source, limits=limits, permissive=permissive, cache=cache)
+    if loaded.refused is not None:
+        raise ConfigError([loaded.refused])  # nothing else is worth resolving
     issues = list(loaded.issues)
     components: dict[str, ResolvedComponent] = {}
     deviations: dict[str, list[Deviation]] = {}

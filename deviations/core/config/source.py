@@ -31,6 +31,7 @@ class Limits:
     max_files: int = 20_000  # TOML files in one config
     max_include_depth: int = 32
     max_source_bytes: int = 64 * 1024 * 1024  # a patch, a file-add source or a local spec
+    max_components: int = 200_000  # components declared in all files together
 
 
 class SourceError(Exception):

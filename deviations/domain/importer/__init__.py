@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from deviations.core.config import ConfigError, ConfigIssue
+from deviations.core.config.source import Limits
 from deviations.domain import audit, reviews
 from deviations.domain.importer.plan import CHANGE, CREATE, REMOVE, RESTORE, Plan, make_plan
 from deviations.domain.importer.sources import LoadedSource, load_source
@@ -112,8 +113,10 @@ def import_config(
 ) -> ImportResult:
     """Import the config at `source`; ImportFailed (nothing written) when it is invalid."""
     started = time.perf_counter()
+    # Limits: the config's size is checked as its files are read, before anything else.
+    limits = Limits(max_components=int(getattr(settings, "MAX_COMPONENTS", 200_000)))
     try:
-        loaded = load_source(str(source), ref, Path(cache_dir or settings.CACHE_DIR))
+        loaded = load_source(str(source), ref, Path(cache_dir or settings.CACHE_DIR), limits)
     except ConfigError as exc:
         raise ImportFailed(exc.issues) from None
     read = time.perf_counter() - started

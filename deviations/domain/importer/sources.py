@@ -22,6 +22,7 @@ import git
 
 from deviations.core.config import Config, ConfigError, ConfigIssue, load_config
 from deviations.core.config.history import CommitInfo, Provenance, WalkStats, walk
+from deviations.core.config.source import Limits
 from deviations.core.distgit import DistGitError, check_url
 from deviations.core.distgit.gitcmd import git_env
 from deviations.core.distgit.mirror import mirror_lock
@@ -90,10 +91,16 @@ def mirror(url: str, cache_dir: Path) -> str:
 
 
 def _from_git(
-    git_dir: str, ref: str, label: str, cache_dir: Path, *, default_ref: str = "HEAD"
+    git_dir: str,
+    ref: str,
+    label: str,
+    cache_dir: Path,
+    limits: Limits,
+    *,
+    default_ref: str = "HEAD",
 ) -> LoadedSource:
     # Provenance checkpoints: the next import of a later commit walks only what is new.
-    history = walk(git_dir, ref or default_ref, checkpoints=cache_dir / "provenance")
+    history = walk(git_dir, ref or default_ref, checkpoints=cache_dir / "provenance", limits=limits)
     return LoadedSource(
         history.config,
         label,
@@ -105,9 +112,12 @@ def _from_git(
     )
 
 
-def load_source(source: str, ref: str | None, cache_dir: Path) -> LoadedSource:
+def load_source(
+    source: str, ref: str | None, cache_dir: Path, limits: Limits | None = None
+) -> LoadedSource:
     """Read and check the config named by `source`; ConfigError lists every problem."""
     ref = ref or ""
+    limits = limits or Limits()
     if source.startswith("-"):
         raise _refuse(f"{source!r} is not a folder, a repository or a URL")
     if _SCP.match(source) and not Path(source).exists():
@@ -121,21 +131,21 @@ def load_source(source: str, ref: str | None, cache_dir: Path) -> LoadedSource:
         except DistGitError as exc:
             raise _refuse(f"refusing {source!r}: {exc}") from None
         git_dir = mirror(source, cache_dir)
-        return _from_git(git_dir, ref, source, cache_dir, default_ref=REMOTE_HEAD)
+        return _from_git(git_dir, ref, source, cache_dir, limits, default_ref=REMOTE_HEAD)
     path = Path(source).expanduser()
     if path.is_file():  # a git bundle
         git_dir = mirror(str(path.resolve()), cache_dir)
-        return _from_git(git_dir, ref, source, cache_dir, default_ref=REMOTE_HEAD)
+        return _from_git(git_dir, ref, source, cache_dir, limits, default_ref=REMOTE_HEAD)
     if not path.is_dir():
         raise _refuse(
             f"{source} does not exist (give a folder with azldev.toml, a repository or a URL)"
         )
     if not ref and (path / "azldev.toml").is_file():
-        return LoadedSource(load_config(path), str(path.resolve()))
+        return LoadedSource(load_config(path, limits=limits), str(path.resolve()))
     if _is_git_dir(path):
-        return _from_git(str(path.resolve()), ref, source, cache_dir)
+        return _from_git(str(path.resolve()), ref, source, cache_dir, limits)
     if _is_git_dir(path / ".git"):
-        return _from_git(str((path / ".git").resolve()), ref, source, cache_dir)
+        return _from_git(str((path / ".git").resolve()), ref, source, cache_dir, limits)
     if ref:
         raise _refuse(f"{source} is not a git repository, so --ref {ref} cannot be read from it")
     raise _refuse(f"{source} has no azldev.toml at its top and is not a git repository")
