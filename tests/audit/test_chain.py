@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from deviations.domain import audit
@@ -49,3 +52,35 @@ def test_database_refuses_update_and_delete():
         ):
             cursor.execute(statement)
     assert AuditEvent.objects.get().action == "test.event"
+
+
+def test_bulk_recording_writes_the_same_events_in_the_same_chain():
+    """record_bulk (a large import's thousands of events, no model instances) stores what
+    record_many stores, chained on; the chain verifies across both."""
+    user = get_user_model().objects.create_user("rita")
+    drafts = [
+        audit.Draft(
+            action="test.event",
+            object_type="component",
+            object_id=7,
+            object_repr="x" * 600,
+            component_name="bash",
+            before=None if i % 2 else {"n": i, "when": dt.date(2026, 1, 2), "big": 1e16},
+            after={"i": i, "tuple": (1, "é"), "nested": {"b": [True, None]}},
+            extra={"why": "because"} if i == 3 else {},
+        )
+        for i in range(5)
+    ]
+    actor = audit.Actor.for_user(user, Origin.COMMAND)
+    with transaction.atomic():
+        audit.record_many(actor, drafts)
+    with transaction.atomic():
+        assert audit.record_bulk(actor, drafts) == 5
+        assert audit.record_bulk(actor, []) == 0
+    result = audit.verify()
+    assert result.ok and result.checked == 10, result.problem
+    fields = [f for f in audit.HASHED_FIELDS if f not in ("seq", "created_at", "prev_hash")]
+    rows = list(AuditEvent.objects.order_by("seq").values_list(*fields))
+    assert rows[:5] == rows[5:]
+    assert rows[3][fields.index("after")]["why"] == "because"
+    assert AuditEvent.objects.filter(seq__gt=5).values("created_at").distinct().count() == 1

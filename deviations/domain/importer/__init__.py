@@ -21,6 +21,7 @@ transaction, writes what changed (write.py):
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,11 +170,11 @@ def import_loaded(
         drafts = apply_plan(plan, run, actor, now, commits)
         if moved and previous is not None:
             result.moved = _moved(previous, run, location, result.commit)
-            drafts.insert(
-                0,
-                audit.Draft(AuditAction.CONFIG_SOURCE_MOVED, **audit.describe(run), **result.moved),
+            moved_draft = audit.Draft(
+                AuditAction.CONFIG_SOURCE_MOVED, **audit.describe(run), **result.moved
             )
-        audit.record_many(actor, drafts)
+            drafts = itertools.chain([moved_draft], drafts)
+        audit.record_bulk(actor, drafts)
         changed_content = [
             s.record["id"]
             for s in plan.deviations

@@ -250,6 +250,8 @@ def _deviation_steps(
     commits: dict[str, CommitInfo],
     lives: dict[int, list[Run]],
 ) -> list[DeviationStep]:
+    if not found and not rows:
+        return []  # a bare component, as it was (most of a large config)
     live_overlays = [r for r in rows if r["kind"] == DeviationKind.OVERLAY and not r["removed"]]
     ordinal = {r["key"]: n for n, r in enumerate(live_overlays)}
     known = [

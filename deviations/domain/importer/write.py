@@ -8,13 +8,14 @@ components and a changed import cost about the same few round trips.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from deviations.core.config import Deviation as Found
-from deviations.domain import audit
+from deviations.domain import audit, bulk
 from deviations.domain.importer.plan import (
     CHANGE,
     COMPONENT_CONTENT,
@@ -64,18 +65,31 @@ _COMPONENT_FIELDS = (*COMPONENT_CONTENT, *COMPONENT_DERIVED, "removed", "removed
 _PLAIN = (models.CharField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
-def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    if isinstance(field, _PLAIN):
-        return None
+class _Prepared:
+    """A field's database value of each value, remembering the last one.
 
-    def prepare(value: Any) -> Any:
-        return field.get_db_prep_save(value, connection)
+    Rows of an import repeat the same values down a column (the import's time, the
+    snapshot date, no groups), and Django's adaptation of a date or a JSON value costs
+    more than the rest of the row.
+    """
 
-    return prepare
+    def __init__(self, field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> None:
+        self.field, self.db = field, db
+        self.last: tuple[Any, Any] | None = None
+
+    def __call__(self, value: Any) -> Any:
+        last = self.last
+        if last is not None and type(last[0]) is type(value) and last[0] == value:
+            return last[1]
+        prepared = self.field.get_db_prep_save(value, self.db)
+        self.last = (value, prepared)
+        return prepared
 
 
-def _preparers(columns: Sequence[models.Field[Any, Any]]) -> list[Callable[[Any], Any] | None]:
-    return [_preparer(f) for f in columns]
+def _preparers(columns: Sequence[models.Field[Any, Any]]) -> list[_Prepared | None]:
+    # The connection itself, not the proxy that looks it up on every attribute.
+    db = connections[DEFAULT_DB_ALIAS]
+    return [None if isinstance(f, _PLAIN) else _Prepared(f, db) for f in columns]
 
 
 def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
@@ -114,24 +128,17 @@ def update_rows(
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    """INSERT INTO model (fields...) for each row, in one executemany (no ids returned).
+    """INSERT INTO model (fields...) each row (no ids returned), with bulk.insert.
 
     For the thousands of components of a cold import: the ORM's bulk_create spends most
     of its time compiling one huge statement per batch.
     """
-    rows = list(rows)
-    if not rows:
-        return
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = _fields(model, fields)
-    names = ", ".join(quote(audit.column(model, name)) for name in fields)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
-    prepare = _preparers(columns)
-    params = [[v if p is None else p(v) for p, v in zip(prepare, row, strict=True)] for row in rows]
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), BATCH):
-            cursor.executemany(sql, params[start : start + BATCH])
+    prepare = _preparers(_fields(model, fields))
+    bulk.insert(
+        model,
+        fields,
+        ([v if p is None else p(v) for p, v in zip(prepare, row, strict=True)] for row in rows),
+    )
 
 
 def version_payload(key: str, found: Found, commit: str | None) -> dict[str, Any]:
@@ -207,17 +214,25 @@ def ensure_commits(plan: Plan, extra: Iterable[str]) -> dict[str, int]:
 
 def apply_plan(
     plan: Plan, run: ImportRun, actor: audit.Actor, now: dt.datetime, commits: dict[str, int]
-) -> list[audit.Draft]:
-    """Write the plan; return the audit drafts (component order), not yet recorded."""
+) -> Iterator[audit.Draft]:
+    """Write the plan; return the audit drafts (component order), not yet recorded.
+
+    The component events are made as they are read (a cold import of 100,000 components
+    would otherwise hold as many drafts at once); read them before the plan changes.
+    """
     component_ids = _write_components(plan.components, now)
-    drafts_by_component: dict[str, list[audit.Draft]] = {}
-    for step in plan.components:
-        draft = _component_draft(step, component_ids[step.name])
-        if draft is not None:
-            drafts_by_component.setdefault(step.name, []).append(draft)
-    for name, drafts in _write_deviations(plan, run, now, component_ids, commits).items():
-        drafts_by_component.setdefault(name, []).extend(drafts)
-    return [d for name in sorted(drafts_by_component) for d in drafts_by_component[name]]
+    deviation_drafts = _write_deviations(plan, run, now, component_ids, commits)
+    steps = {step.name: step for step in plan.components if step.action}
+
+    def drafts() -> Iterator[audit.Draft]:
+        for name in sorted(steps.keys() | deviation_drafts.keys()):
+            step = steps.get(name)
+            draft = _component_draft(step, component_ids[name]) if step is not None else None
+            if draft is not None:
+                yield draft
+            yield from deviation_drafts.get(name, ())
+
+    return drafts()
 
 
 def _write_components(steps: list[ComponentStep], now: dt.datetime) -> dict[str, int]:
