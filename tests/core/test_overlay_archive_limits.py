@@ -136,6 +136,7 @@ print(json.dumps({"before_kb": before, "peak_kb": peak,
 """
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_when_a_bomb_is_let_through():
     """With the ratio check off, 300 MiB of zeros stream through the engine (extract,
     edit, repack) while the process grows by far less than that (it held it all:

@@ -11,7 +11,7 @@ from deviations.domain.importer.sources import load_source
 from deviations.models import AuditEvent, Component
 from tests.factories import write_config_tree
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 COMPONENTS = 10_000
 

@@ -11,7 +11,7 @@ from deviations.models import ComponentSync, SyncRunIssue
 from tests import factories
 from tests.factories import spec_text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 SUMMARY = {"type": "spec-set-tag", "tag": "Summary", "value": "Azure demo"}
 
