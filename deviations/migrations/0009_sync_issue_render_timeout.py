@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deviations", "0006_no_joined_ordering_defaults_constraints"),
+        ("deviations", "0008_audit_chain_guard"),
     ]
 
     operations = [
