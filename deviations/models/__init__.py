@@ -19,6 +19,7 @@ from .audit import AuditChainHead, AuditEvent
 from .component import Component
 from .config import ConfigCommit, ImportRun
 from .deviation import Deviation, DeviationVersion
+from .history import ComponentSpan, DeviationSpan
 from .identity import GitIdentity
 from .provenance import DeviationLife
 from .review import JustificationNote, NoteVersion, Review
@@ -35,6 +36,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Component",
+    "ComponentSpan",
     "ComponentSync",
     "ConfigCommit",
     "Decision",
@@ -42,6 +44,7 @@ __all__ = [
     "DeviationKind",
     "DeviationLife",
     "DeviationLink",
+    "DeviationSpan",
     "DeviationVersion",
     "DriftCommit",
     "GitIdentity",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from deviations.vocabulary import ImportRunStatus, Origin
+from deviations.vocabulary import CommitRead, ImportRunStatus, Origin
 
 
 class ConfigCommit(models.Model):
@@ -15,6 +15,16 @@ class ConfigCommit(models.Model):
     authored_at = models.DateTimeField()
     committed_at = models.DateTimeField()
     subject = models.CharField(max_length=1000)
+    # The record through time (filled by the history replay of an import from git):
+    # the commit's index on the first-parent line imported (0 = the root commit), null
+    # for a commit the replay did not reach or that is no longer on that line.
+    position = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    body = models.TextField(blank=True)  # the message after the subject
+    paths = models.TextField(blank=True)  # the files it changed, one per line
+    read = models.CharField(max_length=16, choices=CommitRead.choices, blank=True)
+    # The record's counts right after this commit (deviations by kind, customized
+    # components, documented, overlays by category and upstream status): the trends.
+    tally = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-committed_at"]

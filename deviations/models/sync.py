@@ -36,6 +36,9 @@ class SyncRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # Drift when the run closed (components synced, behind their Fedora tip, commits
+    # behind in all, overlays failing at the tip): the sync trends.
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ of the web layer).  Nothing here imports Django or the rest of the app.
 from .audit import AuditAction
 from .base import Vocabulary, choices
 from .deviations import DeviationKind
-from .imports import ImportRunStatus
+from .imports import CommitRead, HistoryChange, ImportRunStatus
 from .origins import Origin
 from .reviews import Decision, ReviewState
 from .specs import SpecType
@@ -23,9 +23,11 @@ from .verdicts import Target, Verdict
 
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     AuditAction,
+    CommitRead,
     Decision,
     DeviationKind,
     DistGitIssue,
+    HistoryChange,
     ImportRunStatus,
     LookasideIssue,
     Origin,
@@ -45,9 +47,11 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
 __all__ = [
     "VOCABULARIES",
     "AuditAction",
+    "CommitRead",
     "Decision",
     "DeviationKind",
     "DistGitIssue",
+    "HistoryChange",
     "ImportRunStatus",
     "LookasideIssue",
     "Origin",

@@ -162,6 +162,11 @@ class AuditAction(Vocabulary):
         "export: review history",
         "Someone exported the review history as CSV.",
     )
+    EXPORT_CHANGES = (
+        "export.changes",
+        "export: changes between two points",
+        "Someone exported what changed in the config between two points of its history as CSV.",
+    )
     # People, roles and permissions.
     USER_CREATED = "user.created", "user created", "An account was created, with its roles."
     USER_CHANGED = (

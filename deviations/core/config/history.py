@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-from deviations.vocabulary import DeviationKind
+from deviations.vocabulary import CommitRead, DeviationKind
 
 from ..distgit.gitcmd import run_git
 from ..distgit.reader import MODE_GITLINK, MODE_SYMLINK, ObjectReader, TooLarge
@@ -56,6 +56,8 @@ from .resolve import ResolvedComponent, Resolver
 from .source import FileTooLarge, Limits, SourceError, TreeSource
 
 _BASE_SECTIONS = ("distros", "project", "default-component-config")
+# How the replay read a commit (ReplayedCommit.read).
+READ_LOADED, READ_SKIPPED, READ_INVALID = CommitRead.LOADED, CommitRead.SKIPPED, CommitRead.INVALID
 _NONE: list[
     Deviation
 ] = []  # "no deviations" for a component that left the config (one shared object)
@@ -69,6 +71,47 @@ class CommitInfo:
     authored_at: dt.datetime
     committed_at: dt.datetime
     subject: str
+    # The message after the subject (read from the object; not part of a checkpoint).
+    body: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A deviation entering, changing or leaving the config at one commit of the replay."""
+
+    position: int  # the commit's index on the first-parent line (0: the root commit)
+    component: str
+    key: str  # the key the replay gives it (tracked across the whole history)
+    deviation: Deviation | None  # as it reads from this commit on; None: it left here
+    introduced: CommitInfo | None = None  # its provenance from this commit on
+    changed: CommitInfo | None = None
+
+
+@dataclass
+class ReplayedCommit:
+    position: int
+    info: CommitInfo
+    paths: list[str]  # the files it changed
+    # LOADED; SKIPPED (no config file changed) or INVALID (its config did not load):
+    # then its state is the last loaded one's.
+    read: CommitRead
+
+
+@dataclass
+class Timeline:
+    """What a replay saw, commit by commit: the record through time (see `walk`).
+
+    After a resume from a checkpoint at `resumed_at` (a position; -1 for a full walk)
+    only what came after it is here.  `components` holds, per loaded commit, the
+    component names that entered and left; the first loaded commit after the start
+    lists every component (`first_full`), since the replay did not know the set before.
+    """
+
+    resumed_at: int = -1
+    commits: list[ReplayedCommit] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    components: list[tuple[int, set[str], set[str]]] = field(default_factory=list)
+    first_full: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,8 +138,10 @@ class History:
 
     config: Config
     commit: CommitInfo
-    # Aligned with config.deviations[name]: the provenance of each deviation.
+    # Aligned with config.deviations[name]: the provenance of each deviation, and the
+    # key the replay tracked it by (Timeline steps name it so).
     provenance: dict[str, list[Provenance]]
+    keys: dict[str, list[str]]
     stats: WalkStats
 
 
@@ -185,12 +230,15 @@ def _person(line: bytes, encoding: str) -> tuple[str, str, dt.datetime]:
     return _text(name, encoding), _text(email, encoding), when
 
 
-def _text(raw: bytes, encoding: str) -> str:
-    """Commit text as a person reads it: decoded, control characters escaped."""
+def _text(raw: bytes, encoding: str, *, keep_lines: bool = False) -> str:
+    """Commit text as a person reads it: decoded, control characters escaped (line
+    breaks kept in a message body)."""
     try:
         decoded = raw.decode(encoding)
     except (LookupError, UnicodeDecodeError):
         decoded = raw.decode("utf-8", "replace")
+    if keep_lines:
+        return "\n".join(escape_controls(line) for line in decoded.split("\n"))
     return escape_controls(decoded)
 
 
@@ -216,7 +264,16 @@ def parse_commit_info(sha: str, data: bytes) -> CommitInfo:
         if not line.strip():
             break
         subject.append(line.rstrip())
-    return CommitInfo(sha, name, email, authored, committed, _text(b" ".join(subject), encoding))
+    body = b"\n".join(lines[len(subject) :]).strip()
+    return CommitInfo(
+        sha,
+        name,
+        email,
+        authored,
+        committed,
+        _text(b" ".join(subject), encoding),
+        _text(body, encoding, keep_lines=True),
+    )
 
 
 def commit_log(git_dir: str, rev: str) -> list[tuple[CommitInfo, list[Change]]]:
@@ -388,12 +445,17 @@ def walk(
     limits: Limits | None = None,
     progress: Callable[[int, int], None] | None = None,
     checkpoints: Path | None = None,
+    timeline: Timeline | None = None,
+    resume_allowed: Callable[[str, int], bool] | None = None,
 ) -> History:
     """Load the config at `rev` and the provenance of every deviation (see module doc).
 
     With `checkpoints` (a folder), the state at `rev` is saved there, and a later walk
     of a descendant starts from the newest saved ancestor on its first-parent line
-    instead of the root commit.
+    instead of the root commit -- one that `resume_allowed(sha, position)` accepts,
+    when given (the importer accepts only commits whose timeline it has recorded).
+    With `timeline`, every commit replayed and every deviation entering, changing or
+    leaving the config is recorded there (`Timeline`).
     """
     limits = limits or Limits()
     started = time.perf_counter()
@@ -408,11 +470,17 @@ def walk(
     resume_at, resumed = -1, ""
     if checkpoints is not None:
         for index in range(len(log) - 1, -1, -1):
+            if resume_allowed is not None and not resume_allowed(log[index][0].sha, index):
+                continue
             saved = _load_checkpoint(_checkpoint_path(checkpoints, git_dir, log[index][0].sha))
             if saved is not None:
                 states, read_paths = saved
                 resume_at, resumed = index, log[index][0].sha
                 break
+    steps = timeline.steps if timeline is not None else None
+    if timeline is not None:
+        timeline.resumed_at = resume_at
+    names: set[str] | None = None  # the components at the last loaded commit (timeline)
     with ObjectReader(git_dir) as reader:
         walker = _Walker(reader, limits)
         for number, (info, changes) in enumerate(log, start=1):
@@ -424,9 +492,14 @@ def walk(
                     entries[path] = blob
                 relevant = relevant or path.endswith(".toml") or path in read_paths
             last_info = info
+            position = number - 1
+            replayed: ReplayedCommit | None = None
+            if timeline is not None and position > resume_at:
+                replayed = ReplayedCommit(position, info, [p for p, _, _ in changes], READ_SKIPPED)
+                timeline.commits.append(replayed)
             if info.sha == target:
                 break
-            if not relevant or number - 1 <= resume_at:
+            if not relevant or position <= resume_at:
                 continue
             walker.forget_other_blobs(entries)
             current = walker.deviations(
@@ -436,6 +509,8 @@ def walk(
                 progress(number, len(log))
             if current is None:
                 skipped_invalid += 1
+                if replayed is not None:
+                    replayed.read = READ_INVALID
                 continue
             loaded_commits += 1
             read_paths = {p for p, _ in walker.hashes}
@@ -443,8 +518,11 @@ def walk(
             # others need a look.
             changed = [n for n, d in current.items() if previous.get(n) is not d]
             changed.extend(previous.keys() - current.keys())
-            _advance(states, current, info, changed)
+            _advance(states, current, info, changed, position, steps)
             previous = current
+            if replayed is not None and timeline is not None:
+                replayed.read = READ_LOADED
+                names = _members(timeline, position, names, current.keys())
         if last_info is None or last_info.sha != target:
             raise ConfigError([ConfigIssue("", f"commit {target} has no history to walk")])
         # The target itself: loaded in full (every check, fresh positions), so what the
@@ -456,8 +534,19 @@ def walk(
             cache=walker.cache,
             hashes=walker.hashes,
         )
-        _advance(states, config.deviations, last_info, config.deviations.keys() | states.keys())
+        position = len(log) - 1
+        _advance(
+            states,
+            config.deviations,
+            last_info,
+            config.deviations.keys() | states.keys(),
+            position,
+            steps,
+        )
         loaded_commits += 1
+        if timeline is not None and timeline.commits and timeline.commits[-1].position == position:
+            timeline.commits[-1].read = READ_LOADED
+            _members(timeline, position, names, config.components.keys())
     _read_later(config, git_dir)
     if checkpoints is not None:
         read_paths = {p for p, _ in walker.hashes}
@@ -466,10 +555,16 @@ def walk(
         name: [_provenance_of(states[name], d) for d in devs]
         for name, devs in config.deviations.items()
     }
+    keys = {
+        name: [_tracked_of(states[name], d).key for d in devs]
+        for name, devs in config.deviations.items()
+        if devs
+    }
     return History(
         config,
         last_info,
         provenance,
+        keys,
         {
             "commits": len(log),
             "commits_loaded": loaded_commits,
@@ -575,11 +670,28 @@ def _load_checkpoint(path: Path) -> tuple[dict[str, _ComponentState], set[str]] 
         return None
 
 
-def _provenance_of(state: _ComponentState, deviation: Deviation) -> Provenance:
+def _tracked_of(state: _ComponentState, deviation: Deviation) -> _Tracked:
     for tracked in state.tracked:
         if tracked.deviation is deviation:
-            return Provenance(tracked.introduced, tracked.changed, tuple(tracked.lives))
+            return tracked
     raise AssertionError("every current deviation is tracked")  # pragma: no cover
+
+
+def _provenance_of(state: _ComponentState, deviation: Deviation) -> Provenance:
+    tracked = _tracked_of(state, deviation)
+    return Provenance(tracked.introduced, tracked.changed, tuple(tracked.lives))
+
+
+def _members(
+    timeline: Timeline, position: int, before: set[str] | None, now: Iterable[str]
+) -> set[str]:
+    """Record the components that entered and left at a loaded commit; the set now."""
+    names = set(now)
+    if before is None:  # the first loaded commit of this walk: every component
+        timeline.components.append((position, names, set()))
+    elif names != before:
+        timeline.components.append((position, names - before, before - names))
+    return names
 
 
 def _advance(
@@ -587,8 +699,11 @@ def _advance(
     current: dict[str, list[Deviation]],
     info: CommitInfo,
     names: Iterable[str],
+    position: int = 0,
+    steps: list[Step] | None = None,
 ) -> None:
-    """Carry the named components' tracked deviations over to the commit `info`."""
+    """Carry the named components' tracked deviations over to the commit `info`
+    (recording each one that entered, changed or left in `steps`, when given)."""
     for name in names:
         devs = current.get(name, _NONE)
         state = states.get(name)
@@ -629,7 +744,10 @@ def _advance(
             old = by_key.get(key)
             if old is None:
                 tracked_now.append(_Tracked(key, deviation, this_ordinal, info, info))
+                if steps is not None:
+                    steps.append(Step(position, name, key, deviation, info, info))
                 continue
+            stepped = True
             if old.removed:
                 # Back after it left: a new run starts here; the one that ended is kept.
                 removed_by = old.removed_by or info
@@ -641,12 +759,18 @@ def _advance(
                 or old.deviation.justification() != deviation.justification()
             ):
                 old.changed = info
+            else:
+                stepped = False
             old.deviation, old.ordinal, old.removed = deviation, this_ordinal, False
             tracked_now.append(old)
+            if stepped and steps is not None:
+                steps.append(Step(position, name, key, deviation, old.introduced, old.changed))
         for tracked in state.tracked:
             if tracked.key not in seen:
                 if not tracked.removed:
                     tracked.removed, tracked.removed_by = True, info
+                    if steps is not None:
+                        steps.append(Step(position, name, tracked.key, None))
                 tracked_now.append(tracked)
         state.tracked = tracked_now
         state.deviations = devs

@@ -35,6 +35,7 @@ from django.utils import timezone
 from deviations.core.config import ConfigError, ConfigIssue
 from deviations.core.config.source import Limits
 from deviations.domain import audit, reviews
+from deviations.domain.importer import timeline
 from deviations.domain.importer.plan import CHANGE, CREATE, REMOVE, RESTORE, Plan, make_plan
 from deviations.domain.importer.sources import LoadedSource, load_source
 from deviations.domain.importer.summary import database_summary
@@ -151,6 +152,7 @@ def import_loaded(
         previous = ImportRun.latest()
         moved = previous is not None and previous.location != location
         if plan.empty and not moved:
+            timeline.record(loaded.timeline, loaded.config, loaded.keys)
             result.timings = timings
             return result
         now = timezone.now()
@@ -175,6 +177,7 @@ def import_loaded(
             )
             drafts = itertools.chain([moved_draft], drafts)
         audit.record_bulk(actor, drafts)
+        replayed = timeline.record(loaded.timeline, loaded.config, loaded.keys)
         changed_content = [
             s.record["id"]
             for s in plan.deviations
@@ -189,7 +192,7 @@ def import_loaded(
             "stale": result.stale,
             "commit": result.commit,
             "git_dir": loaded.git_dir,
-            "history": loaded.stats or {},
+            "history": {**(loaded.stats or {}), "timeline_commits": replayed},
             "timings": timings,
         }
         run.save(update_fields=["status", "finished_at", "summary"])

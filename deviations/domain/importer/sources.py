@@ -21,12 +21,13 @@ from pathlib import Path
 import git
 
 from deviations.core.config import Config, ConfigError, ConfigIssue, load_config
-from deviations.core.config.history import CommitInfo, Provenance, WalkStats, walk
+from deviations.core.config.history import CommitInfo, Provenance, Timeline, WalkStats, walk
 from deviations.core.config.source import Limits
 from deviations.core.distgit import DistGitError, check_url
 from deviations.core.distgit.gitcmd import git_env
 from deviations.core.distgit.mirror import mirror_lock
 from deviations.core.distgit.remotes import ALLOWED_PROTOCOLS, display_name
+from deviations.domain.importer.timeline import resume_allowed
 
 REMOTE_HEAD = "refs/azldrift/remote-head"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::?|^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -42,6 +43,8 @@ class LoadedSource:
     provenance: dict[str, list[Provenance]] | None = None
     git_dir: str = ""  # where the commit can be read again (sync reads overlay sources)
     stats: WalkStats | None = None  # the history walk's, for a git source
+    timeline: Timeline | None = None  # what the replay saw, commit by commit (git only)
+    keys: dict[str, list[str]] | None = None  # the replay's key of each deviation
 
 
 def _refuse(message: str) -> ConfigError:
@@ -99,8 +102,18 @@ def _from_git(
     *,
     default_ref: str = "HEAD",
 ) -> LoadedSource:
-    # Provenance checkpoints: the next import of a later commit walks only what is new.
-    history = walk(git_dir, ref or default_ref, checkpoints=cache_dir / "provenance", limits=limits)
+    # Provenance checkpoints: the next import of a later commit walks only what is new,
+    # from a commit whose timeline the records already hold (else from the root, which
+    # back-fills the record through time).
+    timeline = Timeline()
+    history = walk(
+        git_dir,
+        ref or default_ref,
+        checkpoints=cache_dir / "provenance",
+        limits=limits,
+        timeline=timeline,
+        resume_allowed=resume_allowed(),
+    )
     return LoadedSource(
         history.config,
         label,
@@ -109,6 +122,8 @@ def _from_git(
         history.provenance,
         git_dir,
         history.stats,
+        timeline,
+        history.keys,
     )
 
 

@@ -1,4 +1,8 @@
-"""`manage.py export {deviations|components|audit|reviews} [filters] [--output FILE]`.
+"""`manage.py export {deviations|components|audit|reviews|queue|changes} [filters] [--output FILE]`.
+
+`--as-of DATE|COMMIT|import-N` exports the deviations or components as the record stood
+then (today's columns; deviations.reads.history); `export changes --from A --to B`
+what changed between two points.
 
 The filters are the list pages' (the same FilterSets): give them as
 `--filter key=value` (repeatable, the page's query-string keys) or as named
@@ -19,6 +23,7 @@ import getpass
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit
 from deviations.reads import exports
+from deviations.reads.exports import changes
 
 from ...vocabulary import Origin
 
@@ -46,7 +52,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("dataset", choices=sorted(exports.DATASETS))
+        parser.add_argument("dataset", choices=sorted([*exports.DATASETS, changes.NAME]))
+        parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            metavar="DATE|COMMIT|import-N",
+            help="(deviations, components) the record as it stood then",
+        )
+        parser.add_argument(
+            "--from", dest="from_point", metavar="POINT", help="(changes) the earlier point"
+        )
+        parser.add_argument(
+            "--to", dest="to_point", metavar="POINT", help="(changes) the later point"
+        )
         parser.add_argument(
             "--filter",
             action="append",
@@ -80,6 +98,10 @@ class Command(BaseCommand):
                     "--check checks audit exports: manage.py export audit --check FILE"
                 )
             return self._check(Path(options["check"]))
+        if name == changes.NAME:
+            return self._changes(options)
+        if options["from_point"] or options["to_point"]:
+            raise CommandError("--from and --to are for the changes export")
         known = exports.DATASETS[name].filterset.base_filters
         params: dict[str, str] = {}
         for item in options["filter"]:
@@ -97,6 +119,8 @@ class Command(BaseCommand):
                 f"not a filter of the {name} export: {', '.join(unknown)} "
                 f"(its filters: {', '.join(known)})"
             )
+        if options["as_of"]:
+            params["as_of"] = options["as_of"]
         actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
         output = options["output"] or exports.filename(name)
         try:
@@ -109,6 +133,24 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if output != "-":
             self.stderr.write(f"{rows} {name} row{'s' if rows != 1 else ''} -> {output}")
+
+    def _changes(self, options: dict[str, Any]) -> None:
+        if options["filter"] or options["as_of"]:
+            raise CommandError("the changes export takes --from and --to only")
+        params = {"from": options["from_point"] or "", "to": options["to_point"] or ""}
+        actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
+        output = options["output"] or exports.filename(changes.NAME)
+        try:
+            changes.changes_between(params)  # unknown points fail before any file is made
+            if output == "-":
+                rows = changes.write(actor, params, sys.stdout.buffer)
+                sys.stdout.flush()
+            else:
+                rows = self._atomically(Path(output), lambda out: changes.write(actor, params, out))
+        except exports.ExportError as error:
+            raise CommandError(str(error)) from None
+        if output != "-":
+            self.stderr.write(f"{rows} change row{'s' if rows != 1 else ''} -> {output}")
 
     def _check(self, path: Path) -> None:
         from ...models import AuditEvent
@@ -133,11 +175,15 @@ class Command(BaseCommand):
 
     def _to_file(self, actor: audit.Actor, name: str, params: dict[str, str], path: Path) -> int:
         exports.select(name, params)  # invalid filters fail before any file is made
+        return self._atomically(path, lambda out: exports.write(actor, name, params, out))
+
+    def _atomically(self, path: Path, write: Callable[[_Named], int]) -> int:
+        """Write beside the final name, renamed when complete (no partial file)."""
         folder = path.parent if str(path.parent) else Path()
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                rows = exports.write(actor, name, params, _Named(out, str(path)))
+                rows = write(_Named(out, str(path)))
             Path(temporary).replace(path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from psycopg.sql import SQL
 from deviations.domain import audit
 from deviations.reads.exports.cells import ExportError
 from deviations.reads.exports.datasets import Dataset, dataset
+from deviations.reads.exports.past import past_lines
 from deviations.vocabulary import AuditAction
 
 CHUNK = 2000
@@ -40,6 +41,8 @@ class Selection:
     dataset: Dataset
     queryset: QuerySet
     filters: dict[str, str]
+    # With `as_of`: the file's lines (header first), the record as it stood then.
+    past: list[str] | None = None
 
 
 def select(name: str, params: Params) -> Selection:
@@ -55,6 +58,10 @@ def select(name: str, params: Params) -> Selection:
         shown = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in errors.items())
         raise ExportError(f"invalid filter for the {name} export: {shown}", errors)
     used = {key: str(params.get(key)) for key in filterset.filters if params.get(key)}
+    as_of = str(params.get("as_of") or "").strip()
+    if as_of:
+        used["as_of"] = as_of
+        return Selection(ds, ds.base().none(), used, past_lines(name, as_of, params))
     rows = filterset.qs
     if ds.order is not None:
         rows = ds.order(rows, params.get("sort"))
@@ -157,6 +164,14 @@ class Progress:
 
 def csv_chunks(selection: Selection, progress: Progress, chunk_size: int = CHUNK) -> Generator[str]:
     """The CSV text in pieces of about `chunk_size` rows; `progress.rows` counts data rows."""
+    if selection.past is not None:
+        yield selection.past[0]
+        for start in range(1, len(selection.past), chunk_size):
+            piece = selection.past[start : start + chunk_size]
+            progress.rows += len(piece)
+            yield "".join(piece)
+        progress.complete = True
+        return
     ds = selection.dataset
     layout = ds.layout
     yield layout.header
@@ -211,18 +226,32 @@ def _chunks(
 
 
 def _record(actor: audit.Actor, selection: Selection, name: str, progress: Progress) -> None:
+    record_export(
+        actor, selection.dataset.name, selection.dataset.title, selection.filters, name, progress
+    )
+
+
+def record_export(
+    actor: audit.Actor,
+    dataset: str,
+    title: str,
+    filters: dict[str, str],
+    name: str,
+    progress: Progress,
+) -> None:
+    """The `export.<dataset>` event of a download or a file that has ended."""
     with transaction.atomic():
         audit.record(
             actor,
-            AuditAction.for_export(selection.dataset.name),
+            AuditAction.for_export(dataset),
             object_type="export",
-            object_id=selection.dataset.name,
-            object_repr=f"{selection.dataset.title} CSV ({progress.rows} rows)",
+            object_id=dataset,
+            object_repr=f"{title} CSV ({progress.rows} rows)",
             after={
-                "dataset": selection.dataset.name,
+                "dataset": dataset,
                 "format": "csv",
                 "file": name,
-                "filters": selection.filters,
+                "filters": filters,
                 "rows": progress.rows,
                 "complete": progress.complete,
             },
