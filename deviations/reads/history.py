@@ -34,6 +34,7 @@ from deviations.models import (
     AuditEvent,
     ComponentSpan,
     ConfigCommit,
+    Deviation,
     DeviationSpan,
     DeviationVersion,
     ImportRun,
@@ -379,6 +380,11 @@ class PastComponent:
     def deviations(self) -> int:
         return sum(self.kinds.values())
 
+    @property
+    def kind_counts(self) -> list[tuple[str, int]]:
+        """(kind, count), by kind (templates cannot call a Counter's items())."""
+        return sorted(self.kinds.items())
+
 
 def components_at(
     asof: AsOf, params: Mapping[str, Any] | None = None
@@ -444,6 +450,94 @@ class Responsible:
     committed_at: dt.datetime
 
 
+class SpanView:
+    """A deviation's state, read light: its JSON fields stay text until something reads
+    them (a changes page shows 50 rows; comparing needs only fingerprints and texts)."""
+
+    __slots__ = (
+        "_content",
+        "_metadata",
+        "category",
+        "changed_sha",
+        "comment",
+        "component_name",
+        "config_file",
+        "content_text",
+        "description",
+        "deviation_id",
+        "fingerprint",
+        "introduced_sha",
+        "key",
+        "kind",
+        "line_end",
+        "line_start",
+        "metadata_text",
+        "overlay_type",
+        "pk",
+        "reason",
+        "upstream_status",
+    )
+
+    def __init__(self, row: dict[str, Any], shas: Mapping[int, str]) -> None:
+        for name in _VIEW_FIELDS:
+            setattr(self, name, row[name])
+        self.content_text = row["content_text"] or "{}"
+        self.metadata_text = row["metadata_text"] or "{}"
+        self.introduced_sha = shas.get(row["introduced_commit_id"], "")
+        self.changed_sha = shas.get(row["changed_commit_id"], "")
+        self._content: Any = None
+        self._metadata: Any = None
+
+    @property
+    def content(self) -> Any:
+        if self._content is None:
+            self._content = json.loads(self.content_text)
+        return self._content
+
+    @property
+    def metadata(self) -> Any:
+        if self._metadata is None:
+            self._metadata = json.loads(self.metadata_text)
+        return self._metadata
+
+
+_VIEW_FIELDS = (
+    "pk",
+    "component_name",
+    "key",
+    "deviation_id",
+    "kind",
+    "overlay_type",
+    "category",
+    "upstream_status",
+    "description",
+    "comment",
+    "reason",
+    "fingerprint",
+    "config_file",
+    "line_start",
+    "line_end",
+)
+
+
+def _views(pks: Iterable[int]) -> dict[int, SpanView]:
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    rows = list(
+        DeviationSpan.objects.filter(pk__in=list(pks)).values(
+            *_VIEW_FIELDS,
+            "introduced_commit_id",
+            "changed_commit_id",
+            content_text=Cast("content", TextField()),
+            metadata_text=Cast("metadata", TextField()),
+        )
+    )
+    ids = {r["introduced_commit_id"] for r in rows} | {r["changed_commit_id"] for r in rows}
+    shas = dict(ConfigCommit.objects.filter(pk__in=ids).values_list("pk", "sha"))
+    return {r["pk"]: SpanView(r, shas) for r in rows}
+
+
 @dataclass
 class DeviationChange:
     change: HistoryChange
@@ -451,10 +545,11 @@ class DeviationChange:
     key: str
     kind: str
     deviation_id: int | None
-    before: DeviationSpan | None
-    after: DeviationSpan | None
+    before: SpanView | None
+    after: SpanView | None
     fields: list[tuple[str, str, str]]  # (field, before, after) as text
-    commits: list[Responsible]
+    commits: list[Responsible]  # filled by `responsible()` for the rows shown
+    place: tuple[str, str] = ("", "")  # (component, the replay's key)
 
 
 @dataclass
@@ -486,54 +581,56 @@ def _field_text(value: Any) -> str:
     return str(value or "")
 
 
-def _differences(before: DeviationSpan, after: DeviationSpan) -> list[tuple[str, str, str]]:
+def _differences(before: SpanView, after: SpanView) -> list[tuple[str, str, str]]:
     out = []
     for name in CHANGE_FIELDS:
-        old, new = getattr(before, name), getattr(after, name)
         if name in ("content", "metadata"):
+            if getattr(before, f"{name}_text") == getattr(after, f"{name}_text"):
+                continue
+            if name == "content" and before.fingerprint == after.fingerprint:
+                continue  # the fingerprint is the content's
+            old, new = getattr(before, name), getattr(after, name)
             if canonical_json(old or {}) != canonical_json(new or {}):
                 out.append((name, _field_text(old), _field_text(new)))
-        elif (old or "") != (new or ""):
+            continue
+        old, new = getattr(before, name), getattr(after, name)
+        if (old or "") != (new or ""):
             out.append((name, _field_text(old), _field_text(new)))
     return out
 
 
+def _places(position: int) -> dict[tuple[str, str], int]:
+    return {
+        (name, key): pk
+        for pk, name, key in spans_at(position).values_list("pk", "component_name", "key")
+    }
+
+
 def changes(start: AsOf, end: AsOf) -> Changes:
-    """Deviations added, removed and changed between two points (the later one wins the
-    name `end` whatever order they were given in), components that became customized or
-    plain, and the review decisions made in between."""
+    """Deviations added, removed and changed between two points (the later one is `end`
+    whatever order they were given in), components that became customized or plain, and
+    the review decisions made in between."""
     if start.position > end.position or (
         start.position == end.position and start.moment > end.moment
     ):
         start, end = end, start
     a, b = start.position, end.position
-    related = ("introduced_commit", "changed_commit", "deviation")
-    before = {(s.component_name, s.key): s for s in spans_at(a).select_related(*related)}
-    after = {(s.component_name, s.key): s for s in spans_at(b).select_related(*related)}
-    touched: dict[tuple[str, str], set[int]] = {}
-    if a != b:
-        moved = DeviationSpan.objects.filter(
-            Q(start__gt=a, start__lte=b) | Q(end__gt=a, end__lte=b)
-        ).values_list("component_name", "key", "start", "end")
-        for name, key, first, last in moved:
-            found = touched.setdefault((name, key), set())
-            if a < first <= b:
-                found.add(first)
-            if last is not None and a < last <= b:
-                found.add(last)
-    positions = sorted({p for found in touched.values() for p in found})
-    commits = {
-        c.position: Responsible(c.sha, c.author_name, c.author_email, c.subject, c.committed_at)
-        for c in _positioned().filter(position__in=positions)
+    before, after = _places(a), _places(b)
+    differ = {
+        place for place in before.keys() | after.keys() if before.get(place) != after.get(place)
     }
+    views = _views(
+        {before[p] for p in differ if p in before} | {after[p] for p in differ if p in after}
+    )
+    linked = {v.deviation_id for v in views.values() if v.deviation_id}
+    keys = dict(Deviation.objects.filter(pk__in=linked).values_list("pk", "key"))
     out: list[DeviationChange] = []
-    for place in sorted(before.keys() | after.keys()):
-        old, new = before.get(place), after.get(place)
+    for place in sorted(differ):
+        old = views.get(before[place]) if place in before else None
+        new = views.get(after[place]) if place in after else None
         if old is not None and new is not None:
-            if old.pk == new.pk:
-                continue
             fields = _differences(old, new)
-            if not fields and old.fingerprint == new.fingerprint:
+            if not fields:
                 continue
             change = HistoryChange.CHANGED
         else:
@@ -541,37 +638,34 @@ def changes(start: AsOf, end: AsOf) -> Changes:
             change = HistoryChange.ADDED if new is not None else HistoryChange.REMOVED
         shown = new or old
         assert shown is not None
-        linked = (new.deviation if new is not None else None) or (
-            old.deviation if old is not None else None
+        pk = (new.deviation_id if new is not None else None) or (
+            old.deviation_id if old is not None else None
         )
         out.append(
             DeviationChange(
                 change,
                 place[0],
-                linked.key if linked is not None else place[1],
+                keys.get(pk, place[1]) if pk else place[1],
                 shown.kind,
-                linked.pk if linked is not None else None,
+                pk,
                 old,
                 new,
                 fields,
-                [commits[p] for p in sorted(touched.get(place, ())) if p in commits],
+                [],
+                place,
             )
         )
-    count_a = Counter(s.component_name for s in before.values())
-    count_b = Counter(s.component_name for s in after.values())
-    present = dict(
-        component_spans_at(b)
-        .filter(name__in=list(count_a.keys() | count_b.keys()))
-        .values_list("name", "component_id")
-    )
+    count_a = Counter(name for name, _ in before)
+    count_b = Counter(name for name, _ in after)
+    names = [n for n in count_a.keys() | count_b.keys() if (count_a[n] > 0) != (count_b[n] > 0)]
+    present = dict(component_spans_at(b).filter(name__in=names).values_list("name", "component_id"))
     became = [
         ComponentChange(name, present.get(name), count_a[name], count_b[name], name in present)
-        for name in sorted(count_a.keys() | count_b.keys())
-        if (count_a[name] > 0) != (count_b[name] > 0)
+        for name in sorted(names)
     ]
     decided = list(
         Review.objects.filter(created_at__gt=start.moment, created_at__lte=end.moment)
-        .select_related("reviewer", "deviation__component", "version")
+        .select_related("reviewer", "deviation__component")
         .order_by("created_at", "pk")
     )
     counts = Counter(c.change.value for c in out)
@@ -590,6 +684,39 @@ def changes(start: AsOf, end: AsOf) -> Changes:
             "reviews": len(decided),
         },
     )
+
+
+def responsible(found: Changes, rows: Iterable[DeviationChange]) -> None:
+    """Fill in the commits (with their authors) that made each of `rows` happen between
+    the two points: where its states started or ended in between (a page asks for the
+    rows it shows, the CSV for all)."""
+    rows = list(rows)
+    a, b = found.start.position, found.end.position
+    if not rows or a == b:
+        return
+    wanted = {row.place: row for row in rows}
+    names = sorted({name for name, _ in wanted})
+    touched: dict[tuple[str, str], set[int]] = {}
+    for offset in range(0, len(names), 500):
+        moved = DeviationSpan.objects.filter(
+            (Q(start__gt=a, start__lte=b) | Q(end__gt=a, end__lte=b))
+            & Q(component_name__in=names[offset : offset + 500])
+        ).values_list("component_name", "key", "start", "end")
+        for name, key, first, last in moved:
+            if (name, key) not in wanted:
+                continue
+            hits = touched.setdefault((name, key), set())
+            if a < first <= b:
+                hits.add(first)
+            if last is not None and a < last <= b:
+                hits.add(last)
+    positions = sorted({p for hits in touched.values() for p in hits})
+    commits = {
+        c.position: Responsible(c.sha, c.author_name, c.author_email, c.subject, c.committed_at)
+        for c in _positioned().filter(position__in=positions)
+    }
+    for place, row in wanted.items():
+        row.commits = [commits[p] for p in sorted(touched.get(place, ())) if p in commits]
 
 
 # --- config history lists ----------------------------------------------------------------------
@@ -640,8 +767,8 @@ def history_reach() -> tuple[ConfigCommit | None, ConfigCommit | None]:
     return rows.order_by("position").first(), rows.order_by("-position").first()
 
 
-def span_json(span: DeviationSpan | None) -> dict[str, Any] | None:
-    """A span's fields as plain JSON (the API's and the changes CSV's before/after)."""
+def span_json(span: SpanView | None) -> dict[str, Any] | None:
+    """A state's fields as plain JSON (the changes CSV's before/after of a whole deviation)."""
     if span is None:
         return None
     return {
@@ -658,8 +785,8 @@ def span_json(span: DeviationSpan | None) -> dict[str, Any] | None:
         "config_file": span.config_file,
         "line_start": span.line_start,
         "line_end": span.line_end,
-        "introduced_commit": span.introduced_commit.sha,
-        "changed_commit": span.changed_commit.sha,
+        "introduced_commit": span.introduced_sha,
+        "changed_commit": span.changed_sha,
     }
 
 

@@ -19,10 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from deviations.models import SyncRun
+from deviations.models import ComponentSync, SyncRun
 from deviations.vocabulary import SyncRunStatus, SyncTrigger
 from deviations.vocabulary.sync import ACTIVE
 
@@ -175,7 +175,23 @@ def finish_if_complete(run_id: int) -> bool:
     closed = SyncRun.objects.filter(
         Q(pk=run_id, status__in=ACTIVE) & Q(done__gte=F("total"))
     ).update(status=SyncRunStatus.SUCCEEDED, finished_at=now, heartbeat_at=now)
+    if closed:
+        SyncRun.objects.filter(pk=run_id).update(summary=drift_summary())
     return bool(closed)
+
+
+def drift_summary() -> dict[str, int]:
+    """Drift when a run closes, kept with it for the trends (one aggregate query)."""
+    found = ComponentSync.objects.filter(component__removed=False).aggregate(
+        synced=Count("pk"),
+        behind=Count("pk", filter=Q(commits_behind__gte=1)),
+        commits_behind=Sum("commits_behind"),
+        failing_at_tip=Sum("failing_at_tip"),
+        noop_at_tip=Sum("noop_at_tip"),
+        obsolete=Sum("obsolete_count"),
+        errors=Count("pk", filter=~Q(error_kind="")),
+    )
+    return {key: int(value or 0) for key, value in found.items()}
 
 
 def fail(run_id: int, message: str) -> None:

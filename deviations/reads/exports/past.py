@@ -123,6 +123,7 @@ def component_lines(rows: list[history.PastComponent]) -> Iterator[str]:
 def change_lines(found: history.Changes) -> Iterator[str]:
     """What changed between the two points, one line per deviation, component and decision."""
     yield _header(CHANGE_COLUMNS)
+    history.responsible(found, found.deviations)
     for change in found.deviations:
         if change.fields:
             names = [name for name, _, _ in change.fields]

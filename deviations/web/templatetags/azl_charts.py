@@ -85,3 +85,57 @@ def drift_timeline(
         for c in commits
     ]
     return {"points": points, "start": start, "end": end, "left": left, "right": right}
+
+
+@register.inclusion_tag("charts/lines.html")
+def step_lines(chart: Any) -> dict:
+    """A trends.Chart as step lines on a time axis (600x200), one CSS class per series."""
+    points = chart.points
+    left, right, top, base = 44.0, 590.0, 10.0, 170.0
+    if not points or not chart.series:
+        return {"chart": chart, "lines": []}
+    start, end = points[0].at, points[-1].at
+    span = (end - start).total_seconds() or 1.0
+    largest = max((p.values.get(k, 0) for p in points for k, _ in chart.series), default=0) or 1
+    if chart.unit == "%":
+        largest = 100
+
+    def x(at: dt.datetime) -> float:
+        return round(left + (right - left) * (at - start).total_seconds() / span, 2)
+
+    def y(value: float) -> float:
+        return round(base - (base - top) * value / largest, 2)
+
+    lines = []
+    for index, (key, label) in enumerate(chart.series):
+        coords: list[str] = []
+        previous: float | None = None
+        for point in points:
+            value = point.values.get(key, 0)
+            if previous is not None:
+                coords.append(f"{x(point.at)},{y(previous)}")
+            coords.append(f"{x(point.at)},{y(value)}")
+            previous = value
+        if len(points) == 1:
+            coords.append(f"{right},{y(previous or 0)}")
+        last = points[-1].values.get(key, 0)
+        lines.append(
+            {
+                "key": key,
+                "label": label,
+                "tone": index % 8,
+                "points": " ".join(coords),
+                "last": last,
+            }
+        )
+    return {
+        "chart": chart,
+        "lines": lines,
+        "left": left,
+        "right": right,
+        "top": top,
+        "base": base,
+        "largest": largest,
+        "start": start,
+        "end": end,
+    }

@@ -8,14 +8,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from deviations.models import ComponentSync
+from deviations.models import Component, ComponentSync
 from deviations.reads import queries
 from deviations.web.converters import carries, component_url
+from deviations.web.views import history
 from deviations.web.views.pages import render_page
 
 
 @require_GET
 def component_detail(request: HttpRequest, name: str) -> HttpResponse:
+    if history.wants_past(request):
+        return history.component_detail(request, get_object_or_404(Component, name=name))
     return _page(request, queries.component_page(name))
 
 
@@ -23,6 +26,8 @@ def component_detail(request: HttpRequest, name: str) -> HttpResponse:
 def component_by_id(request: HttpRequest, pk: int) -> HttpResponse:
     """A component by id: the way to a row whose name no URL path can carry (one recorded
     before the import checked names); any other name redirects to its page."""
+    if history.wants_past(request):
+        return history.component_detail(request, get_object_or_404(Component, pk=pk))
     data = queries.component_page(pk=pk)
     if carries(data.component.name):
         return redirect(component_url(data.component.name))

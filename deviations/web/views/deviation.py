@@ -8,12 +8,15 @@ from django.views.decorators.http import require_GET
 from deviations.domain import permissions
 from deviations.reads import queries
 from deviations.vocabulary import Target
+from deviations.web.views import history
 from deviations.web.views.pages import render_page
 from deviations.web.views.reviews import panel
 
 
 @require_GET
 def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if history.wants_past(request):
+        return history.deviation_detail(request, pk)
     data = queries.deviation_page(pk)
     pin = data.results.get(Target.PIN)
     # The review panel for this user, built here (not by a template tag during rendering),

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from deviations.reads import queries
 from deviations.reads.filters import DeviationFilter
+from deviations.web.views import history
 from deviations.web.views.pages import paginate, render_page
 
 PER_PAGE = 50
@@ -14,6 +15,8 @@ PER_PAGE = 50
 
 @require_GET
 def deviation_list(request: HttpRequest) -> HttpResponse:
+    if history.wants_past(request):
+        return history.deviation_list(request)
     filterset = DeviationFilter(request.GET, queryset=queries.deviation_rows())
     page = paginate(request, filterset.qs, PER_PAGE)
     context = {"section": "deviations", "filter": filterset, "page": page}

@@ -8,13 +8,19 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from deviations.reads import queries
+from deviations.reads import queries, trends
 from deviations.vocabulary import DeviationKind
 from deviations.web.views.pages import render_page
 
 
 def _link(view: str, **params: str) -> str:
     return f"{reverse(view)}?{urlencode(params)}"
+
+
+def _trends() -> list[trends.Chart]:
+    """The few trends the overview shows (the trends page has them all)."""
+    charts = trends.all_charts()
+    return [charts[name] for name in ("customized", "documented", "reviews") if name in charts]
 
 
 @require_GET
@@ -38,5 +44,5 @@ def overview(request: HttpRequest) -> HttpResponse:
             (label, n, _link("components", behind=key)) for key, label, n in data.behind_buckets
         ],
     }
-    context = {"section": "overview", "o": data, "charts": charts}
+    context = {"section": "overview", "o": data, "charts": charts, "trends": _trends()}
     return render_page(request, "overview.html", context)
