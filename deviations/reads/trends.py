@@ -267,3 +267,15 @@ def all_charts() -> dict[str, Chart]:
         found = {chart.name: chart for chart in charts}
         cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+def overview_charts() -> list[Chart]:
+    """Customized components and the documented share over the config's history: what the
+    overview shows (two queries: the chain head, and the counts when not cached)."""
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
+    key = "azldrift:trends-overview:{}:{}".format(*head)
+    found = cache.get(key)
+    if found is None:
+        found = [c for c in config_charts() if c.name in ("customized", "documented")]
+        cache.set(key, found, CACHE_SECONDS)
+    return found

@@ -152,7 +152,10 @@ def import_loaded(
         previous = ImportRun.latest()
         moved = previous is not None and previous.location != location
         if plan.empty and not moved:
-            timeline.record(loaded.timeline, loaded.config, loaded.keys)
+            # Nothing written, except a first back-fill of the record through time (a
+            # later import replays from the last commit whose timeline is recorded).
+            if not timeline.recorded():
+                timeline.record(loaded.timeline, loaded.config, loaded.keys)
             result.timings = timings
             return result
         now = timezone.now()

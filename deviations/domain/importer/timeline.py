@@ -13,8 +13,9 @@ from a commit whose position the records hold (`resume_allowed`), so a database 
 never had a timeline (imported before it existed, or only from folders) gets a full
 replay from the root on its next import from git: the back-fill.
 
-It is derived data, not a change of the record: no audit events, and written also when
-the import itself changes nothing (a later commit with the same config).
+It is derived data, not a change of the record: no audit events.  An import that
+changes nothing writes nothing, as before, except when the records hold no timeline at
+all (the back-fill); the commits it replayed are recorded by the next import that writes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def resume_allowed() -> Callable[[str, int], bool]:
     """A replay may resume at a commit whose timeline the records hold at that position."""
     known = dict(ConfigCommit.objects.filter(position__isnull=False).values_list("sha", "position"))
     return lambda sha, position: known.get(sha) == position
+
+
+def recorded() -> bool:
+    """Whether the records hold a replayed history at all."""
+    return ConfigCommit.objects.filter(position__isnull=False).exists()
 
 
 def documented(description: str, comment: str, reason: str, metadata: Any) -> bool:

@@ -18,6 +18,18 @@ from deviations.reads.exports.cells import _cell, _json, _refs, iso
 from deviations.reads.exports.datasets import COMPONENT_COLUMNS, DEVIATION_COLUMNS
 from deviations.vocabulary.reviews import OPEN
 
+# Deviations columns that describe only the latest state: empty in the past.
+LATEST_ONLY = (
+    "pinned_commit",
+    "tip_commit",
+    "commits_behind",
+    "verdict_at_pin",
+    "verdict_at_tip",
+    "obsolete",
+    "obsolete_reason",
+    "suggested_upstream_status",
+)
+
 CHANGE_COLUMNS = (
     "record",  # deviation, component or review
     "change",  # added / changed / removed; became-customized / became-plain; the decision

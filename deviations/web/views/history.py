@@ -152,7 +152,8 @@ def changes(request: HttpRequest) -> HttpResponse:
         dpage = Paginator(found.deviations, PER_PAGE).get_page(request.GET.get("page"))
         history.responsible(found, dpage.object_list)
         context["dpage"] = dpage
-    return render_page(request, "history/changes.html", context, status=400 if errors else 200)
+    status = 400 if errors and first is not None else 200  # no history is not bad input
+    return render_page(request, "history/changes.html", context, status=status)
 
 
 # --- trends --------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ def _link(view: str, **params: str) -> str:
 
 def _trends() -> list[trends.Chart]:
     """The few trends the overview shows (the trends page has them all)."""
-    charts = trends.all_charts()
-    return [charts[name] for name in ("customized", "documented", "reviews") if name in charts]
+    return trends.overview_charts()
 
 
 @require_GET
