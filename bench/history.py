@@ -87,7 +87,7 @@ def main() -> int:
     rows_today = export({})
     today = best(args.runs, lambda: export({}))
     print(f"\n{'as-of export, deviations CSV':<44} {'rows':>6} {'best s':>8}   target 2 s")
-    print(f"{'baseline: today’s export (the tip)':<44} {rows_today:>6} {today:>8.3f}")
+    print(f"{"baseline: today's export (the tip)":<44} {rows_today:>6} {today:>8.3f}")
     for position in (0, len(line) // 4, len(line) // 2, 3 * len(line) // 4, len(line) - 1):
         sha = line[position]
         rows = export({"as_of": sha})

@@ -150,11 +150,12 @@ def resolve(text: str) -> AsOf:
             raise AsOfError(f"config commit {asked} is not on the replayed first-parent line")
         if not _DATE.match(asked):
             raise AsOfError(f"no config commit {asked} in the replayed history")
-    moment = parse_time(asked)
-    if moment is None:
+    parsed = parse_time(asked)
+    if parsed is None:
         raise AsOfError(
             f"as_of {asked!r} is not a date (YYYY-MM-DD), a time, a config commit or import-N"
         )
+    moment = parsed
     commit = _newest_by(moment)
     if commit is None:
         first = _positioned().order_by("position").first()
@@ -454,6 +455,26 @@ class SpanView:
     """A deviation's state, read light: its JSON fields stay text until something reads
     them (a changes page shows 50 rows; comparing needs only fingerprints and texts)."""
 
+    pk: int
+    component_name: str
+    key: str
+    deviation_id: int | None
+    kind: str
+    overlay_type: str
+    category: str
+    upstream_status: str
+    description: str
+    comment: str
+    reason: str
+    fingerprint: str
+    config_file: str
+    line_start: int
+    line_end: int
+    content_text: str
+    metadata_text: str
+    introduced_sha: str
+    changed_sha: str
+
     __slots__ = (
         "_content",
         "_metadata",
@@ -747,12 +768,13 @@ def commit_changes(commits: list[ConfigCommit]) -> dict[int, dict[str, int]]:
     )
     starts = set()
     for name, key, start in started:
+        assert start is not None
         starts.add((name, key, start))
         out[start][
             HistoryChange.CHANGED if (name, key, start) in ended else HistoryChange.ADDED
         ] += 1
     for name, key, end in ended:
-        if (name, key, end) not in starts:
+        if end is not None and (name, key, end) not in starts:
             out[end][HistoryChange.REMOVED] += 1
     return {p: dict(c) for p, c in out.items()}
 

@@ -155,12 +155,13 @@ def review_chart(now: dt.datetime | None = None) -> Chart:
             ("other", "changes requested or rejected"),
         ],
     )
-    commits = list(
-        ConfigCommit.objects.filter(position__isnull=False)
+    commits: list[tuple[int, dt.datetime, dict[str, Any]]] = [
+        (position or 0, at, tally)
+        for position, at, tally in ConfigCommit.objects.filter(position__isnull=False)
         .exclude(tally={})
         .order_by("position")
         .values_list("position", "committed_at", "tally")
-    )
+    ]
     if not commits:
         return chart
     now = now or timezone.now()
@@ -241,6 +242,8 @@ def sync_charts() -> list[Chart]:
         .order_by("created_at")
         .values_list("pk", "finished_at", "summary")
     ):
+        if at is None:
+            continue
         label = f"sync #{pk}"
         behind.points.append(
             Point(at, label, {k: float(summary.get(k, 0)) for k in ("behind", "synced")}, str(pk))

@@ -142,7 +142,8 @@ def test_the_real_history_through_time(tmp_path, settings, reviewer):
     (row,) = [r for r in history.deviations_at(then)[0] if r.deviation_id == target.pk]
     assert row.review.state == ReviewState.NEEDS_REVIEW
     (row,) = [
-        r for r in history.deviations_at(history.resolve(line[-1]))[0]
+        r
+        for r in history.deviations_at(history.resolve(line[-1]))[0]
         if r.deviation_id == target.pk
     ]
     assert row.review.state == ReviewState.APPROVED

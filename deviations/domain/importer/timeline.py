@@ -230,9 +230,9 @@ def record(timeline: Timeline | None, config: Config, keys: dict[str, list[str]]
                     gone.end = position
             for name in entered:
                 if name not in present:
-                    span = ComponentSpan(name=name, start=position)
-                    new_components.append(span)
-                    present[name] = span
+                    entering = ComponentSpan(name=name, start=position)
+                    new_components.append(entering)
+                    present[name] = entering
             tally.components = len(present)
         for step in steps_at.get(position, []):
             old = open_spans.pop((step.component, step.key), None)
