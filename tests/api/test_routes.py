@@ -35,6 +35,7 @@ ROUTES = {
     "exports/components.csv": {"get"},
     "exports/audit.csv": {"get"},
     "exports/reviews.csv": {"get"},
+    "changes/": {"get"},
     "schema/": {"get"},
     "docs/": {"get"},
 }

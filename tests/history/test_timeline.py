@@ -223,3 +223,24 @@ def test_pages_in_the_past_say_so_and_decide_nothing(repo, client, reviewer):
     assert "became customized" in changes_page
     csv_page = client.get(reverse("trends_csv", args=["kinds"]))
     assert csv_page.status_code == 200 and csv_page.content.startswith(b"at,point,")
+
+
+def test_the_changes_api_conforms_to_the_schema(repo, viewer):
+    from rest_framework.authtoken.models import Token
+
+    from tests.api.test_schema import CHECKS, schema
+
+    path, (c1, _, c3) = repo[0].path, repo[1]
+    import_config(path, ref="main")
+    headers = {"Authorization": f"Token {Token.objects.create(user=viewer).key}"}
+    case = schema["/api/changes/"]["GET"].Case(query={"from": c1, "to": c3[:8]})
+    response = case.call(headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    case.validate_response(response, checks=CHECKS)
+    body = response.json()
+    assert body["counts"]["added"] == 2 and body["counts"]["removed"] == 1
+    removed = next(d for d in body["deviations"] if d["change"] == "removed")
+    assert [c["author"] for c in removed["commits"]] == ["Bo", "Cy"]
+    bad = schema["/api/changes/"]["GET"].Case(query={"from": "nonsense", "to": c3})
+    answer = bad.call(headers=headers)
+    assert answer.status_code == 400 and "from" in answer.json()

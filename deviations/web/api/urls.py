@@ -19,6 +19,7 @@ from deviations.web.api.audit import AuditEventViewSet
 from deviations.web.api.components import ComponentViewSet, DriftViewSet
 from deviations.web.api.deviations import DeviationViewSet
 from deviations.web.api.exports import urlpatterns as export_urls
+from deviations.web.api.history import ChangesView
 from deviations.web.api.notes import NoteViewSet
 from deviations.web.api.reviews import ReviewViewSet
 from deviations.web.api.sync import SyncRunViewSet
@@ -43,6 +44,7 @@ docs = SpectacularSwaggerSplitView.as_view(
 urlpatterns = [
     *router.urls,
     *export_urls,
+    path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # DRF exempts its views from LoginRequiredMiddleware; a page should send people to log in.
     path("docs/", login_required(docs), name="docs"),
