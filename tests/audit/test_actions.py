@@ -11,6 +11,7 @@ import ast
 import re
 from pathlib import Path
 
+from deviations.reads.exports import changes
 from deviations.reads.exports.datasets import DATASETS
 from deviations.vocabulary import AuditAction, Decision
 
@@ -44,7 +45,8 @@ def test_decisions_and_exports_have_their_actions():
         AuditAction.REVIEW_REJECTED,
     }
     exports = {action for action in AuditAction if action.startswith("export.")}
-    assert {AuditAction.for_export(name) for name in DATASETS} == exports
+    # The list exports, and the changes between two points (reads.exports.changes).
+    assert {AuditAction.for_export(name) for name in (*DATASETS, changes.NAME)} == exports
 
 
 def _free_text_actions(source: str, where: str) -> list[str]:

@@ -43,7 +43,7 @@ class DeviationChangeSerializer(serializers.Serializer):
     deviation_id = serializers.IntegerField(allow_null=True)
     key = serializers.CharField()
     kind = serializers.CharField()
-    fields = DeviationFieldChangeSerializer(many=True)
+    field_changes = DeviationFieldChangeSerializer(many=True)
     commits = ResponsibleCommitSerializer(many=True)
 
 
@@ -107,7 +107,9 @@ class ChangesView(APIView):
                     "deviation_id": c.deviation_id,
                     "key": c.key,
                     "kind": c.kind,
-                    "fields": [{"field": f, "before": b, "after": a} for f, b, a in c.fields],
+                    "field_changes": [
+                        {"field": f, "before": b, "after": a} for f, b, a in c.fields
+                    ],
                     "commits": [vars(commit) for commit in c.commits],
                 }
                 for c in found.deviations
