@@ -225,7 +225,21 @@ def test_pages_in_the_past_say_so_and_decide_nothing(repo, client, reviewer):
     assert csv_page.status_code == 200 and csv_page.content.startswith(b"at,point,")
 
 
-def test_the_changes_api_conforms_to_the_schema(repo, viewer):
+@pytest.fixture
+def keep_the_test_connection():
+    """As tests/api/test_schema.py: requests through the raw WSGI handler would close
+    the test's database connection at the end of each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_the_changes_api_conforms_to_the_schema(repo, viewer, keep_the_test_connection):
     from rest_framework.authtoken.models import Token
 
     from tests.api.test_schema import CHECKS, schema
