@@ -15,7 +15,7 @@ def _share(value: int, largest: int, scale: float = 100.0) -> float:
     return round(scale * value / largest, 2) if largest else 0.0
 
 
-@register.inclusion_tag("charts/bars.html")
+@register.inclusion_tag("includes/charts/bars.html")
 def bars(rows: Sequence[tuple[str, int, str]], caption: str, tone: str = "blue") -> dict:
     """Horizontal bars: one row per (label, count, link), scaled to the largest count."""
     largest = max((n for _, n, _ in rows), default=0)
@@ -26,7 +26,7 @@ def bars(rows: Sequence[tuple[str, int, str]], caption: str, tone: str = "blue")
     return {"items": items, "caption": caption, "tone": tone}
 
 
-@register.inclusion_tag("charts/histogram.html")
+@register.inclusion_tag("includes/charts/histogram.html")
 def histogram(rows: Sequence[tuple[str, int, str]], caption: str) -> dict:
     """Vertical bars (a distribution) in a 320x150 box, each bar linking to its rows."""
     largest = max((n for _, n, _ in rows), default=0)
@@ -51,7 +51,7 @@ def histogram(rows: Sequence[tuple[str, int, str]], caption: str) -> dict:
     return {"items": items, "caption": caption, "base": base}
 
 
-@register.inclusion_tag("charts/stack.html")
+@register.inclusion_tag("includes/charts/stack.html")
 def stack(rows: Sequence[tuple[str, str, int, str]], caption: str) -> dict:
     """One stacked bar of shares: (key, label, count, link) per segment."""
     total = sum(n for _, _, n, _ in rows)
@@ -63,7 +63,7 @@ def stack(rows: Sequence[tuple[str, str, int, str]], caption: str) -> dict:
     return {"items": items, "caption": caption, "total": total}
 
 
-@register.inclusion_tag("charts/timeline.html")
+@register.inclusion_tag("includes/charts/timeline.html")
 def drift_timeline(
     commits: Sequence[Any], pinned_at: dt.datetime | None, tip_at: dt.datetime | None
 ) -> dict:
@@ -87,7 +87,7 @@ def drift_timeline(
     return {"points": points, "start": start, "end": end, "left": left, "right": right}
 
 
-@register.inclusion_tag("charts/lines.html")
+@register.inclusion_tag("includes/charts/lines.html")
 def step_lines(chart: Any) -> dict:
     """A trends.Chart as step lines on a time axis (600x200), one CSS class per series."""
     points = chart.points

@@ -2,7 +2,7 @@
 
 GET shows the review page (the deviation's summary, what changed since the
 last decision, the form); POST records the decision.  The deviation page
-embeds the same panel (templates/deviations/_review.html).  Bulk approval
+embeds the same form (templates/includes/review_form.html).  Bulk approval
 from the queue: `bulk`.
 """
 
