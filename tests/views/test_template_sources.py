@@ -1,7 +1,10 @@
 """The templates' own conventions, read from their source (README, The web UI, How it is built).
 
 One template per page; a piece only that page uses is a `{% partialdef %}` of it, rendered
-alone as `page.html#name`; a piece several pages use is an include under `includes/`.
+alone as `page.html#name`; a piece several pages use is an include under `includes/`.  And no
+line longer than a reader can take in: a template tag cannot span lines, so long ones are
+split with `{% with %}`, and markup breaks where whitespace already was (between attributes,
+beside a space that is rendered anyway, between block elements).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ TEMPLATES = ROOT / "templates"
 SOURCES = sorted(TEMPLATES.rglob("*.html"))
 PARTIALDEF = re.compile(r"{%\s*partialdef\s+([\w-]+)")
 LITERAL_INCLUDE = re.compile(r"""{%\s*include\s+["']([^"']+)["']""")
+LONGEST_LINE = 120
 FRAGMENT_NAME = re.compile(r"""["']([\w/.-]+\.html)#([\w-]+)["']""")
 
 
@@ -36,6 +40,16 @@ def test_no_underscore_partials_beside_the_pages(path):
         f"{_name(path)}: a piece one page uses is a {{% partialdef %}} of that page, "
         "a piece several pages use an include under includes/"
     )
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_name)
+def test_lines_stay_readable(path):
+    long = [
+        f"{_name(path)}:{number}: {len(line)} characters"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if len(line) > LONGEST_LINE
+    ]
+    assert not long, f"template lines over {LONGEST_LINE} characters:\n" + "\n".join(long)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=_name)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from deviations.vocabulary import SyncRunStatus
 from deviations.web import converters
 
 register = template.Library()
@@ -75,8 +76,28 @@ def get(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
+def config_place(deviation: Any) -> str:
+    """Where a deviation is written: its config file, then `:line` or `:first-last`."""
+    place = f"{deviation.config_file}"
+    if deviation.line_start:
+        place += f":{deviation.line_start}"
+        if deviation.line_end and deviation.line_end != deviation.line_start:
+            place += f"-{deviation.line_end}"
+    return place
+
+
+@register.filter
 def percent(done: int, total: int) -> int:
     return int(100 * done / total) if total else 0
+
+
+@register.filter
+def progress_value(run: Any) -> int:
+    """A sync run's progress bar value out of `total or 1`: what is done, or the whole bar for
+    a run that had nothing to do and succeeded."""
+    if run.total:
+        return int(run.done)
+    return 1 if run.status == SyncRunStatus.SUCCEEDED else 0
 
 
 @register.simple_tag(takes_context=True)
