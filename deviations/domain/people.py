@@ -1,6 +1,6 @@
 """Users, roles and git identities: every change here is an audit event.
 
-The Django admin (deviations/admin.py), the identities page and the `users` /
+The Django admin (deviations/web/admin.py), the identities page and the `users` /
 `setup_roles` commands all go through these functions, so a change of group
 membership, staff flag, password or git identity is on the trail whoever
 makes it.  When the actor is a user, the permission check happens here too.

@@ -108,10 +108,6 @@ def can_see_sync_sources(user: Asker) -> bool:
     return ADMIN in roles(user)
 
 
-def can_change_settings(user: Asker) -> bool:
-    return ADMIN in roles(user)
-
-
 # --- reviews -------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ moments = st.datetimes(
 
 
 def reference(values: tuple) -> bytes:
-    """The definition in deviations/audit.py's docstring, written the obvious way."""
+    """The definition in deviations/domain/audit.py's docstring, written the obvious way."""
     payload = dict(zip(audit.HASHED_FIELDS, values, strict=True))
     payload["created_at"] = payload["created_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

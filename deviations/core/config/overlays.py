@@ -14,7 +14,7 @@ from pathlib import Path
 from ..types import Overlay
 from .errors import ConfigError, ConfigIssue
 from .loader import Declared, LoadedFiles, check_file, parse_toml
-from .resolve import Effective, Layer, Resolver, load_overlay_file, merge_layer
+from .resolve import Effective, Layer, Resolver, load_overlay_file, merge_layer, to_overlay
 from .source import DirectorySource, Limits
 
 
@@ -60,8 +60,6 @@ def load_overlays(
         if issues or overlay_file is None:
             raise ConfigError(issues)
         base_dir = source.absolute(overlay_file.file.folder)
-        from .resolve import to_overlay
-
         return [to_overlay(o, base_dir) for o in overlay_file.overlays]
 
     issues, _ = check_file(parsed, permissive)

@@ -5,14 +5,16 @@ can run batches of the same run side by side.  Git work for up to `workers` comp
 runs in parallel threads (it is mostly waiting on git processes); the overlay engine runs
 in render worker processes (at most one per CPU, each component within its time budget,
 see render.Renderer); results are written by the calling thread, a few dozen components
-per transaction, and progress is added to the run every half second so a reader sees
-done/total move.  Neither the threads nor the render workers touch the database.
+per transaction (store.store_many), and progress is added to the run every half second so
+a reader sees done/total move.  Neither the threads nor the render workers touch the
+database.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -42,8 +44,6 @@ RENDER_PRELOAD = ("deviations.core.overlays.renderjob",)
 
 
 def default_workers() -> int:
-    import os
-
     return int(getattr(settings, "SYNC_WORKERS", 0) or max(2, 2 * (os.cpu_count() or 1)))
 
 

@@ -397,7 +397,3 @@ def store_many(run: SyncRun, outcomes: list[Outcome], actor: audit.Actor) -> lis
                 )
             outcome.status, outcome.error_kind = Status.ERROR, SyncIssue.STORE_FAILED
     return results
-
-
-def store(run: SyncRun, outcome: Outcome, actor: audit.Actor) -> bool:
-    return store_many(run, [outcome], actor)[0]

@@ -30,10 +30,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from deviations.domain import audit
+from deviations.models import AuditEvent
 from deviations.reads import exports
 from deviations.reads.exports import changes
-
-from ...vocabulary import Origin
+from deviations.vocabulary import Origin
 
 
 def _all_filters() -> dict[str, set[str]]:
@@ -153,8 +153,6 @@ class Command(BaseCommand):
             self.stderr.write(f"{rows} change row{'s' if rows != 1 else ''} -> {output}")
 
     def _check(self, path: Path) -> None:
-        from ...models import AuditEvent
-
         try:
             with open(path, newline="", encoding="utf-8") as handle:
                 result = exports.check_audit_csv(handle)
