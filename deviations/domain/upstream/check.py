@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -71,7 +72,7 @@ class CheckRequest:
     offline: bool = False  # ask nothing; report the last states
     trigger: UpstreamCheckTrigger = UpstreamCheckTrigger.COMMAND
     origin: Origin = Origin.COMMAND
-    user: Any = None
+    user: User | None = None  # who asked (None: a command or a scheduled task)
 
 
 class LinkRow(TypedDict):
@@ -135,7 +136,7 @@ def _start(request: CheckRequest) -> UpstreamCheck:
         with transaction.atomic():
             return UpstreamCheck.objects.create(
                 trigger=request.trigger,
-                triggered_by=request.user if getattr(request.user, "pk", None) else None,
+                triggered_by=request.user if request.user is not None and request.user.pk else None,
                 options=options,
                 offline=request.offline,
                 created_at=timezone.now(),
