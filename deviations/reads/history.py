@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from deviations.core.config.extract import canonical_json
@@ -542,9 +543,6 @@ _VIEW_FIELDS = (
 
 
 def _views(pks: Iterable[int]) -> dict[int, SpanView]:
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
     rows = list(
         DeviationSpan.objects.filter(pk__in=list(pks)).values(
             *_VIEW_FIELDS,

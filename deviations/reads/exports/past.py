@@ -10,11 +10,12 @@ upstream, which the replay does not keep) are empty in the past.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from deviations.reads import history
-from deviations.reads.exports.cells import _cell, _json, _refs, iso
+from deviations.reads.exports.cells import ExportError, _cell, _json, _refs, iso
 from deviations.reads.exports.datasets import COMPONENT_COLUMNS, DEVIATION_COLUMNS
 from deviations.vocabulary.reviews import OPEN
 
@@ -185,8 +186,6 @@ def change_lines(found: history.Changes) -> Iterator[str]:
 
 def _loads(text: str) -> Any:
     """A field's text as the JSON value it was (content and metadata), else the text."""
-    import json
-
     if text[:1] in ("{", "["):
         try:
             return json.loads(text)
@@ -197,8 +196,6 @@ def _loads(text: str) -> Any:
 
 def past_lines(name: str, asked: str, params: Mapping[str, Any]) -> list[str]:
     """The lines of export `name` as the record stood at `asked` (ExportError if it cannot)."""
-    from deviations.reads.exports.cells import ExportError
-
     if name not in ("deviations", "components"):
         raise ExportError(
             f"as_of applies to the deviations and components exports, not {name}",
@@ -225,8 +222,6 @@ def past_lines(name: str, asked: str, params: Mapping[str, Any]) -> list[str]:
 
 def changes_between(params: Mapping[str, Any]) -> history.Changes:
     """The changes between `from` and `to` (ExportError naming what is wrong)."""
-    from deviations.reads.exports.cells import ExportError
-
     errors: dict[str, list[str]] = {}
     points = []
     for key in ("from", "to"):
