@@ -24,6 +24,11 @@ class Deviation(models.Model):
     category = models.CharField(max_length=64, blank=True)
     upstream_status = models.CharField(max_length=32, blank=True)
     description = models.TextField(blank=True)
+    # Whether the current version says why (core.severity.documented), and what an overlay
+    # does from its type and parameters (core.severity.overlay_label): both written by the
+    # import with the version, so lists filter and show them without reading versions.
+    documented = models.BooleanField(default=False)
+    label = models.CharField(max_length=300, blank=True)
     fingerprint = models.CharField(max_length=64)
     # Where it is declared now (line numbers move when other lines change; that
     # alone is not a new version).
@@ -70,10 +75,17 @@ class Deviation(models.Model):
             models.Index(fields=["upstream_status"], name="deviation_upstream_status_idx"),
             models.Index(fields=["review_state"], name="deviation_review_state_idx"),
             models.Index(fields=["removed"], name="deviation_removed_idx"),
+            models.Index(fields=["documented"], name="deviation_documented_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.component.name}: {self.key}"
+
+    @property
+    def title(self) -> str:
+        """What a list shows of it: its description, else what it does (an overlay's type
+        and parameters), else its key."""
+        return self.description or self.label or self.key
 
 
 class DeviationVersion(models.Model):

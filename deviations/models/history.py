@@ -12,6 +12,8 @@ replaces the spans after the last commit the two histories share.
 
 from django.db import models
 
+from deviations.core.severity import documented
+
 from .component import Component
 from .config import ConfigCommit
 from .deviation import Deviation
@@ -60,7 +62,7 @@ class DeviationSpan(models.Model):
 
     @property
     def documented(self) -> bool:
-        return bool(self.description or self.comment or self.reason or self.metadata)
+        return documented(self.description, self.comment, self.reason, self.metadata)
 
 
 class ComponentSpan(models.Model):

@@ -16,12 +16,14 @@ from django.db.models import F, Q, QuerySet
 
 from deviations.core.types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
 from deviations.models import AuditEvent, Component, Deviation, Review, UpstreamSuggestion
+from deviations.reads import severity as attention
 from deviations.vocabulary import (
     AuditAction,
     Decision,
     DeviationKind,
     Origin,
     ReviewState,
+    Severity,
     SpecType,
     SuggestionStatus,
     Verdict,
@@ -92,6 +94,7 @@ COMPONENT_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
 
 DEVIATION_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "component": ("component (A to Z)", ("component__name", "position")),
+    "severity": ("most urgent first", (attention.rank(), "component__name", "position")),
     "-updated": ("recently changed", ("-updated_at", "-id")),
     "kind": ("kind", ("kind", "component__name", "position")),
     "review": ("review state", ("review_state", "component__name", "position")),
@@ -192,7 +195,9 @@ class ComponentFilter(df.FilterSet):
     behind = _BucketFilter(BEHIND_BUCKETS, label="Behind tip")
     rebase_risk = _BucketFilter(REBASE_RISK, label="Rebase risk")
     obsolete = _Choice(label="Obsolete candidates", choices=YES_NO, method="filter_obsolete")
-    sync_error = _Choice(label="Sync error", choices=YES_NO, method="filter_sync_error")
+    sync_error = _Choice(label="Sync or render error", choices=YES_NO, method="filter_sync_error")
+    severity = _Choice(label="Needs attention", choices=Severity.choices, method="filter_severity")
+    documented = _Choice(label="Documented", choices=YES_NO, method="filter_documented")
     upstream_newer = _Choice(
         label="Upstream newer than Fedora", choices=YES_NO, method="filter_upstream_newer"
     )
@@ -220,7 +225,21 @@ class ComponentFilter(df.FilterSet):
         return _yes_no(qs, value, Q(sync__obsolete_count__gt=0))
 
     def filter_sync_error(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return _yes_no(qs, value, Q(sync__isnull=False) & ~Q(sync__error_kind=""))
+        # A render failure is a sync problem too (the component's overlays did not render).
+        return _yes_no(qs, value, attention.component_q(Severity.SYNC_PROBLEM))
+
+    def filter_severity(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(attention.component_q(Severity(value))) if value else qs
+
+    def filter_documented(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """yes: it has deviations and every one is documented; no: one is not."""
+        undocumented = Deviation.objects.filter(removed=False, documented=False)
+        lacking = Q(pk__in=undocumented.values("component_id"))
+        if value == "no":
+            return qs.filter(lacking)
+        if value == "yes":
+            return qs.filter(deviation_count__gt=0).exclude(lacking)
+        return qs
 
     def filter_upstream_newer(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(upstream_release__newer_than_fedora=True))
@@ -252,6 +271,12 @@ class DeviationFilter(df.FilterSet):
     review_state = _Choice(label="Review state", choices=ReviewState.choices)
     verdict_at_pin = _Choice(label="Verdict at pin", choices=Verdict.choices)
     verdict_at_tip = _Choice(label="Verdict at tip", choices=Verdict.choices)
+    severity = _Choice(
+        label="Needs attention",
+        choices=[(s.value, s.label) for s in Severity if s != Severity.SYNC_PROBLEM],
+        method="filter_severity",
+    )
+    documented = _Choice(label="Documented", choices=YES_NO, method="filter_documented")
     obsolete = _Choice(label="Obsolete candidate", choices=YES_NO, method="filter_obsolete")
     has_suggestion = _Choice(
         label="Has upstream suggestion", choices=YES_NO, method="filter_has_suggestion"
@@ -277,6 +302,12 @@ class DeviationFilter(df.FilterSet):
 
     def filter_obsolete(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(obsolete=True))
+
+    def filter_severity(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(attention.deviation_q(Severity(value))) if value else qs
+
+    def filter_documented(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return _yes_no(qs, value, Q(documented=True))
 
     def filter_has_suggestion(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         # An uncorrelated IN, as the component filter's deviation conditions.

@@ -40,8 +40,16 @@ from deviations.models import (
     UpstreamRelease,
     UpstreamSuggestion,
 )
+from deviations.reads import attention, severity
 from deviations.reads.filters import BEHIND_RANGES, behind_q
-from deviations.vocabulary import DeviationKind, ReviewState, SpecType, SuggestionStatus, Verdict
+from deviations.vocabulary import (
+    DeviationKind,
+    ReviewState,
+    Severity,
+    SpecType,
+    SuggestionStatus,
+    Verdict,
+)
 from deviations.vocabulary.reviews import OPEN
 from deviations.vocabulary.sync import ACTIVE
 
@@ -186,9 +194,12 @@ class Overview:
     by_review_state: list[tuple[str, str, int]]
     drift: dict[str, int]
     behind_buckets: list[tuple[str, str, int]]  # (bucket key, label, components)
-    failing_at_tip: list[Deviation]
+    broken_now: list[Deviation]  # fail at the pin
+    breaks_on_rebase: list[Deviation]  # apply at the pin, fail at the tip
     obsolete: list[Deviation]
     verdicts: dict[str, int]
+    board: list[attention.Tile]  # what needs attention, worst first
+    coverage: attention.Coverage
     upstream: dict[str, int]  # suggestions: deviations with an open one; newer: components
     last_sync: SyncRun | None
     last_sync_issues: list[SyncRunIssue]
@@ -204,7 +215,7 @@ OVERVIEW_CACHE_SECONDS = 300
 def overview() -> Overview:
     """Totals and drift at a glance, plus the latest sync and import (read live).
 
-    Cold: 14 queries, each one aggregate or a short list; warm: 4 (totals cached per
+    Cold: 18 queries, each one aggregate or a short list; warm: 4 (totals cached per
     audit chain head).
     """
     head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
@@ -224,8 +235,8 @@ def overview() -> Overview:
 
 
 def _record_totals() -> dict[str, Any]:
-    """Counts of components, deviations, overlays, reviews, drift, upstream suggestions and
-    newer releases (10 queries)."""
+    """Counts of components, deviations, overlays, reviews, drift, upstream suggestions,
+    newer releases, what needs attention and documentation coverage (14 queries)."""
     live = Q(removed=False)
     components = Component.objects.filter(live).aggregate(
         total=Count("id"),
@@ -255,9 +266,13 @@ def _record_totals() -> dict[str, Any]:
     by_review_state = [
         (state, label, state_counts.get(state, 0)) for state, label in ReviewState.choices
     ]
+    breaks_on_rebase = severity.deviation_q(Severity.BREAKS_ON_REBASE)
+    broken_now = severity.deviation_q(Severity.BROKEN_NOW)
     verdicts = deviations.aggregate(
-        failing_at_pin=Count("id", filter=Q(verdict_at_pin=Verdict.FAILED)),
-        failing_at_tip=Count("id", filter=Q(verdict_at_tip=Verdict.FAILED)),
+        broken_now=Count("id", filter=broken_now),
+        # Fails at the tip but applies at the pin: what a rebase would break (an overlay
+        # failing at both is broken now, and counted there).
+        breaks_on_rebase=Count("id", filter=breaks_on_rebase),
         noop_at_tip=Count("id", filter=Q(verdict_at_tip=Verdict.NOOP)),
         obsolete=Count("id", filter=Q(obsolete=True)),
     )
@@ -278,10 +293,13 @@ def _record_totals() -> dict[str, Any]:
     behind_buckets = [
         (key, label, drift.pop(f"bucket_{key}")) for key, (label, _, _) in BEHIND_RANGES.items()
     ]
-    failing_at_tip = list(
-        deviations.filter(verdict_at_tip=Verdict.FAILED)
-        .select_related("component")
-        .order_by("component__name", "position")[:10]
+    rebase_rows, broken_rows = (
+        list(
+            deviations.filter(condition)
+            .select_related("component")
+            .order_by("component__name", "position")[:10]
+        )
+        for condition in (breaks_on_rebase, broken_now)
     )
     obsolete = list(
         deviations.filter(obsolete=True)
@@ -307,9 +325,12 @@ def _record_totals() -> dict[str, Any]:
         by_review_state=by_review_state,
         drift=drift,
         behind_buckets=behind_buckets,
-        failing_at_tip=failing_at_tip,
+        broken_now=broken_rows,
+        breaks_on_rebase=rebase_rows,
         obsolete=obsolete,
         verdicts=verdicts,
+        board=attention.board(deviations),
+        coverage=attention.coverage(deviations),
     )
 
 

@@ -1,9 +1,10 @@
 """The app's closed vocabularies, one module each, below every other layer.
 
-Deviation kinds, review states and decisions, verdicts and render targets, origins, sync
-run states and triggers, sync issue kinds, audit actions, spec types, import run states,
-and the upstream check's states, triggers and suggestions: each is a `Vocabulary` (a
-`StrEnum` whose members carry a label and a one-sentence description, see base.py).  The
+Deviation kinds, review states and decisions, verdicts and render targets, severities
+(what needs attention), origins, sync run states and triggers, sync issue kinds, audit
+actions, spec types, import run states, and the upstream check's states, triggers and
+suggestions: each is a `Vocabulary` (a `StrEnum` whose members carry a label and a
+one-sentence description, see base.py).  The
 models take their `choices` from here, the core and the services compare against members,
 and templates see every vocabulary by its class name (the `vocabulary` context processor
 of the web layer).  Nothing here imports Django or the rest of the app.
@@ -15,6 +16,7 @@ from .deviations import DeviationKind
 from .imports import CommitRead, HistoryChange, ImportRunStatus
 from .origins import Origin
 from .reviews import Decision, ReviewState
+from .severity import Severity
 from .specs import SpecType
 from .sync import SyncRunStatus, SyncTrigger
 from .sync_issues import DistGitIssue, LookasideIssue, SyncIssue
@@ -32,6 +34,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     LookasideIssue,
     Origin,
     ReviewState,
+    Severity,
     SpecType,
     SuggestionKind,
     SuggestionStatus,
@@ -56,6 +59,7 @@ __all__ = [
     "LookasideIssue",
     "Origin",
     "ReviewState",
+    "Severity",
     "SpecType",
     "SuggestionKind",
     "SuggestionStatus",

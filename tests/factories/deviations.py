@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from deviations.core.severity import documented, overlay_label
 from deviations.models import (
     Component,
     ConfigCommit,
@@ -70,14 +71,16 @@ def make_deviation(
     key = key or f"{kind}-{position}"
     content = content or {"type": "spec-add-tag", "tag": "Provides", "value": f"{key}"}
     metadata = metadata or {}
+    description = f"{kind} number {position} of {comp.name}" if description is None else description
     values = {
         "key": key,
         "overlay_type": content.get("type", "") if kind == DeviationKind.OVERLAY else "",
         "category": metadata.get("category", ""),
         "upstream_status": metadata.get("upstream-status", ""),
-        "description": (
-            f"{kind} number {position} of {comp.name}" if description is None else description
-        ),
+        "description": description,
+        # As the importer writes them (core.severity's rules).
+        "documented": documented(description, comment, reason, metadata),
+        "label": overlay_label(content) if kind == DeviationKind.OVERLAY else "",
         "fingerprint": content_fingerprint(kind, content),
         "config_file": comp.config_file,
         "line_start": 3 + 5 * position,

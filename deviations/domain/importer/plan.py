@@ -159,6 +159,8 @@ _DEVIATION_ROW = (
     "category",
     "upstream_status",
     "description",
+    "documented",
+    "label",
     "fingerprint",
     "config_file",
     "line_start",

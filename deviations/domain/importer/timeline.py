@@ -30,6 +30,7 @@ from django.db.models import OuterRef, Subquery
 from deviations.core.config import Config
 from deviations.core.config.extract import Deviation as Stated
 from deviations.core.config.history import CommitInfo, Step, Timeline
+from deviations.core.severity import documented
 from deviations.models import Component, ComponentSpan, ConfigCommit, Deviation, DeviationSpan
 from deviations.vocabulary import DeviationKind
 
@@ -45,11 +46,6 @@ def resume_allowed() -> Callable[[str, int], bool]:
 def recorded() -> bool:
     """Whether the records hold a replayed history at all."""
     return ConfigCommit.objects.filter(position__isnull=False).exists()
-
-
-def documented(description: str, comment: str, reason: str, metadata: Any) -> bool:
-    """A deviation that says why: a description, a TOML comment, a reason or metadata."""
-    return bool(description or comment or reason or metadata)
 
 
 @dataclass

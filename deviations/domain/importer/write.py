@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from deviations.core.config import Deviation as Found
+from deviations.core.severity import documented, overlay_label
 from deviations.domain import audit, bulk
 from deviations.domain.importer.plan import (
     CHANGE,
@@ -37,7 +38,7 @@ from deviations.models import (
     DeviationVersion,
     ImportRun,
 )
-from deviations.vocabulary import AuditAction
+from deviations.vocabulary import AuditAction, DeviationKind
 
 BATCH = 1000
 _DEVIATION_FIELDS = (
@@ -47,6 +48,8 @@ _DEVIATION_FIELDS = (
     "category",
     "upstream_status",
     "description",
+    "documented",
+    "label",
     "fingerprint",
     "config_file",
     "line_start",
@@ -419,6 +422,8 @@ def _deviation_fields(
         "category": found.category,
         "upstream_status": found.upstream_status,
         "description": found.description,
+        "documented": documented(found.description, found.comment, found.reason, found.metadata),
+        "label": overlay_label(found.content)[:300] if found.kind == DeviationKind.OVERLAY else "",
         "fingerprint": found.fingerprint,
         "config_file": found.config_file,
         "line_start": found.line_start,
