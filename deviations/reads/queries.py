@@ -69,7 +69,7 @@ def component_rows() -> QuerySet[Component]:
     # Explicit order: the model's default (component__name) would join components again.
     current = (
         Deviation.objects.filter(removed=False)
-        .only("id", "component_id", "kind", "review_state", "position")
+        .only("id", "component_id", "kind", "position", *severity.RULE_FIELDS)
         .order_by("position")
     )
     return (
@@ -84,6 +84,8 @@ class RowSummary:
     kinds: list[tuple[str, str, int]]  # (kind, label, count)
     needs_review: int
     approved: int
+    status: Severity  # its worst deviation, or its sync problem
+    undocumented: int
 
 
 def current_deviations(component: Component) -> list[Deviation]:
@@ -99,7 +101,8 @@ def drift_shown(component: Component) -> list[DriftCommit]:
 
 
 def summarize_rows(components: Iterable[Component]) -> None:
-    """Attach `row_summary` to each component of a page (no queries: uses the prefetch)."""
+    """Attach `row_summary` to each component of a page (no queries: uses the prefetch and
+    the sync loaded with it)."""
     labels = dict(DeviationKind.choices)
     for component in components:
         deviations = getattr(component, "current_deviations", [])
@@ -109,6 +112,8 @@ def summarize_rows(components: Iterable[Component]) -> None:
             kinds=[(kind, labels.get(kind, kind), n) for kind, n in sorted(kinds.items())],
             needs_review=states[ReviewState.NEEDS_REVIEW] + states[ReviewState.STALE],
             approved=states[ReviewState.APPROVED],
+            status=severity.status(severity.sync_of(component), deviations),
+            undocumented=sum(not d.documented for d in deviations),
         )
         # For the template, on the component itself (the model does not declare it).
         setattr(component, "row_summary", summary)  # noqa: B010
@@ -346,6 +351,8 @@ class ComponentPage:
     drift_commits: list[DriftCommit]
     drift_total: int
     trail: list[AuditEvent]
+    status: Severity  # its worst current deviation, or its sync problem
+    coverage: attention.Coverage  # of its current deviations
 
 
 def _provenance(queryset: QuerySet[Deviation]) -> QuerySet[Deviation]:
@@ -367,10 +374,14 @@ def component_page(name: str | None = None, *, pk: int | None = None) -> Compone
         # For the template, on the deviation itself (the model does not declare it).
         setattr(deviation, "result_at", results.get(deviation.pk, {}))  # noqa: B010
     drift = list(component.drift_commits.order_by("position")[: DRIFT_LIMIT + 1])
+    current = [d for d in deviations if not d.removed]
+    severity.mark(deviations)
     return ComponentPage(
         component=component,
         sync=sync,
-        deviations=[d for d in deviations if not d.removed],
+        status=severity.status(sync, current),
+        coverage=attention.component_coverage(current),
+        deviations=current,
         removed_deviations=[d for d in deviations if d.removed],
         drift_commits=drift[:DRIFT_LIMIT],
         drift_total=(sync.commits_behind or 0) if sync else len(drift),
@@ -400,6 +411,7 @@ def deviation_page(pk: int) -> DeviationPage:
     deviation = _provenance(Deviation.objects.select_related("component")).filter(pk=pk).first()
     if deviation is None:
         raise Http404(f"no deviation #{pk}")
+    severity.mark([deviation])
     sync = (
         ComponentSync.objects.filter(component_id=deviation.component_id)
         .defer("rendered_diff")

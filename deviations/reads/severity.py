@@ -104,10 +104,8 @@ def sync_of(component: Component) -> ComponentSync | None:
         return None
 
 
-def status(component: Component, deviations: Iterable[Deviation]) -> Severity:
-    """The component's status from its current deviations and its sync (no query when
-    the sync was loaded with it)."""
-    sync = sync_of(component)
+def status(sync: ComponentSync | None, deviations: Iterable[Deviation]) -> Severity:
+    """A component's status from its current deviations and its sync (None: not synced)."""
     return rule.component_status(
         (of_deviation(d) for d in deviations),
         error_kind=sync.error_kind if sync else "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from deviations.reads import queries
+from deviations.reads import queries, severity
 from deviations.reads.filters import DeviationFilter
 from deviations.web.views import history
 from deviations.web.views.pages import paginate, render_page
@@ -19,5 +19,6 @@ def deviation_list(request: HttpRequest) -> HttpResponse:
         return history.deviation_list(request)
     filterset = DeviationFilter(request.GET, queryset=queries.deviation_rows())
     page = paginate(request, filterset.qs, PER_PAGE)
+    severity.mark(page.object_list)
     context = {"section": "deviations", "filter": filterset, "page": page}
     return render_page(request, "deviations/list.html", context, fragments={"results": "results"})
