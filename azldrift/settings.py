@@ -321,6 +321,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "deviations.vocabulary.DeviationKind.choices",
         "OriginEnum": "deviations.vocabulary.Origin.choices",
         "ReviewStateEnum": "deviations.vocabulary.ReviewState.choices",
+        "SeverityEnum": "deviations.vocabulary.Severity.choices",
         "SpecTypeEnum": "deviations.vocabulary.SpecType.choices",
         "StatusEnum": "deviations.vocabulary.SyncRunStatus.choices",
         "SyncIssueKindEnum": "deviations.vocabulary.sync_issues.ISSUE_CHOICES",

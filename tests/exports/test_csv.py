@@ -69,11 +69,15 @@ def test_deviation_header_has_the_documented_names_in_a_stable_order():
     assert len(set(DEVIATION_COLUMNS)) == len(DEVIATION_COLUMNS)
     # Stable: the documented order (README) is this tuple; spot-check its start and end.
     assert DEVIATION_COLUMNS[:5] == ("component", "deviation_id", "key", "kind", "overlay_type")
-    assert DEVIATION_COLUMNS[-4:] == (
+    assert DEVIATION_COLUMNS[-8:] == (
         "obsolete",
         "obsolete_reason",
         "removed",
         "suggested_upstream_status",  # added at the end (upstream intelligence)
+        "severity",  # added at the end (what needs attention)
+        "severities",
+        "documented",
+        "label",
     )
 
 
@@ -117,6 +121,8 @@ def test_deviations_csv_of_a_known_data_set(known):
             "approved", "rita", "2026-03-06T05:06:07Z", "approved", "",
             "0" * 64, "1", PIN, TIP, "2", "applied", "failed", "false", "", "false",
             "upstreamed",
+            "breaks-on-rebase", "breaks-on-rebase", "true",
+            "spec-remove-tag Recommends: ca-certificates",
         ],
         [
             "curl", str(ids[1]), "build-option-1", "build-option", "", '{"without":"brotli"}',
@@ -125,6 +131,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             INTRO, ada, when, INTRO, ada, when,
             "needs-review", "", "", "", "",
             "1" * 64, "1", PIN, TIP, "2", "", "", "false", "", "false", "",
+            "needs-review", "needs-review", "true", "",
         ],
         [
             "curl", str(ids[2]), "overlay-2", "overlay", "spec-add-tag",
@@ -136,6 +143,8 @@ def test_deviations_csv_of_a_known_data_set(known):
             INTRO, ada, when, INTRO, ada, when,
             "needs-review", "", "", "", "",
             "2" * 64, "1", PIN, TIP, "2", "no-op", "", "true", "no-op at the pin", "false", "",
+            "needs-review", "needs-review; obsolete-candidate", "true",
+            "spec-add-tag Provides: =cmd|' /C calc'!A0",
         ],
     ]  # fmt: skip
 
@@ -159,13 +168,13 @@ def test_components_csv_of_a_known_data_set(known):
             "build-option 1; overlay 2", "2", "1",
             PIN, "2026-03-04T05:06:07Z", TIP, "2026-03-13T05:06:07Z", "2",
             "8.11.1", "3", "8.12.0", "1", "0", "1", "0", "0", "", "", "2026-03-04T05:06:07Z",
-            "false", "curl", "8.13.0", "true",
+            "false", "curl", "8.13.0", "true", "breaks-on-rebase", "0",
         ],
         [
             "zlib", "upstream", "", "", "", "", "", "", "", "",
             "base/comps/components.toml", "7", "0", "", "0", "0",
             "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "false",
-            "", "", "",
+            "", "", "", "ok", "0",
         ],
     ]  # fmt: skip
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
+from deviations.core import severity as rule
 from deviations.models import Deviation, JustificationNote, NoteVersion, Review, UpstreamSuggestion
 from deviations.reads import queries
 from deviations.reads.exports.cells import ExportError, _cell, _json, _json_cell, _refs, when
@@ -34,7 +35,8 @@ from deviations.reads.filters import (
     DeviationFilter,
     ReviewFilter,
 )
-from deviations.vocabulary import ReviewState, SuggestionStatus
+from deviations.reads.severity import RULE_FIELDS
+from deviations.vocabulary import ReviewState, Severity, SuggestionStatus
 from deviations.vocabulary.reviews import OPEN
 
 
@@ -122,6 +124,10 @@ _DEVIATIONS = Layout(
     ("obsolete_reason", PY),
     ("removed", _flag("removed")),
     ("suggested_upstream_status", PY),
+    ("severity", PY),
+    ("severities", PY),
+    ("documented", _flag("documented")),
+    ("label", _text("label")),
 )
 DEVIATION_COLUMNS = _DEVIATIONS.columns
 
@@ -132,6 +138,7 @@ _DEVIATION_VALUES = (
     "current_version__reason",
     _json_text("current_version__metadata"),
     "obsolete_reason",
+    *RULE_FIELDS,
 )
 _NO_REVIEW = ("", "", "", "")
 _NO_REFERENCES = ("", "")
@@ -214,7 +221,8 @@ def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
     ids = [row[0] for row in chunk]
     reviews, notes = _last_reviews(ids, fetch), _notes(ids, fetch)
     suggestions = _suggestions(ids, fetch)
-    for pk, _, content, description, comment, reason, metadata, obsolete_reason in chunk:
+    for pk, _, content, description, comment, reason, metadata, obsolete_reason, *judged in chunk:
+        found = _severities(*judged)
         yield (
             _parameters(content),
             _cell(description),
@@ -225,7 +233,22 @@ def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
             *reviews.get(pk, _NO_REVIEW),
             _cell(obsolete_reason),
             suggestions.get(pk, ""),
+            _cell(found[0]),
+            _cell("; ".join(found)),
         )
+
+
+@lru_cache(maxsize=1024)  # a few hundred combinations at most
+def _severities(
+    verdict_at_pin: str, verdict_at_tip: str, review_state: str, obsolete: Any, documented: Any
+) -> tuple[Severity, ...]:
+    return rule.severities(
+        verdict_at_pin=verdict_at_pin,
+        verdict_at_tip=verdict_at_tip,
+        review_state=review_state,
+        obsolete=bool(obsolete),
+        documented=bool(documented),
+    )
 
 
 # Components ---------------------------------------------------------------------------------
@@ -267,6 +290,8 @@ _COMPONENTS = Layout(
     ("upstream_project", _text("upstream_release__project")),
     ("upstream_latest_version", _text("upstream_release__latest_version")),
     ("upstream_newer_than_fedora", _maybe_flag("upstream_release__newer_than_fedora")),
+    ("status", PY),
+    ("undocumented", PY),
 )
 COMPONENT_COLUMNS = _COMPONENTS.columns
 
@@ -275,25 +300,36 @@ def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
     ids = [row[0] for row in chunk]
     kinds: dict[int, dict[str, int]] = {}
     states: dict[int, dict[str, int]] = {}
+    found: dict[int, list[tuple[Severity, ...]]] = {}
+    undocumented: dict[int, int] = {}
     among, params = _among("component_id", ids)
     counted = fetch(
-        f"SELECT component_id, kind, review_state, COUNT(*) FROM {_table(Deviation)} "  # noqa: S608
-        f"WHERE {among} AND removed = %s "
-        f"GROUP BY component_id, kind, review_state",
+        f"SELECT component_id, kind, {', '.join(RULE_FIELDS)}, COUNT(*) "  # noqa: S608
+        f"FROM {_table(Deviation)} WHERE {among} AND removed = %s "
+        f"GROUP BY component_id, kind, {', '.join(RULE_FIELDS)}",
         [*params, False],
     )
-    for pk, kind, state, n in counted:
+    for pk, kind, pin, tip, state, obsolete, documented, n in counted:
         by_kind = kinds.setdefault(pk, {})
         by_kind[kind] = by_kind.get(kind, 0) + n
         by_state = states.setdefault(pk, {})
         by_state[state] = by_state.get(state, 0) + n
-    for pk, _, error in chunk:
+        found.setdefault(pk, []).append(_severities(pin, tip, state, obsolete, documented))
+        undocumented[pk] = undocumented.get(pk, 0) + (0 if documented else n)
+    for pk, _, error, error_kind, render_ok in chunk:
         by_state = states.get(pk, {})
+        status = rule.component_status(
+            found.get(pk, []),
+            error_kind=error_kind or "",
+            render_ok=render_ok is None or bool(render_ok),
+        )
         yield (
             _cell("; ".join(f"{kind} {n}" for kind, n in sorted(kinds.get(pk, {}).items()))),
             str(sum(by_state.get(state, 0) for state in OPEN)),
             str(by_state.get(ReviewState.APPROVED, 0)),
             _cell(error),
+            _cell(status),
+            str(undocumented.get(pk, 0)),
         )
 
 
@@ -365,7 +401,7 @@ DATASETS: dict[str, Dataset] = {
         ComponentFilter,
         queries.component_rows,
         _COMPONENTS,
-        ("sync__error",),
+        ("sync__error", "sync__error_kind", "sync__render_ok"),
         _component_cells,
     ),
     "audit": Dataset(

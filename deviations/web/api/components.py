@@ -11,8 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deviations.models import Component, ComponentSync, DriftCommit
-from deviations.reads import queries
+from deviations.reads import queries, severity
 from deviations.reads.filters import ComponentFilter
+from deviations.vocabulary import Severity
 from deviations.web.api.base import ReadViewSet
 
 
@@ -36,6 +37,14 @@ class ComponentSerializer(serializers.ModelSerializer):
     sync = SyncStateSerializer(read_only=True, allow_null=True)
     deviations_by_kind = serializers.SerializerMethodField()
     review_states = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(
+        help_text="its most urgent current deviation's severity, or sync-problem when its "
+        "sync or render failed and that is worse (ok when nothing needs anyone)"
+    )
+    undocumented = serializers.SerializerMethodField(
+        help_text="how many of its current deviations have no description, TOML comment, "
+        "reason field or metadata"
+    )
     upstream_project = serializers.CharField(
         source="upstream_release.project",
         default=None,
@@ -83,7 +92,18 @@ class ComponentSerializer(serializers.ModelSerializer):
             "upstream_project",
             "upstream_latest_version",
             "upstream_newer_than_fedora",
+            "status",
+            "undocumented",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Severity.choices))
+    def get_status(self, component: Component) -> str:
+        found = queries.current_deviations(component)
+        return severity.status(severity.sync_of(component), found)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_undocumented(self, component: Component) -> int:
+        return sum(not d.documented for d in queries.current_deviations(component))
 
     # `current_deviations` is queries.component_rows()'s prefetch (no query per component).
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))

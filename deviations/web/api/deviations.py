@@ -21,8 +21,9 @@ from deviations.models import (
     OverlayResult,
     Review,
 )
-from deviations.reads import queries
+from deviations.reads import queries, severity
 from deviations.reads.filters import DeviationFilter
+from deviations.vocabulary import Severity
 from deviations.web.api.base import CREATED_AT_ANSWERED, ReadViewSet
 from deviations.web.api.notes import DeviationNotes, NoteSerializer
 from deviations.web.api.reviews import DecideOnDeviation, ReviewSerializer
@@ -78,6 +79,12 @@ class DeviationSerializer(serializers.ModelSerializer):
     suggested_upstream_status = serializers.SerializerMethodField()
     introduced_commit = CommitSerializer(allow_null=True)
     changed_commit = CommitSerializer(allow_null=True)
+    severity = serializers.SerializerMethodField(
+        help_text="its most urgent severity (ok when none): what orders it in a list"
+    )
+    severities = serializers.SerializerMethodField(
+        help_text="every severity it is in, most urgent first (['ok'] when none)"
+    )
 
     class Meta:
         model = Deviation
@@ -108,7 +115,28 @@ class DeviationSerializer(serializers.ModelSerializer):
             "updated_at",
             "upstream_links",
             "suggested_upstream_status",
+            "severity",
+            "severities",
+            "documented",
+            "label",
         ]
+        extra_kwargs = {
+            "documented": {
+                "help_text": "it has a description, a TOML comment, a reason field or metadata"
+            },
+            "label": {
+                "help_text": "an overlay's type and parameters, what lists show when it has no "
+                "description ('' for other kinds)"
+            },
+        }
+
+    @extend_schema_field(serializers.ChoiceField(choices=Severity.choices))
+    def get_severity(self, deviation: Deviation) -> str:
+        return severity.of_deviation(deviation)[0]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Severity.choices)))
+    def get_severities(self, deviation: Deviation) -> list[str]:
+        return list(severity.of_deviation(deviation))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_suggested_upstream_status(self, deviation: Deviation) -> list[str]:
