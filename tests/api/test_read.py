@@ -34,6 +34,9 @@ QUERIES = [
     "author=ada&sort=kind",
     "q=pkg-00&obsolete=no",
     "component=curl&removed=all",
+    "severity=needs-review&sort=severity",
+    "severity=breaks-on-rebase",
+    "documented=no",
 ]
 
 
@@ -49,7 +52,18 @@ def test_deviation_list_equals_the_ui_list_and_the_csv(world, viewer, as_viewer,
     assert api == [d.pk for d in DeviationFilter(params).qs][:50]
 
 
-@pytest.mark.parametrize("query", ["", "behind=any", "rebase_risk=fail&sort=-behind", "q=pk"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "behind=any",
+        "rebase_risk=fail&sort=-behind",
+        "q=pk",
+        "severity=sync-problem",
+        "severity=breaks-on-rebase",
+        "documented=no",
+    ],
+)
 def test_component_list_uses_the_component_filters(world, as_viewer, query):
     response = as_viewer.get(f"/api/components/?{query}")
     names = [c["name"] for c in response.json()["results"]]
@@ -207,3 +221,26 @@ def test_every_declared_component_sort_orders_like_the_filterset(world, as_viewe
     drift = as_viewer.get(f"/api/drift/?sort={sort}").json()["results"]
     synced = ComponentFilter({"sort": sort}).qs.filter(sync__isnull=False)
     assert [d["component"] for d in drift] == [c.name for c in synced]
+
+
+def test_severity_and_documentation_fields(world, as_viewer):
+    curl = world.deviations["curl"][0]  # applies at the pin, fails at the tip
+    got = as_viewer.get(f"/api/deviations/{curl.pk}/").json()
+    assert (got["severity"], got["severities"]) == (
+        "breaks-on-rebase",
+        ["breaks-on-rebase", "needs-review"],
+    )
+    assert (got["documented"], got["label"]) == (
+        True,
+        "spec-remove-tag Recommends: ca-certificates",
+    )
+    pin = as_viewer.get(f"/api/deviations/{world.deviations['jq'][0].pk}/").json()
+    assert (pin["documented"], pin["label"]) == (False, "")
+    assert pin["severities"] == ["needs-review", "undocumented"]
+    components = {
+        c["name"]: (c["status"], c["undocumented"])
+        for c in as_viewer.get("/api/components/?page_size=100").json()["results"]
+    }
+    assert components["curl"] == ("breaks-on-rebase", 0)
+    assert components["jq"] == ("sync-problem", 1)  # its sync failed; its pin undocumented
+    assert components["zlib"] == ("ok", 0)

@@ -406,3 +406,44 @@ def test_summary_reads_the_database(demo):
     assert summary["customized_components"] == sum(1 for d in expected.deviations.values() if d)
     assert summary["deviations"] == sum(len(d) for d in expected.deviations.values())
     assert summary["overlays_by_type"]["patch-add"] == 2
+
+
+def test_documented_and_label_are_written_with_each_version(tmp_path):
+    """The import stores whether a deviation says why and what an overlay does (the lists'
+    filters and labels read them), and keeps both current when a version changes."""
+    root = factories.write_config_tree(
+        tmp_path / "config",
+        {
+            "comps/xen/xen.comp.toml": (
+                "[components.xen]\n"
+                "[[components.xen.overlays]]\n"
+                'type = "spec-remove-tag"\ntag = "BuildRequires"\nvalue = "xen-devel"\n'
+                "[[components.xen.overlays]]\n"
+                'description = "Say why"\ntype = "spec-add-tag"\ntag = "Provides"\nvalue = "x"\n'
+                "# Brotli is not in the base image.\n"
+                "[[components.xen.overlays]]\n"
+                'type = "file-remove"\nfile = "old.conf"\n'
+            )
+        },
+    )
+    import_config(root)
+    rows = {
+        d.key: (d.documented, d.label, d.title)
+        for d in Deviation.objects.filter(component__name="xen")
+    }
+    assert rows == {
+        "overlay-1": (False, "spec-remove-tag BuildRequires: xen-devel", rows["overlay-1"][1]),
+        "overlay-2": (True, "spec-add-tag Provides: x", "Say why"),
+        "overlay-3": (True, "file-remove old.conf", "file-remove old.conf"),  # its comment
+    }
+    assert rows["overlay-1"][2] == "spec-remove-tag BuildRequires: xen-devel"
+    # A description added later: a new version, and the flag follows it.
+    toml = root / "comps/xen/xen.comp.toml"
+    edit(
+        toml,
+        'type = "spec-remove-tag"',
+        'description = "Xen is not built"\ntype = "spec-remove-tag"',
+    )
+    import_config(root)
+    first = Deviation.objects.get(component__name="xen", key="overlay-1")
+    assert (first.documented, first.title) == (True, "Xen is not built")
