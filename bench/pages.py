@@ -10,11 +10,12 @@ full sync against make-distgit-fixture repositories of every component (built, o
 reused with --fixture), using the importer's and the sync's own code.  Then requests
 every page type through Django's full stack (middleware, session, view, templates) as
 a logged-in user, N times each over varied URLs, and prints per page type the median
-and p95 time and the number of queries, beside a baseline from the same run: the
-/health/ endpoint, the least a request through the same stack costs.
+and p95 time and the number of queries, beside two baselines from the same run: the
+login page (a small page through the whole stack: session, CSRF, a template) and the
+/health/ endpoint (the least a request through the same stack costs).
 
-Targets on 2 cores: list and overview pages under 50 ms median, component pages under
-100 ms median.
+Targets on 2 cores (issue 14): every list page and the overview (warm and cold) at most
+40 ms median, the kernel component page at most 80 ms, other detail pages 100 ms.
 """
 
 from __future__ import annotations
@@ -41,14 +42,18 @@ CONFIG = DATA / "config"
 HISTORY = DATA / "config-history.bundle"
 TOOL = SHARED / "bin" / "make-distgit-fixture"
 
-# page type -> (target median in ms, kind)
+# page type -> target median in ms (at most)
 TARGETS = {
-    "overview": 50,
-    "overview (cold)": 50,
-    "components list": 50,
-    "deviations list": 50,
-    "audit log": 50,
-    "sync runs": 50,
+    "overview": 40,
+    "overview (cold)": 40,
+    "components list": 40,
+    "deviations list": 40,
+    "review queue": 40,
+    "audit log": 40,
+    "sync runs": 40,
+    "config commits": 40,
+    "import runs": 40,
+    "kernel": 80,
     "component": 100,
     "component (largest)": 100,
     "deviation": 100,
@@ -145,6 +150,10 @@ def sample_urls(samples: int) -> dict[str, list[str]]:
             f"{components}?sort=-deviations&page=3",
             f"{components}?sync_error=yes",
             f"{components}?obsolete=yes",
+            f"{components}?severity=broken-now",
+            f"{components}?severity=sync-problem",
+            f"{components}?severity=ok&page=20",
+            f"{components}?documented=no",
         ],
         "deviations list": [
             deviations,
@@ -154,6 +163,16 @@ def sample_urls(samples: int) -> dict[str, list[str]]:
             f"{deviations}?verdict_at_tip=failed",
             f"{deviations}?sort=-updated&page=5",
             f"{deviations}?review_state=needs-review",
+            f"{deviations}?severity=broken-now",
+            f"{deviations}?severity=breaks-on-rebase",
+            f"{deviations}?documented=no",
+            f"{deviations}?sort=severity&page=3",
+        ],
+        "review queue": [
+            reverse("review_queue"),
+            f"{reverse('review_queue')}?kind=overlay",
+            f"{reverse('review_queue')}?page=4",
+            f"{reverse('review_queue')}?severity=broken-now",
         ],
         "audit log": [
             audit,
@@ -169,6 +188,11 @@ def sample_urls(samples: int) -> dict[str, list[str]]:
     for kind, variants in list_variants.items():
         urls[kind] = [variants[i % len(variants)] for i in range(samples)]
     urls["sync runs"] = [reverse("sync_runs")] * samples
+    urls["config commits"] = [
+        f"{reverse('config_commits')}{'?page=2' if i % 2 else ''}" for i in range(samples)
+    ]
+    urls["import runs"] = [reverse("import_runs")] * samples
+    urls["kernel"] = [reverse("component", args=["kernel"])] * samples
     customized = list(
         Component.objects.filter(deviation_count__gt=0).values_list("name", flat=True)
     )
@@ -253,6 +277,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.test import Client
+    from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     template = ensure_fixture(args.fixture or work / "distgit")
@@ -273,15 +298,22 @@ def main() -> int:
     print("wall: server time of a request; cpu: this process's CPU time for it (steadier when")
     print("the machine is shared); SQLite runs in-process, so its time is in both.\n")
     header = (
-        f"{'page':<18}{'median':>8}{'p95':>8}{'cpu med':>9}{'queries':>9}{'target':>8}  verdict"
+        f"{'page':<20}{'median':>8}{'p95':>8}{'cpu med':>9}{'queries':>9}{'target':>8}  verdict"
     )
     print(header)
     print("-" * len(header))
-    base, base_cpu, base_queries = measure(client.get, ["/health/"] * args.samples)
-    print(
-        f"{'baseline /health/':<18}{statistics.median(base):>8.1f}{p95(base):>8.1f}"
-        f"{statistics.median(base_cpu):>9.1f}{max(base_queries):>9}"
-    )
+    anonymous = Client()
+    for name, get, url in (
+        ("baseline: login", anonymous.get, reverse("login")),
+        ("baseline: /health/", client.get, "/health/"),
+    ):
+        times, cpu, queries = measure(get, [url] * args.samples)
+        print(
+            f"{name:<20}{statistics.median(times):>8.1f}{p95(times):>8.1f}"
+            f"{statistics.median(cpu):>9.1f}{max(queries):>9}"
+        )
+        if name.endswith("login"):
+            base = times
     missed = 0
     for kind, target in TARGETS.items():
         # "cold": the overview's totals recomputed (as after every import, sync or review).
@@ -290,12 +322,12 @@ def main() -> int:
         median = statistics.median(times)
         low, high = min(queries), max(queries)
         count = f"{low}-{high}" if low != high else str(low)
-        verdict = "ok" if median < target else "MISSED"
+        verdict = "ok" if median <= target else "MISSED"
         missed += verdict != "ok"
         print(
-            f"{kind:<18}{median:>8.1f}{p95(times):>8.1f}{statistics.median(cpu):>9.1f}"
-            f"{count:>9}{'< ' + str(target):>8}  {verdict}"
-            f"  ({median / statistics.median(base):.0f}x baseline)"
+            f"{kind:<20}{median:>8.1f}{p95(times):>8.1f}{statistics.median(cpu):>9.1f}"
+            f"{count:>9}{'<= ' + str(target):>8}  {verdict}"
+            f"  ({median / statistics.median(base):.1f}x login)"
         )
     print("\n(times in ms; targets are medians of wall time)")
     return 1 if missed else 0

@@ -220,7 +220,7 @@ OVERVIEW_CACHE_SECONDS = 300
 def overview() -> Overview:
     """Totals and drift at a glance, plus the latest sync and import (read live).
 
-    Cold: 18 queries, each one aggregate or a short list; warm: 4 (totals cached per
+    Cold: 12 queries, each one aggregate or a short list; warm: 4 (totals cached per
     audit chain head).
     """
     head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
@@ -241,7 +241,7 @@ def overview() -> Overview:
 
 def _record_totals() -> dict[str, Any]:
     """Counts of components, deviations, overlays, reviews, drift, upstream suggestions,
-    newer releases, what needs attention and documentation coverage (14 queries)."""
+    newer releases, what needs attention and documentation coverage (8 queries)."""
     live = Q(removed=False)
     components = Component.objects.filter(live).aggregate(
         total=Count("id"),
@@ -249,43 +249,40 @@ def _record_totals() -> dict[str, Any]:
         local=Count("id", filter=Q(spec_type=SpecType.LOCAL)),
     )
     deviations = Deviation.objects.filter(live)
+    # Every deviation count below comes from one grouped read, counted by the core's rule.
+    grouped = attention.groups(deviations)
     kind_labels = dict(DeviationKind.choices)
-    by_kind = sorted(
-        (
-            (row["kind"], kind_labels.get(row["kind"], row["kind"]), row["n"])
-            for row in deviations.values("kind").annotate(n=Count("id")).order_by()
-        ),
-        key=lambda item: (-item[2], item[0]),
-    )
+    kinds: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    for row in (
-        deviations.filter(kind=DeviationKind.OVERLAY)
-        .values("category", "upstream_status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        categories[row["category"] or "(none)"] += row["n"]
-        statuses[row["upstream_status"] or "(none)"] += row["n"]
-    state_counts = dict(deviations.values_list("review_state").annotate(n=Count("id")).order_by())
+    state_counts: Counter[str] = Counter()
+    verdicts = {"broken_now": 0, "breaks_on_rebase": 0, "noop_at_tip": 0, "obsolete": 0}
+    for group in grouped:
+        kinds[group.kind] += group.n
+        state_counts[group.review_state] += group.n
+        if group.kind == DeviationKind.OVERLAY:
+            categories[group.category or "(none)"] += group.n
+            statuses[group.upstream_status or "(none)"] += group.n
+        # Broken now: fails at the pin.  Breaks on rebase: applies at the pin and fails at
+        # the tip (an overlay failing at both is broken now, and counted there).
+        verdicts["broken_now"] += group.n * (Severity.BROKEN_NOW in group.severities)
+        verdicts["breaks_on_rebase"] += group.n * (Severity.BREAKS_ON_REBASE in group.severities)
+        verdicts["noop_at_tip"] += group.n * (group.verdict_at_tip == Verdict.NOOP)
+        verdicts["obsolete"] += group.n * group.obsolete
+    by_kind = sorted(
+        ((kind, kind_labels.get(kind, kind), n) for kind, n in kinds.items()),
+        key=lambda item: (-item[2], item[0]),
+    )
     by_review_state = [
         (state, label, state_counts.get(state, 0)) for state, label in ReviewState.choices
     ]
     breaks_on_rebase = severity.deviation_q(Severity.BREAKS_ON_REBASE)
     broken_now = severity.deviation_q(Severity.BROKEN_NOW)
-    verdicts = deviations.aggregate(
-        broken_now=Count("id", filter=broken_now),
-        # Fails at the tip but applies at the pin: what a rebase would break (an overlay
-        # failing at both is broken now, and counted there).
-        breaks_on_rebase=Count("id", filter=breaks_on_rebase),
-        noop_at_tip=Count("id", filter=Q(verdict_at_tip=Verdict.NOOP)),
-        obsolete=Count("id", filter=Q(obsolete=True)),
-    )
     bucket_counts = {
         f"bucket_{key}": Count("component_id", filter=behind_q(key, prefix=""))
         for key in BEHIND_RANGES
     }
-    drift = ComponentSync.objects.filter(component__removed=False).aggregate(
+    drift = ComponentSync.objects.filter(severity.of_current_components()).aggregate(
         synced=Count("component_id"),
         behind=Count("component_id", filter=Q(commits_behind__gte=1)),
         total_behind=Sum("commits_behind", default=0),
@@ -293,6 +290,7 @@ def _record_totals() -> dict[str, Any]:
         errors=Count("component_id", filter=~Q(error_kind="")),
         rebase_risk=Count("component_id", filter=Q(failing_at_tip__gt=0)),
         obsolete_components=Count("component_id", filter=Q(obsolete_count__gt=0)),
+        sync_problems=Count("component_id", filter=severity.sync_problem_q("")),
         **bucket_counts,
     )
     behind_buckets = [
@@ -334,8 +332,8 @@ def _record_totals() -> dict[str, Any]:
         breaks_on_rebase=rebase_rows,
         obsolete=obsolete,
         verdicts=verdicts,
-        board=attention.board(deviations),
-        coverage=attention.coverage(deviations),
+        board=attention.board(grouped=grouped, problems=drift["sync_problems"]),
+        coverage=attention.coverage(grouped=grouped),
     )
 
 

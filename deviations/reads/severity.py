@@ -53,6 +53,16 @@ def sync_problem_q(prefix: str = "sync__") -> Q:
     return ~Q(**{f"{prefix}error_kind": ""}) | Q(**{f"{prefix}render_ok": False})
 
 
+def of_current_components() -> Q:
+    """Rows of a per-component table (syncs) whose component is in the config.
+
+    Written as NOT IN the few removed components rather than as a join on
+    `component__removed`: SQLite then reads the syncs alone, and their outcome columns
+    sit after the large rendered diff, so a join that walks the table row by row costs
+    ten times more (18 ms against 2 on the real config)."""
+    return ~Q(component_id__in=Component.objects.filter(removed=True).values("id"))
+
+
 def component_q(severity: Severity) -> Q:
     """Components in `severity`: a sync problem, a current deviation in it, or (OK) neither
     a sync problem nor a current deviation in any state but OK.  An uncorrelated IN, as the

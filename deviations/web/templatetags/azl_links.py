@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from deviations.vocabulary import SyncRunStatus
+from deviations.vocabulary import Severity, SyncRunStatus
 from deviations.web import converters
 
 register = template.Library()
@@ -144,6 +145,18 @@ def verdict(value: str) -> SafeString:
     if not value:
         return mark_safe('<span class="muted">&ndash;</span>')
     return format_html('<span class="badge verdict-{}">{}</span>', value, value)
+
+
+@register.filter
+def severity(value: Severity | Iterable[Severity]) -> SafeString:
+    """A severity, or each of several, as a badge with its description on hover (a filter,
+    not an include per row: the lists show one or more a row)."""
+    found = [value] if isinstance(value, Severity) else list(value)
+    return format_html_join(
+        " ",
+        '<span class="badge severity-{}" title="{}">{}</span>',
+        ((s.value, s.description, s.label) for s in found),
+    )
 
 
 @register.simple_tag

