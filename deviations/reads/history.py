@@ -54,8 +54,16 @@ NO_HISTORY = (
 
 # Deviation list filters that describe only the latest state (sync verdicts, upstream
 # suggestions, removal) and so cannot select rows in the past.
-PAST_DEVIATION_UNSUPPORTED = ("verdict_at_pin", "verdict_at_tip", "obsolete", "has_suggestion")
+PAST_DEVIATION_UNSUPPORTED = (
+    "verdict_at_pin",
+    "verdict_at_tip",
+    "obsolete",
+    "has_suggestion",
+    "severity",  # from the verdicts and the review state now
+)
 PAST_COMPONENT_UNSUPPORTED = (
+    "severity",
+    "documented",
     "behind",
     "rebase_risk",
     "obsolete",
@@ -299,6 +307,9 @@ def deviations_at(
     wanted_state = params.get("review_state")
     if wanted_state:
         out = [row for row in out if row.review.state == wanted_state]
+    if params.get("documented") in ("yes", "no"):
+        wanted = params["documented"] == "yes"
+        out = [row for row in out if row.span.documented == wanted]
     sort = params.get("sort") or "component"
     if sort == "kind":
         out.sort(key=lambda r: (r.span.kind, r.component, r.span.position))

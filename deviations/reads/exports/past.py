@@ -14,9 +14,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from deviations.core.severity import overlay_label
 from deviations.reads import history
 from deviations.reads.exports.cells import ExportError, _cell, _json, _refs, iso
 from deviations.reads.exports.datasets import COMPONENT_COLUMNS, DEVIATION_COLUMNS
+from deviations.vocabulary import DeviationKind
 from deviations.vocabulary.reviews import OPEN
 
 # Deviations columns that describe only the latest state: empty in the past.
@@ -29,6 +31,8 @@ LATEST_ONLY = (
     "obsolete",
     "obsolete_reason",
     "suggested_upstream_status",
+    "severity",
+    "severities",
 )
 
 CHANGE_COLUMNS = (
@@ -112,6 +116,10 @@ def deviation_lines(rows: list[history.PastDeviation]) -> Iterator[str]:
             "fingerprint": span.fingerprint,
             "version": str(row.version or ""),
             "removed": "false",
+            "documented": "true" if span.documented else "false",
+            "label": _cell(overlay_label(span.content or {}))
+            if span.kind == DeviationKind.OVERLAY
+            else "",
         }
         yield _line([cells.get(column, "") for column in DEVIATION_COLUMNS])
 
