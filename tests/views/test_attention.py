@@ -241,3 +241,17 @@ def test_filtered_lists_cost_a_fixed_number_of_queries(client_in, count_queries,
     factories.add_synced_components(w, 20)
     large = count_queries(lambda: client_in.get(url))
     assert small == large <= LIST_QUERIES[page]
+
+
+def test_the_overviews_drift_counts_are_what_the_component_filters_select(world):
+    """The drift counts are counted in Python from one grouped read: each equals the
+    component list its chart or tile links to."""
+    totals = queries._record_totals()
+    for key, _, n in totals["behind_buckets"]:
+        assert n == len(component_names({"behind": key})), key
+    assert totals["drift"]["behind"] == len(component_names({"behind": "any"}))
+    assert totals["drift"]["sync_problems"] == len(component_names({"sync_error": "yes"})) == 2
+    assert totals["drift"]["errors"] == 1  # jq's sync error; kernel only failed to render
+    synced = ComponentSync.objects.exclude(component__removed=True)
+    assert totals["drift"]["synced"] == synced.count()
+    assert totals["drift"]["total_behind"] == sum(s.commits_behind or 0 for s in synced)
