@@ -258,3 +258,18 @@ def test_the_changes_api_conforms_to_the_schema(repo, viewer, keep_the_test_conn
     bad = schema["/api/changes/"]["GET"].Case(query={"from": "nonsense", "to": c3})
     answer = bad.call(headers=headers)
     assert answer.status_code == 400 and "from" in answer.json()
+
+
+def test_the_overviews_two_trends_read_narrow_and_equal_the_full_ones(repo):
+    """The overview reads only the four counts its two charts need from each commit's
+    tally; what it draws is what the trends page draws."""
+    from deviations.reads import trends
+
+    import_config(repo[0].path, ref="main")
+    full = {c.name: c for c in trends.config_charts()}
+    narrow = trends.config_charts(("customized", "documented"))
+    assert [c.name for c in narrow] == ["customized", "documented"]
+    for chart in narrow:
+        assert chart.points == full[chart.name].points and chart.series == full[chart.name].series
+    # z's build option (no description, comment or reason) is undocumented at the last commit.
+    assert [p.values["documented"] for p in narrow[1].points][-1] < 100
