@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests import factories
 
-MAX_QUERIES = 15  # session + user + roles + the overview's fixed set of aggregates + its trends (2)
+MAX_QUERIES = 17  # session + user + roles + the overview's fixed set of aggregates + its trends (2)
 
 
 @pytest.mark.django_db
