@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from deviations.models import Deviation, GitIdentity, NoteVersion
@@ -210,33 +210,20 @@ def authored(user: Asker, deviation_ids: Iterable[int]) -> dict[int, str]:
     namesake is the safe mistake.
     """
     ids = list(deviation_ids)
-    emails, names = identities(user)
-    if not ids or not (emails or names):
+    if not ids:
         return {}
-
-    def by(prefix: str) -> Q:
-        q = Q(**{f"{prefix}_email_lc__in": emails}) if emails else Q(pk__in=[])
-        if names:
-            q |= Q(**{f"{prefix}_name_lc__in": names})
-        return q
-
-    rows = (
-        Deviation.objects.filter(pk__in=ids)
-        .annotate(
-            intro_email_lc=Lower("introduced_commit__author_email"),
-            intro_name_lc=Lower("introduced_commit__author_name"),
-            changed_email_lc=Lower("changed_commit__author_email"),
-            changed_name_lc=Lower("changed_commit__author_name"),
-        )
-        .filter(by("intro") | by("changed"))
-        .values_list(
-            "pk",
-            "introduced_commit__sha",
-            "intro_email_lc",
-            "intro_name_lc",
-            "changed_commit__sha",
-        )
+    # Any: the stubs cannot follow the annotations across the function's return.
+    mine: Any = _authored_by(user)
+    if mine is None:
+        return {}
+    rows = mine.filter(pk__in=ids).values_list(
+        "pk",
+        "introduced_commit__sha",
+        "intro_email_lc",
+        "intro_name_lc",
+        "changed_commit__sha",
     )
+    emails, names = identities(user)
     found = {}
     for pk, intro_sha, intro_email, intro_name, changed_sha in rows:
         if intro_email in emails or intro_name in names:
@@ -244,6 +231,37 @@ def authored(user: Asker, deviation_ids: Iterable[int]) -> dict[int, str]:
         else:
             found[pk] = f"last changed in your commit {changed_sha[:12]}"
     return found
+
+
+def _authored_by(user: Asker) -> QuerySet[Deviation] | None:
+    """Every deviation the user authored (the rule of `authored`), None without identities."""
+    emails, names = identities(user)
+    if not (emails or names):
+        return None
+
+    def by(prefix: str) -> Q:
+        q = Q(**{f"{prefix}_email_lc__in": emails}) if emails else Q(pk__in=[])
+        if names:
+            q |= Q(**{f"{prefix}_name_lc__in": names})
+        return q
+
+    return Deviation.objects.annotate(
+        intro_email_lc=Lower("introduced_commit__author_email"),
+        intro_name_lc=Lower("introduced_commit__author_name"),
+        changed_email_lc=Lower("changed_commit__author_email"),
+        changed_name_lc=Lower("changed_commit__author_name"),
+    ).filter(by("intro") | by("changed"))
+
+
+def approvable(user: Asker, deviations: QuerySet[Deviation]) -> QuerySet[Deviation]:
+    """`deviations` less those four eyes keeps `user` from approving (the rule of
+    `approval_refusals`, as a query: the review queue's "I may decide" filter)."""
+    if not isinstance(user, User) or not can_review(user):
+        return deviations.none()
+    noted = NoteVersion.objects.filter(author=user).values("note__deviation_id")
+    deviations = deviations.exclude(pk__in=noted)
+    mine = _authored_by(user)
+    return deviations if mine is None else deviations.exclude(pk__in=mine.values("pk"))
 
 
 # --- notes and identities ---------------------------------------------------------------

@@ -26,8 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from deviations.domain import audit, permissions
-from deviations.models import Deviation, DeviationVersion, OverlayResult, Review
-from deviations.vocabulary import AuditAction, Decision, ReviewState, Target
+from deviations.models import ConfigCommit, Deviation, DeviationVersion, OverlayResult, Review
+from deviations.vocabulary import AuditAction, Decision, ReviewState, Target, Verdict
 from deviations.vocabulary.reviews import DECIDED, OPEN
 
 __all__ = ["DECIDED", "OPEN"]  # the states that can lapse, and the ones that wait
@@ -88,15 +88,44 @@ def _decision(decision: Decision | str) -> Decision:
         raise ReviewError(f"unknown decision {decision!r}", field="decision") from None
 
 
-def _clean_comment(decision: Decision, comment: str) -> str:
+def broken_now(deviation: Deviation) -> bool:
+    """The deviation fails at the pinned upstream commit, as its last sync stored it:
+    what Azure Linux builds from today does not take it."""
+    return deviation.verdict_at_pin == Verdict.FAILED
+
+
+DESPITE_FAILURE = (
+    "Say why you approve despite the failure: this deviation fails at the pinned "
+    "upstream commit, so approving it needs a comment."
+)
+
+
+def comment_refusal(
+    deviation: Deviation | None, decision: Decision | str, comment: str
+) -> str | None:
+    """Why `comment` is not enough for `decision` on `deviation`, or None.
+
+    The one rule the review page, the bulk confirmation and the API share (through
+    `decide` and `approve_many`): anything but an approval says why, and so does an
+    approval of a deviation that is broken now ("approve despite failure").
+    """
     comment = (comment or "").strip()
-    if decision != Decision.APPROVED and not comment:
-        raise ReviewError(
-            "Say why: a comment is required to request changes or reject.", field="comment"
-        )
     if len(comment) > MAX_COMMENT:
-        raise ReviewError(f"The comment is longer than {MAX_COMMENT} characters.", field="comment")
-    return comment
+        return f"The comment is longer than {MAX_COMMENT} characters."
+    if comment:
+        return None
+    if decision != Decision.APPROVED:
+        return "Say why: a comment is required to request changes or reject."
+    if deviation is not None and broken_now(deviation):
+        return DESPITE_FAILURE
+    return None
+
+
+def _clean_comment(decision: Decision, comment: str, deviation: Deviation | None = None) -> str:
+    refusal = comment_refusal(deviation, decision, comment)
+    if refusal:
+        raise ReviewError(refusal, field="comment")
+    return (comment or "").strip()
 
 
 def _short(hash_: str) -> str:
@@ -158,6 +187,7 @@ def _locked(ids: Sequence[int]) -> list[Deviation]:
 
 def _draft(deviation: Deviation, review: Review, old_state: str) -> audit.Draft:
     version = deviation.current_version
+    despite = review.decision == Decision.APPROVED and broken_now(deviation)
     return audit.Draft(
         action=AuditAction.for_decision(review.decision),
         **audit.describe(deviation),
@@ -170,6 +200,11 @@ def _draft(deviation: Deviation, review: Review, old_state: str) -> audit.Draft:
             "version": version.number if version else None,
             "fingerprint": review.fingerprint,
             "effect_hash": review.effect_hash,
+            "verdict_at_pin": deviation.verdict_at_pin,
+            "verdict_at_tip": deviation.verdict_at_tip,
+            # An approval of a deviation that fails at the pin says so ("approve despite
+            # failure"); its comment says why.
+            "despite_failure": despite,
         },
     )
 
@@ -231,6 +266,9 @@ def decide(
         dev = found[0]
         permissions.require(permissions.decision_refusal(user, dev, decision))
         _check_seen(dev, seen)
+        # Broken now or not is read under the lock, from what the reviewer saw (the
+        # effect hash just checked): an approval of a failure says why.
+        _clean_comment(decision, comment, dev)
         now = timezone.now()
         review = _review(dev, user, decision, comment, now)
         review.save()
@@ -289,8 +327,9 @@ def approve_many(actor: audit.Actor, selection: dict[int, Seen], comment: str = 
 
     `selection` maps each deviation to what the reviewer confirmed it as (the
     confirmation page's content and effect).  Each deviation is checked on its
-    own (role, four eyes, still what was confirmed); the ones refused are
-    returned with the reason and left untouched, the others approved.
+    own (role, four eyes, still what was confirmed, a comment when it is broken
+    now); the ones refused are returned with the reason and left untouched, the
+    others approved.
     """
     comment = _clean_comment(Decision.APPROVED, comment)
     user = actor.user
@@ -313,6 +352,8 @@ def approve_many(actor: audit.Actor, selection: dict[int, Seen], comment: str = 
                 changed, what = what_changed(dev, selection[dev.pk])
                 if changed:
                     reason = f"It changed after you confirmed: {what}. Review it again."
+            if reason is None:
+                reason = comment_refusal(dev, Decision.APPROVED, comment)
             if reason:
                 refused.append(Refused(dev.pk, str(dev), reason))
                 continue
@@ -447,6 +488,17 @@ def _unified(old: list[str], new: list[str], old_label: str, new_label: str) -> 
     return "".join(difflib.unified_diff(old, new, old_label, new_label, n=3))
 
 
+@dataclass(frozen=True)
+class LapseCause:
+    """What made a decision lapse: the config commit (and its import) that changed the
+    content, or the sync run and upstream commit that rendered another effect."""
+
+    commit: ConfigCommit | None = None  # content: the commit that last changed it
+    import_run: int | None = None  # content: the import that recorded the version now
+    sync_run: int | None = None  # effect: the sync that rendered the effect now
+    upstream_commit: str = ""  # effect: the pinned upstream commit it rendered at
+
+
 @dataclass
 class SinceDecision:
     """The difference between what was decided on and what is there now."""
@@ -456,6 +508,14 @@ class SinceDecision:
     effect_changed: bool
     content_diff: str  # unified diff of the content and justification, decided -> now
     effect_diff: str  # unified diff of the rendered effect (a diff of diffs), decided -> now
+    # Side by side, as they read: the content and justification (JSON text) and the
+    # effect (the deviation's own diff), decided on and now.
+    content_decided: str = ""
+    content_now: str = ""
+    effect_decided: str = ""
+    effect_now: str = ""
+    content_cause: LapseCause | None = None
+    effect_cause: LapseCause | None = None
 
     @property
     def changed(self) -> bool:
@@ -497,15 +557,41 @@ def changes_since_decision(
         content_diff = _unified(
             _content_text(review.version), _content_text(current), old_label, now_label
         )
-    effect_diff = ""
+    effect_diff = effect_now = ""
+    effect_cause = None
     if effect_changed:
+        effect_now = current_effect(deviation) if effect is None else effect
         effect_diff = _unified(
             review.effect_diff.splitlines(keepends=True),
-            (current_effect(deviation) if effect is None else effect).splitlines(keepends=True),
+            effect_now.splitlines(keepends=True),
             "effect decided on",
             "effect now",
         )
-    return SinceDecision(review, content_changed, effect_changed, content_diff, effect_diff)
+        pin = (
+            OverlayResult.objects.filter(deviation=deviation, target=Target.PIN)
+            .values_list("run_id", "upstream_commit")
+            .first()
+        )
+        effect_cause = LapseCause(sync_run=pin[0], upstream_commit=pin[1]) if pin else None
+    content_cause = None
+    if content_changed:
+        content_cause = LapseCause(
+            commit=deviation.changed_commit or deviation.introduced_commit,
+            import_run=current.import_run_id if current else None,
+        )
+    return SinceDecision(
+        review,
+        content_changed,
+        effect_changed,
+        content_diff,
+        effect_diff,
+        content_decided="".join(_content_text(review.version)) if content_changed else "",
+        content_now="".join(_content_text(current)) if content_changed else "",
+        effect_decided=review.effect_diff if effect_changed else "",
+        effect_now=effect_now,
+        content_cause=content_cause,
+        effect_cause=effect_cause,
+    )
 
 
 def history(deviation: Deviation) -> list[Review]:

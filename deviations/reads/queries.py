@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from deviations.core.severity import sync_problem
@@ -151,13 +151,28 @@ def deviation_rows() -> QuerySet[Deviation]:
     ).defer("obsolete_reason")
 
 
+def waiting_since() -> Any:
+    """When a deviation in the queue started waiting, as an expression.
+
+    When its current version appeared: the date of the config commit that last changed
+    it (or introduced it), else the time the import recorded that version (a config
+    read from a folder has no commits).  A stale one waits since its decision lapsed,
+    if that came later (a sync changed its effect; the version is older).
+    """
+    appeared = Coalesce(
+        "changed_commit__committed_at",
+        "introduced_commit__committed_at",
+        "current_version__created_at",
+        "created_at",
+    )
+    # Greatest is NULL on SQLite when either side is: both sides fall back to the other.
+    lapsed = Greatest(appeared, Coalesce("review_state_changed_at", appeared))
+    return Case(When(review_state=ReviewState.STALE, then=lapsed), default=appeared)
+
+
 def queue_rows() -> QuerySet[Deviation]:
     """The review queue: open deviations, each with the moment it started waiting."""
-    return (
-        deviation_rows()
-        .filter(review_state__in=OPEN)
-        .annotate(waiting_since=Coalesce("review_state_changed_at", "created_at"))
-    )
+    return deviation_rows().filter(review_state__in=OPEN).annotate(waiting_since=waiting_since())
 
 
 def queue_order(rows: QuerySet[Deviation], sort: str | None) -> QuerySet[Deviation]:
