@@ -322,6 +322,16 @@ def bulk_preview(user: User, deviation_ids: Iterable[int]) -> list[tuple[Deviati
     ]
 
 
+def failures_at_pin(deviation_ids: Iterable[int]) -> dict[int, str]:
+    """Why each of these deviations that is broken now fails at the pin (the sync's
+    message; "" when it gave none), for pages that list several."""
+    return dict(
+        OverlayResult.objects.filter(
+            deviation_id__in=list(deviation_ids), target=Target.PIN, verdict=Verdict.FAILED
+        ).values_list("deviation_id", "message")
+    )
+
+
 def approve_many(actor: audit.Actor, selection: dict[int, Seen], comment: str = "") -> BulkOutcome:
     """Approve a selection in one transaction: one Review and one event per deviation.
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deviations.domain.permissions import VIEWER
-from deviations.models import AuditEvent, Deviation, ReviewState
+from deviations.models import AuditEvent, Deviation, DeviationVersion, ReviewState
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,8 @@ T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 def waiting(component, key, days, state=ReviewState.NEEDS_REVIEW, **kwargs):
     dev = factories.make_deviation(component, key=key, **kwargs)
+    # Imported then (from a folder: no config commit dates it).
+    DeviationVersion.objects.filter(deviation=dev).update(created_at=T0 + dt.timedelta(days=days))
     Deviation.objects.filter(pk=dev.pk).update(
         created_at=T0 + dt.timedelta(days=days),
         review_state=state,

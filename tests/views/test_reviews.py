@@ -37,7 +37,8 @@ def test_the_deviation_page_offers_the_decision_form_to_reviewers(client, rita, 
     panel = html[html.index('id="review"') :]
     assert f'action="{reverse("deviation_review", args=[dev.pk])}"' in panel
     assert 'name="fingerprint" value="' + dev.fingerprint in panel
-    assert 'value="approved" checked' in panel
+    # Nothing is picked for the reviewer: one tap must not approve unread content.
+    assert 'name="decision"' in panel and "checked" not in panel
 
 
 def test_viewers_read_the_panel_without_a_form(client, dev):

@@ -16,3 +16,9 @@ def decided(decision: str) -> str:
         return Decision(decision).state.label
     except ValueError:
         return decision
+
+
+@register.filter
+def refusal_of(refusals: dict[int, str], pk: int) -> str:
+    """The four-eyes refusal of deviation `pk` in a view's `refusals`, or ""."""
+    return refusals.get(pk, "") if refusals else ""

@@ -24,6 +24,7 @@ from deviations.reads import queries
 from deviations.vocabulary import Decision, Origin, ReviewState, Target
 from deviations.web.access import SignedInRequest
 from deviations.web.redirects import safe_next
+from deviations.web.views import queue
 from deviations.web.views.pages import render_page
 
 BULK_LIMIT = 500
@@ -35,7 +36,10 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=reviews.MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required to request changes or reject.",
+        help_text=(
+            "Required to request changes or reject, and to approve a deviation that fails "
+            "at the pinned upstream commit."
+        ),
     )
     # What the reviewer was shown: the decision is refused if it changed meanwhile.  Both
     # are required; the effect hash is empty (but present) before the first sync.
@@ -63,6 +67,7 @@ class Panel:
     approval_refusal: str | None
     note_refusal: str | None
     form: DecisionForm | None
+    broken_now: bool = False  # fails at the pin: an approval needs a comment
 
 
 def panel(
@@ -80,12 +85,9 @@ def panel(
     can_review = permissions.review_refusal(user, deviation) is None
     refusal = permissions.approval_refusal(user, deviation) if can_review else None
     if can_review and form is None:
+        # No decision is picked for the reviewer: one tap must not approve unread content.
         form = DecisionForm(
-            initial={
-                "fingerprint": deviation.fingerprint,
-                "effect_hash": deviation.effect_hash,
-                "decision": None if refusal else Decision.APPROVED,
-            }
+            initial={"fingerprint": deviation.fingerprint, "effect_hash": deviation.effect_hash}
         )
     return Panel(
         deviation=deviation,
@@ -94,6 +96,7 @@ def panel(
         approval_refusal=refusal,
         note_refusal=permissions.note_refusal(user, deviation),
         form=form,
+        broken_now=reviews.broken_now(deviation),
     )
 
 
@@ -101,21 +104,28 @@ def panel(
 def review(request: SignedInRequest, pk: int) -> HttpResponse:
     """The review page of one deviation; POST records a decision."""
     deviation = get_object_or_404(
-        Deviation.objects.select_related("component", "current_version"), pk=pk
+        Deviation.objects.select_related(
+            "component__sync", "current_version", "changed_commit", "introduced_commit"
+        ).defer("component__sync__rendered_diff"),
+        pk=pk,
     )
     form, status = None, 200
+    # Opened from the queue: its query string (filters, sort), to walk the same queue.
+    data = request.POST if request.method == "POST" else request.GET
+    query = data.get("queue")
+    place = None if query is None else queue.position(request, query, deviation.pk)
     if request.method == "POST":
         permissions.require(permissions.review_refusal(request.user, deviation))
         form = DecisionForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
+            cleaned = form.cleaned_data
             try:
                 reviews.decide(
                     audit.Actor.for_user(request.user, Origin.WEB),
                     deviation,
-                    data["decision"],
-                    data["comment"],
-                    seen=reviews.Seen(data["fingerprint"], data["effect_hash"]),
+                    cleaned["decision"],
+                    cleaned["comment"],
+                    seen=reviews.Seen(cleaned["fingerprint"], cleaned["effect_hash"]),
                 )
             except reviews.ContentChanged as error:
                 form.add_error(None, str(error))
@@ -126,9 +136,11 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
                 status = 400
             else:
-                label = Decision(data["decision"]).state.label
+                label = Decision(cleaned["decision"]).state.label
                 messages.success(request, f"Recorded: {label}. {deviation}")
-                return redirect(reverse("deviation", args=[pk]) + "#review")
+                if place is None:
+                    return redirect(reverse("deviation", args=[pk]) + "#review")
+                return redirect(_after_decision(request, place))
         else:
             status = 400
     past = reviews.history(deviation)
@@ -139,6 +151,8 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
         "d": deviation,
         "past": past,
         "pin": pin,
+        "tip": results.get(Target.TIP),
+        "place": place,
         "panel": panel(
             request.user, deviation, past=past, effect=pin.diff if pin else "", form=form
         ),
@@ -147,6 +161,15 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
         "can_decide_suggestions": permissions.suggestion_refusal(request.user, deviation) is None,
     }
     return render_page(request, "reviews/decide.html", context, status=status)
+
+
+def _after_decision(request: SignedInRequest, place: queue.Position) -> str:
+    """The next item of the same queue (read before the decision, while this one was in
+    it), or the queue itself, filtered as it was, when this was the last."""
+    if place.next is not None:
+        return place.review_url(place.next)
+    messages.info(request, "That was the last deviation waiting in this queue.")
+    return place.queue_url
 
 
 def _fresh_form(old: DecisionForm, deviation: Deviation) -> DecisionForm:
@@ -223,10 +246,14 @@ def _confirmation(
     """The confirmation page: each selected deviation and whether it would be approved."""
     data = request.POST if request.method == "POST" else request.GET
     rows = reviews.bulk_preview(request.user, ids)
+    approvable = [d for d, reason in rows if reason is None]
     context = {
         "section": "reviews",
         "rows": rows,
-        "approvable": [d for d, reason in rows if reason is None],
+        "failures": reviews.failures_at_pin(d.pk for d, _ in rows),
+        "approvable": approvable,
+        # Broken now: approved only with the comment below (the domain refuses them without).
+        "need_comment": [d for d in approvable if reviews.broken_now(d)],
         "can_review": permissions.can_review(request.user),
         "next": safe_next(request, data.get("next"), reverse("review_queue")),
         "truncated": len(data.getlist("d")) > BULK_LIMIT,
