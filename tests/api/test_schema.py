@@ -211,3 +211,29 @@ def test_the_exports_declare_their_lists_filters():
     for name, dataset in DATASETS.items():
         declared = set(_query_parameters(f"/api/exports/{name}.csv")) - {"format"}
         assert declared == set(dataset.filterset.base_filters), name
+
+
+def test_approving_a_broken_deviation_needs_a_comment_by_the_schema(api_world):
+    from deviations.models import AuditEvent, Deviation, OverlayResult, Verdict
+
+    w, headers = api_world
+    dev = w.deviations["curl"][1]
+    OverlayResult.objects.filter(deviation=dev, target="pin").update(
+        verdict=Verdict.FAILED, message="no line matches 'Release:'"
+    )
+    Deviation.objects.filter(pk=dev.pk).update(verdict_at_pin=Verdict.FAILED)
+    seen = {"fingerprint": dev.fingerprint, "effect_hash": dev.effect_hash}
+    for body, status in (
+        ({"decision": "approved", **seen}, 400),
+        ({"decision": "approved", "comment": "Fixed by the rebase.", **seen}, 201),
+    ):
+        case = schema["/api/deviations/{id}/reviews/"]["POST"].Case(
+            path_parameters={"id": dev.pk}, body=body, media_type="application/json"
+        )
+        response = case.call(headers=headers)
+        assert response.status_code == status, response.text[:300]
+        case.validate_response(response, checks=CHECKS)
+        if status == 400:
+            assert "despite the failure" in response.json()["comment"][0]
+    event = AuditEvent.objects.get(action="review.approved", object_id=str(dev.pk))
+    assert event.after["despite_failure"] is True and event.origin == "api"

@@ -5,7 +5,10 @@ reviewer role and four eyes (deviations.domain.permissions) exactly as the revie
 page does.  The `fingerprint` and `effect_hash` you read (from
 `GET /api/deviations/{id}/`) are required: without them the answer is 400, and
 if the deviation changed since, 409 naming what changed (`changed`: content,
-effect) with what it is now; nothing is recorded either way.
+effect) with what it is now; nothing is recorded either way.  Approving a deviation
+that is broken now (it fails at the pinned upstream commit) needs a `comment`, as on
+the review page (400 otherwise; the rule is `reviews.comment_refusal`), and its
+`review.approved` event says `despite_failure`.
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ class DecisionInput(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=reviews.MAX_COMMENT,
-        help_text="Required to request changes or reject.",
+        help_text="Required to request changes or reject, and to approve a deviation that "
+        "fails at the pinned upstream commit (`verdict_at_pin` failed: approve despite failure).",
     )
     fingerprint = serializers.CharField(
         max_length=64, help_text="The deviation's fingerprint you reviewed (required)."

@@ -65,6 +65,9 @@ class Position:
     total: int
     previous: int | None
     next: int | None
+    # The first other item: where a reviewer goes on from the end of the queue, to the
+    # items skipped on the way.
+    first: int | None = None
 
     @property
     def queue_url(self) -> str:
@@ -93,9 +96,10 @@ def position(request: HttpRequest, query: str, pk: int) -> Position:
     filterset = _filtered(request, params)
     ids = list(queries.queue_order(filterset.qs, params.get("sort")).values_list("pk", flat=True))
     query = params.urlencode()
+    first = next((other for other in ids if other != pk), None)
     if pk not in ids:
-        return Position(query, None, len(ids), None, ids[0] if ids else None)
+        return Position(query, None, len(ids), None, first, first)
     index = ids.index(pk)
     previous = ids[index - 1] if index > 0 else None
     following = ids[index + 1] if index + 1 < len(ids) else None
-    return Position(query, index, len(ids), previous, following)
+    return Position(query, index, len(ids), previous, following, first)

@@ -165,9 +165,11 @@ def review(request: SignedInRequest, pk: int) -> HttpResponse:
 
 def _after_decision(request: SignedInRequest, place: queue.Position) -> str:
     """The next item of the same queue (read before the decision, while this one was in
-    it), or the queue itself, filtered as it was, when this was the last."""
-    if place.next is not None:
-        return place.review_url(place.next)
+    it); from its end, the first item still waiting; or the queue itself, filtered as it
+    was, when nothing else waits in it."""
+    following = place.next if place.next is not None else place.first
+    if following is not None:
+        return place.review_url(following)
     messages.info(request, "That was the last deviation waiting in this queue.")
     return place.queue_url
 
