@@ -129,6 +129,9 @@ def _pick(
 
 def _decide(colleague: User, dev: Deviation | None, decision: Decision, comment: str = "") -> None:
     if dev is not None:
+        if decision == Decision.APPROVED and not comment and reviews.broken_now(dev):
+            # The rule for everyone: an approval of what fails at the pin says why.
+            comment = "Approved despite the failure at the pin: the next rebase fixes it."
         # The colleague decides on the deviation as it was read here.
         reviews.decide(
             audit.Actor.for_user(colleague, Origin.COMMAND),

@@ -259,3 +259,15 @@ def test_a_stale_effect_change_shows_both_effects_and_the_sync_that_rendered_it(
     assert since.index("before-effect") < since.index("after-effect")
     assert f"sync #{pin.run_id}" in since and pin.upstream_commit[:12] in since
     assert "-+before-effect" not in since
+
+
+@pytest.mark.parametrize(
+    "query", ["sort=bogus", "review_state=zzz&page=x", "%00=%ff&component=\x00", "may_decide=maybe"]
+)
+def test_a_queue_string_that_makes_no_sense_is_no_error(client, rita, query):
+    dev = queued("curl", 1)
+    response = client.get(review_url(dev, query))
+    assert response.status_code == 200
+    response = client.post(review_url(dev), seen(dev, "approved", queue=query))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("review_queue"))
