@@ -6,6 +6,8 @@ import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deviations.domain import audit, notes, reviews
@@ -271,3 +273,25 @@ def test_a_queue_string_that_makes_no_sense_is_no_error(client, rita, query):
     response = client.post(review_url(dev), seen(dev, "approved", queue=query))
     assert response.status_code == 302
     assert response.url.startswith(reverse("review_queue"))
+
+
+def test_the_queue_and_a_review_page_in_it_cost_the_same_queries_however_long_the_queue(
+    client, rita
+):
+    mine = factories.make_commit(author="Rita", email="rita@example.com")
+
+    def counts():
+        dev = Deviation.objects.order_by("pk").first()
+        found = []
+        for url in (reverse("review_queue") + "?may_decide=yes", review_url(dev, "kind=overlay")):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    for n in range(3):
+        queued("curl", n, introduced=mine if n == 1 else None)
+    few = counts()
+    for n in range(30):
+        queued(f"pkg{n}", n, introduced=mine if n % 3 else None)
+    assert counts() == few
