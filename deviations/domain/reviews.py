@@ -19,7 +19,7 @@ import datetime as dt
 import difflib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -494,6 +494,20 @@ def _content_text(version: DeviationVersion | None) -> list[str]:
     return [line + "\n" for line in text.splitlines()]
 
 
+def _marked(
+    old: list[str], new: list[str]
+) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Both sides line by line, each line marked when it is not on the other side."""
+    left = [(line, True) for line in old]
+    right = [(line, True) for line in new]
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for i in range(block.size):
+            left[block.a + i] = (old[block.a + i], False)
+            right[block.b + i] = (new[block.b + i], False)
+    return left, right
+
+
 def _unified(old: list[str], new: list[str], old_label: str, new_label: str) -> str:
     return "".join(difflib.unified_diff(old, new, old_label, new_label, n=3))
 
@@ -522,6 +536,9 @@ class SinceDecision:
     # effect (the deviation's own diff), decided on and now.
     content_decided: str = ""
     content_now: str = ""
+    # The same texts line by line, each line with whether it differs from the other side.
+    content_decided_lines: list[tuple[str, bool]] = field(default_factory=list)
+    content_now_lines: list[tuple[str, bool]] = field(default_factory=list)
     effect_decided: str = ""
     effect_now: str = ""
     content_cause: LapseCause | None = None
@@ -584,7 +601,10 @@ def changes_since_decision(
         )
         effect_cause = LapseCause(sync_run=pin[0], upstream_commit=pin[1]) if pin else None
     content_cause = None
+    decided_lines: list[tuple[str, bool]] = []
+    now_lines: list[tuple[str, bool]] = []
     if content_changed:
+        decided_lines, now_lines = _marked(_content_text(review.version), _content_text(current))
         content_cause = LapseCause(
             commit=deviation.changed_commit or deviation.introduced_commit,
             import_run=current.import_run_id if current else None,
@@ -597,6 +617,8 @@ def changes_since_decision(
         effect_diff,
         content_decided="".join(_content_text(review.version)) if content_changed else "",
         content_now="".join(_content_text(current)) if content_changed else "",
+        content_decided_lines=decided_lines,
+        content_now_lines=now_lines,
         effect_decided=review.effect_diff if effect_changed else "",
         effect_now=effect_now,
         content_cause=content_cause,

@@ -239,8 +239,12 @@ def test_a_stale_content_change_shows_both_versions_and_the_commit_that_changed_
     reviews.lapse_changed(audit.Actor.job("import #2"), [dev], cause="import #2")
     html = client.get(review_url(dev)).content.decode()
     since = html[html.index('id="since"') :]
-    assert 'class="side-by-side"' in since
+    assert "side-by-side" in since
     assert since.index("old-one") < since.index("new-one")
+    # The lines that differ are marked on each side, the others not.
+    assert '<mark>    &quot;value&quot;: &quot;old-one&quot;\n</mark>' in since
+    assert '<mark>    &quot;value&quot;: &quot;new-one&quot;\n</mark>' in since
+    assert "<mark>    &quot;tag&quot;" not in since and "&quot;tag&quot;: &quot;Provides&quot;" in since
     assert "Decided on (version 1)" in since and "Now (version 2)" in since
     assert change.sha[:12] in since and "Carl Changer" in since and "Provide the new name" in since
     assert "@@" not in since[: since.index("</div>")]  # no diff of diffs

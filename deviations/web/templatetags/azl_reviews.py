@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from deviations.vocabulary import Decision
 
@@ -22,3 +26,11 @@ def decided(decision: str) -> str:
 def refusal_of(refusals: dict[int, str], pk: int) -> str:
     """The four-eyes refusal of deviation `pk` in a view's `refusals`, or ""."""
     return refusals.get(pk, "") if refusals else ""
+
+
+@register.filter
+def marked_lines(lines: Iterable[tuple[str, bool]]) -> SafeString:
+    """Lines of text (each ending in its newline), those marked changed in <mark>."""
+    return format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", t) if changed else t,) for t, changed in lines)
+    )
