@@ -242,9 +242,10 @@ def test_a_stale_content_change_shows_both_versions_and_the_commit_that_changed_
     assert "side-by-side" in since
     assert since.index("old-one") < since.index("new-one")
     # The lines that differ are marked on each side, the others not.
-    assert '<mark>    &quot;value&quot;: &quot;old-one&quot;\n</mark>' in since
-    assert '<mark>    &quot;value&quot;: &quot;new-one&quot;\n</mark>' in since
-    assert "<mark>    &quot;tag&quot;" not in since and "&quot;tag&quot;: &quot;Provides&quot;" in since
+    assert "<mark>    &quot;value&quot;: &quot;old-one&quot;\n</mark>" in since
+    assert "<mark>    &quot;value&quot;: &quot;new-one&quot;\n</mark>" in since
+    assert "&quot;tag&quot;: &quot;Provides&quot;" in since
+    assert "<mark>    &quot;tag&quot;" not in since
     assert "Decided on (version 1)" in since and "Now (version 2)" in since
     assert change.sha[:12] in since and "Carl Changer" in since and "Provide the new name" in since
     assert "@@" not in since[: since.index("</div>")]  # no diff of diffs
