@@ -117,7 +117,8 @@ class AuditAction(Vocabulary):
     REVIEW_APPROVED = (
         "review.approved",
         "review: approved",
-        "A reviewer approved a deviation's content and effect.",
+        "A reviewer approved a deviation's content and effect (after: despite_failure when it "
+        "fails at the pin, with the comment saying why).",
     )
     REVIEW_CHANGES_REQUESTED = (
         "review.changes-requested",
