@@ -28,7 +28,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
-from deviations.models import Deviation, GitIdentity, NoteVersion
+from deviations.models import ConfigCommit, Deviation, GitIdentity, NoteVersion
 from deviations.vocabulary import Decision
 
 VIEWER = "viewer"
@@ -260,8 +260,22 @@ def approvable(user: Asker, deviations: QuerySet[Deviation]) -> QuerySet[Deviati
         return deviations.none()
     noted = NoteVersion.objects.filter(author=user).values("note__deviation_id")
     deviations = deviations.exclude(pk__in=noted)
-    mine = _authored_by(user)
-    return deviations if mine is None else deviations.exclude(pk__in=mine.values("pk"))
+    emails, names = identities(user)
+    if not (emails or names):
+        return deviations
+    # The user's commits first (the commits table is small), then the deviations they
+    # introduced or last changed: two uncorrelated INs, not a scan of every deviation.
+    matches = Q(email_lc__in=emails) if emails else Q(pk__in=[])
+    if names:
+        matches |= Q(name_lc__in=names)
+    commits = (
+        ConfigCommit.objects.annotate(email_lc=Lower("author_email"), name_lc=Lower("author_name"))
+        .filter(matches)
+        .values("pk")
+    )
+    return deviations.exclude(
+        Q(introduced_commit_id__in=commits) | Q(changed_commit_id__in=commits)
+    )
 
 
 # --- notes and identities ---------------------------------------------------------------
