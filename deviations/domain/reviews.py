@@ -25,9 +25,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from deviations.core import severity
 from deviations.domain import audit, permissions
 from deviations.models import ConfigCommit, Deviation, DeviationVersion, OverlayResult, Review
-from deviations.vocabulary import AuditAction, Decision, ReviewState, Target, Verdict
+from deviations.vocabulary import AuditAction, Decision, ReviewState, Severity, Target, Verdict
 from deviations.vocabulary.reviews import DECIDED, OPEN
 
 __all__ = ["DECIDED", "OPEN"]  # the states that can lapse, and the ones that wait
@@ -89,9 +90,16 @@ def _decision(decision: Decision | str) -> Decision:
 
 
 def broken_now(deviation: Deviation) -> bool:
-    """The deviation fails at the pinned upstream commit, as its last sync stored it:
-    what Azure Linux builds from today does not take it."""
-    return deviation.verdict_at_pin == Verdict.FAILED
+    """The deviation is broken now (the severity rule of deviations.core.severity: it
+    fails at the pinned upstream commit, as its last sync stored it)."""
+    found = severity.severities(
+        verdict_at_pin=deviation.verdict_at_pin,
+        verdict_at_tip=deviation.verdict_at_tip,
+        review_state=deviation.review_state,
+        obsolete=deviation.obsolete,
+        documented=deviation.documented,
+    )
+    return Severity.BROKEN_NOW in found
 
 
 DESPITE_FAILURE = (

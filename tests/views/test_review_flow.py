@@ -300,3 +300,19 @@ def test_the_queue_and_a_review_page_in_it_cost_the_same_queries_however_long_th
     for n in range(30):
         queued(f"pkg{n}", n, introduced=mine if n % 3 else None)
     assert counts() == few
+
+
+def test_an_undocumented_overlay_is_listed_by_its_label_in_the_queue_and_on_its_pages(client, rita):
+    dev = queued(
+        "xen",
+        1,
+        description="",
+        content={"type": "spec-remove-tag", "tag": "BuildRequires", "value": "xen-devel"},
+    )
+    assert dev.label and dev.label != dev.key
+    queue = client.get(reverse("review_queue")).content.decode()
+    assert f">{dev.label}</a>" in queue
+    page = client.get(review_url(dev)).content.decode()
+    assert f"<h1>Review: {dev.label}</h1>" in page
+    bulk = client.get(reverse("review_bulk") + f"?d={dev.pk}").content.decode()
+    assert f">{dev.label}</a>" in bulk
