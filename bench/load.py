@@ -25,8 +25,9 @@ Then it waits for the sync to end, stops the server and the workers and prints t
 requests, the errors, and p50/p95/p99 per page beside the login page floor from the same
 run; the syncs that ran; the failed logins (django-axes: none, or the users could be
 locked out); and runs `manage.py verify_audit`.  Exit status 0 only with no error, the
-syncs succeeded and the audit chain intact.  --quick: 4 users for 8 seconds on 40
-components, one db_worker (a smoke test).
+syncs succeeded and the audit chain intact.  --quick (a smoke test): 5 users for 15
+seconds, the config's tip imported without its history, 40 components synced by one
+db_worker.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def split_users(users: int) -> dict[str, int]:
     return counts
 
 
-def set_up(counts: dict[str, int]) -> dict:
+def set_up(counts: dict[str, int], quick: bool) -> dict:
     """Schema, roles, the real config, the accounts, static files; the locust targets."""
     import django
 
@@ -139,7 +140,7 @@ def set_up(counts: dict[str, int]) -> dict:
     call_command("collectstatic", "--no-input", verbosity=0)
     print(f"schema, roles and static files: {time.perf_counter() - started:.0f}s")
     started = time.perf_counter()
-    if HISTORY.exists():
+    if HISTORY.exists() and not quick:
         import_config(HISTORY, ref="tomls/base/main")
     else:
         import_config(CONFIG)
@@ -309,8 +310,8 @@ def print_stats(pages: list[dict[str, str]], total: dict[str, str], seconds: flo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, help="concurrent users (default 50; quick: 4)")
-    parser.add_argument("--duration", type=int, help="seconds of load (default 180; quick: 8)")
+    parser.add_argument("--users", type=int, help="concurrent users (default 50; quick: 5)")
+    parser.add_argument("--duration", type=int, help="seconds of load (default 180; quick: 15)")
     parser.add_argument("--quick", action="store_true", help="a smoke test: few, short, small")
     parser.add_argument("--database-url", help=f"reset and used (default {DEFAULT_DATABASE})")
     parser.add_argument("--components", type=int, help="fixture repositories for N (all)")
@@ -322,8 +323,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, help="default: a free one")
     parser.add_argument("--sync-timeout", type=int, default=1800, help="seconds, after the load")
     args = parser.parse_args()
-    users = args.users or (4 if args.quick else 50)
-    duration = args.duration or (8 if args.quick else 180)
+    users = args.users or (5 if args.quick else 50)
+    duration = args.duration or (15 if args.quick else 180)
     db_workers = args.db_workers or (1 if args.quick else 2)
     components = args.components or (40 if args.quick else None)
     if not (TOOL.exists() and CONFIG.exists()):
@@ -355,7 +356,7 @@ def main() -> int:
         names = random.Random(0).sample(names, min(components, len(names)))
     template = build_fixture(sorted(names), args.fixture or work / "distgit")
     counts = split_users(users)
-    targets = set_up(counts)
+    targets = set_up(counts, args.quick)
     (work / "targets.json").write_text(json.dumps(targets))
     port = args.port or free_port()
     host = f"http://127.0.0.1:{port}"

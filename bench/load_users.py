@@ -44,7 +44,8 @@ HX = {"HX-Request": "true", "HX-Target": "results"}
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FINGERPRINT = re.compile(r'name="fingerprint" value="([^"]*)"')
-EFFECT = re.compile(r'name="effect_hash" value="([^"]*)"')
+# Before the first sync the effect hash is empty, and the hidden input has no value.
+EFFECT = re.compile(r'name="effect_hash"(?: value="([^"]*)")?')
 DEVIATION_LINK = re.compile(r'href="/deviations/(\d+)/')
 
 COMPONENT_LISTS = [
@@ -73,7 +74,7 @@ AUDIT_LOGS = [
     "/audit/?page=50",
     "/audit/?component=systemd",
     "/audit/?action=deviation.created",
-    "/audit/?action=review.decided",
+    "/audit/?action=review.approved",
     "/audit/?since=2020-01-01",
 ]
 EXPORTS = [
@@ -81,7 +82,7 @@ EXPORTS = [
     ("export deviations.csv (filtered)", "/exports/deviations.csv?kind=overlay&q=lib"),
     ("export components.csv", "/exports/components.csv?has_deviations=yes"),
     ("export queue.csv", "/exports/queue.csv"),
-    ("export audit.csv (filtered)", "/exports/audit.csv?action=review.decided"),
+    ("export audit.csv (filtered)", "/exports/audit.csv?action=review.approved"),
 ]
 
 
@@ -179,6 +180,10 @@ class Reviewer(Visitor):
     role = "reviewer"
     wait_time = between(2, 5)
 
+    def on_start(self) -> None:
+        super().on_start()
+        self.decide()  # what they came for
+
     @task(2)
     def queue(self) -> None:
         self.page(f"/reviews/?page={random.randint(1, 3)}", "review queue")
@@ -200,14 +205,17 @@ class Reviewer(Visitor):
     def decide_once(self, pk: int, approve: bool, again: bool) -> bool:
         """Read the review page and post its form; False when the answer was a 409."""
         url = f"/deviations/{pk}/review/"
-        body = self.page(url, "review page (read again after 409)" if again else "review page")
-        csrf, fingerprint, effect = (p.search(body) for p in (CSRF, FINGERPRINT, EFFECT))
-        if csrf is None or fingerprint is None or effect is None:
-            return True  # page() has already failed it, or this account may not decide
+        name = "review page (read again after 409)" if again else "review page"
+        with self.client.get(url, name=name, catch_response=True) as page:
+            body = page.text or ""
+            csrf, fingerprint, effect = (p.search(body) for p in (CSRF, FINGERPRINT, EFFECT))
+            if page.status_code != 200 or csrf is None or fingerprint is None or effect is None:
+                page.failure(f"{url}: {page.status_code}, without the decision form")
+                return True
         form = {
             "csrfmiddlewaretoken": csrf[1],
             "fingerprint": fingerprint[1],
-            "effect_hash": effect[1],
+            "effect_hash": effect[1] or "",
             "decision": "approved" if approve else "changes-requested",
             "comment": "" if approve else f"Load test: {self.username} asks for a comment.",
         }
@@ -233,6 +241,10 @@ class Auditor(Visitor):
 
     role = "auditor"
     wait_time = between(3, 8)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.export()  # what they came for
 
     @task(2)
     def audit(self) -> None:
