@@ -4,7 +4,8 @@
     .venv/bin/python bench/load.py [--users 50] [--duration 180] [--quick]
                                    [--database-url URL] [--components N] [--fixture DIR]
                                    [--work DIR] [--db-workers 2] [--web-workers 3]
-                                   [--threads 4] [--port P]
+                                   [--threads 4] [--port P] [--spawn-rate 2]
+                                   [--sync-nice 10] [--sync-timeout 1800]
 
 Needs ../shared.  Sets up its own database (PostgreSQL `azldrift_load` on 127.0.0.1 by
 default, dropped and created afresh; or a --database-url, which it also resets), imports
@@ -14,16 +15,17 @@ builds make-distgit-fixture repositories for every component (or reuses --fixtur
 collects the static files and starts:
 
 - gunicorn serving azldrift.wsgi (WEB_WORKERS processes x THREADS threads), DEBUG off;
-- DB_WORKERS `manage.py db_worker` processes (TASKS_BACKEND=database), and a full sync
-  of every component through them; when a sync ends while the load goes on, the next
-  one starts (a sync is running for the whole load);
-- locust, headless (bench/load_users.py): USERS people for DURATION seconds, about 70%
-  viewers browsing and searching, 20% reviewers deciding with real CSRF POSTs, 10%
-  auditors exporting CSV, plus one anonymous visitor opening the login page (the floor).
+- DB_WORKERS `manage.py db_worker` processes (TASKS_BACKEND=database), at a lower CPU
+  priority (nice 10, as background work beside a web server on one machine should run),
+  and a cold full sync of every component through them, started with the load;
+- locust, headless (bench/load_users.py): USERS people for DURATION seconds (2 start a
+  second; a user's last task may end after that), about 70% viewers browsing and
+  searching, 20% reviewers deciding with real CSRF POSTs, 10% auditors exporting CSV,
+  plus one anonymous visitor opening the login page (the floor).
 
 Then it waits for the sync to end, stops the server and the workers and prints the
 requests, the errors, and p50/p95/p99 per page beside the login page floor from the same
-run; the syncs that ran; the failed logins (django-axes: none, or the users could be
+run; the sync; the failed logins (django-axes: none, or the users could be
 locked out); and runs `manage.py verify_audit`.  Exit status 0 only with no error, the
 syncs succeeded and the audit chain intact.  --quick (a smoke test): 5 users for 15
 seconds, the config's tip imported without its history, 40 components synced by one
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import json
 import os
 import random
@@ -136,9 +139,11 @@ def set_up(counts: dict[str, int], quick: bool) -> dict:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("setup_roles", verbosity=0)
+    call_command("setup_roles", stdout=io.StringIO())
+    print(f"schema and roles: {time.perf_counter() - started:.0f}s")
+    started = time.perf_counter()
     call_command("collectstatic", "--no-input", verbosity=0)
-    print(f"schema, roles and static files: {time.perf_counter() - started:.0f}s")
+    print(f"static files: {time.perf_counter() - started:.0f}s")
     started = time.perf_counter()
     if HISTORY.exists() and not quick:
         import_config(HISTORY, ref="tomls/base/main")
@@ -219,7 +224,7 @@ def stop(process: subprocess.Popen, grace: float = 20) -> None:
 
 
 class Syncs:
-    """Full syncs through the db_workers, one after another while the load runs."""
+    """The full sync the db_workers run while the load runs."""
 
     def __init__(self, template: str, components: list[str] | None) -> None:
         self.template = template
@@ -241,10 +246,6 @@ class Syncs:
             runs.abandon_dead_runs()  # a dead worker's run ends, and shows below
             return True
         return False
-
-    def keep_running(self) -> None:
-        if not self.running():
-            self.start()
 
     def wait(self, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -308,6 +309,19 @@ def print_stats(pages: list[dict[str, str]], total: dict[str, str], seconds: flo
         )
 
 
+def summarize(prefix: Path, seconds: float) -> list[str]:
+    """Print locust's figures (its CSV files at `prefix`); the problems: failed requests,
+    or none made."""
+    pages, total, failures = read_stats(prefix)
+    print_stats(pages, total, seconds)
+    problems = [f"{total['Failure Count']} requests failed"] if int(total["Failure Count"]) else []
+    for failure in failures[:10]:
+        print(f"  failed {failure['Occurrences']}x {failure['Name']}: {failure['Error']}")
+    if int(total["Request Count"]) == 0:
+        problems.append("no request was made")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, help="concurrent users (default 50; quick: 5)")
@@ -322,6 +336,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--port", type=int, help="default: a free one")
     parser.add_argument("--sync-timeout", type=int, default=1800, help="seconds, after the load")
+    parser.add_argument(
+        "--sync-nice", type=int, default=10, help="CPU priority of the db_workers (nice)"
+    )
+    parser.add_argument("--spawn-rate", type=float, default=2, help="users started a second")
     args = parser.parse_args()
     users = args.users or (5 if args.quick else 50)
     duration = args.duration or (15 if args.quick else 180)
@@ -387,6 +405,7 @@ def main() -> int:
             processes.append(
                 start(
                     [
+                        *("nice", "-n", str(args.sync_nice)),
                         *(sys.executable, "manage.py", "db_worker", "--no-reload"),
                         *("--interval", "0.5", "--worker-id", f"load-{number}"),
                     ],
@@ -400,9 +419,10 @@ def main() -> int:
         locust = start(
             [
                 *(str(BIN / "locust"), "-f", str(ROOT / "bench" / "load_users.py"), "--headless"),
-                *("--users", str(users + 1), "--spawn-rate", "10", "--run-time", f"{duration}s"),
+                *("--users", str(users + 1), "--spawn-rate", str(args.spawn_rate)),
+                *("--run-time", f"{duration}s", "--stop-timeout", "180"),
                 *("--host", host, "--csv", str(work / "locust"), "--only-summary"),
-                *("--stop-timeout", "30", "--loglevel", "WARNING"),
+                *("--loglevel", "WARNING"),
             ],
             work / "locust.log",
             {**env, "AZLDRIFT_LOAD_TARGETS": str(work / "targets.json")},
@@ -410,7 +430,7 @@ def main() -> int:
         processes.append(locust)
         while locust.poll() is None:
             time.sleep(2)
-            syncs.keep_running()
+            syncs.running()  # also ends the run of a worker that died
         load_ended = time.monotonic()
         synced = syncs.wait(args.sync_timeout)
         for process in reversed(processes):
@@ -419,13 +439,7 @@ def main() -> int:
         for process in reversed(processes):
             stop(process, grace=5)
 
-    pages, total, failures = read_stats(work / "locust")
-    print_stats(pages, total, load_ended - load_started)
-    problems = [f"{total['Failure Count']} requests failed"] if int(total["Failure Count"]) else []
-    for failure in failures[:10]:
-        print(f"  failed {failure['Occurrences']}x {failure['Name']}: {failure['Error']}")
-    if int(total["Request Count"]) == 0:
-        problems.append("no request was made")
+    problems = summarize(work / "locust", load_ended - load_started)
     print(f"\nsyncs (seconds from the start of the {load_ended - load_started:.0f}s load):")
     problems += syncs.report(load_started_at)
     if not synced:
