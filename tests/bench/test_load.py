@@ -60,7 +60,8 @@ def test_a_quick_run_prints_every_figure_and_passes(tmp_path):
     assert any(name.startswith("export ") for name in rows), out
     for row in rows.values():
         assert row["errors"] == "0"
-        assert int(row["p50"]) <= int(row["p95"]) <= int(row["p99"]) <= int(row["max"]) + 1
+        # locust keeps percentiles to two significant digits (max is exact).
+        assert int(row["p50"]) <= int(row["p95"]) <= int(row["p99"]) <= int(row["max"]) * 1.05 + 1
     assert re.search(r"^  sync run #1: succeeded, 40 components", out, re.M), out
     assert "failed logins recorded by django-axes: 0" in out
     assert re.search(r"^audit trail intact: \d+ events", out, re.M), out
