@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py [--users 50] [--duration 180] [--quick]
                                    [--database-url URL] [--components N] [--fixture DIR]
                                    [--work DIR] [--db-workers 2] [--web-workers 3]
-                                   [--threads 4] [--port P] [--spawn-rate 2]
+                                   [--threads 4] [--port P] [--spawn-rate 1] [--keep-alive 75]
                                    [--sync-nice 10] [--sync-timeout 1800]
 
 Needs ../shared.  Sets up its own database (PostgreSQL `azldrift_load` on 127.0.0.1 by
@@ -14,11 +14,12 @@ roles (viewers, reviewers, auditors: `people.create_user`, as `manage.py users` 
 builds make-distgit-fixture repositories for every component (or reuses --fixture),
 collects the static files and starts:
 
-- gunicorn serving azldrift.wsgi (WEB_WORKERS processes x THREADS threads), DEBUG off;
+- gunicorn serving azldrift.wsgi (WEB_WORKERS processes x THREADS threads, idle
+  connections kept 75 s), DEBUG off;
 - DB_WORKERS `manage.py db_worker` processes (TASKS_BACKEND=database), at a lower CPU
   priority (nice 10, as background work beside a web server on one machine should run),
   and a cold full sync of every component through them, started with the load;
-- locust, headless (bench/load_users.py): USERS people for DURATION seconds (2 start a
+- locust, headless (bench/load_users.py): USERS people for DURATION seconds (1 starts a
   second; a user's last task may end after that), about 70% viewers browsing and
   searching, 20% reviewers deciding with real CSRF POSTs, 10% auditors exporting CSV,
   plus one anonymous visitor opening the login page (the floor).
@@ -343,7 +344,8 @@ def main() -> int:
     parser.add_argument(
         "--sync-nice", type=int, default=10, help="CPU priority of the db_workers (nice)"
     )
-    parser.add_argument("--spawn-rate", type=float, default=2, help="users started a second")
+    parser.add_argument("--spawn-rate", type=float, default=1, help="users started a second")
+    parser.add_argument("--keep-alive", type=int, default=75, help="gunicorn's, in seconds")
     args = parser.parse_args()
     users = args.users or (5 if args.quick else 50)
     duration = args.duration or (15 if args.quick else 180)
@@ -398,7 +400,10 @@ def main() -> int:
             [
                 *(str(BIN / "gunicorn"), "azldrift.wsgi", "--bind", f"127.0.0.1:{port}"),
                 *("--workers", str(args.web_workers), "--threads", str(args.threads)),
-                *("--timeout", "120", "--error-logfile", "-"),
+                # Idle connections kept longer than any user thinks: gunicorn's default 2 s
+                # closes them while a client is sending on them (a reset, not an answer).
+                *("--keep-alive", str(args.keep_alive), "--timeout", "120"),
+                *("--error-logfile", "-"),
             ],
             work / "gunicorn.log",
             server_env,

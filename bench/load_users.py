@@ -86,6 +86,11 @@ EXPORTS = [
 ]
 
 
+def status(answer) -> str:
+    """The status, or for no answer at all (status 0) the client's error."""
+    return str(answer.status_code) if answer.status_code else f"no answer: {answer.error!r}"
+
+
 def component_url(name: str) -> str:
     return f"/components/{quote(name, safe='')}/"
 
@@ -101,7 +106,7 @@ class Visitor(HttpUser):
         with self.client.get("/login/", name="login page", catch_response=True) as page:
             token = CSRF.search(page.text or "")
             if page.status_code != 200 or token is None:
-                page.failure(f"login page: {page.status_code}, no CSRF token")
+                page.failure(f"login page: {status(page)}, no CSRF token")
                 return
         with self.client.post(
             "/login/",
@@ -111,14 +116,14 @@ class Visitor(HttpUser):
             catch_response=True,
         ) as answer:
             if answer.status_code != 302 or answer.headers.get("Location") != "/":
-                answer.failure(f"log in as {self.username}: {answer.status_code}")
+                answer.failure(f"log in as {self.username}: {status(answer)}")
 
     def page(self, url: str, name: str, headers: dict[str, str] | None = None) -> str:
         """GET an HTML page (or, with htmx's headers, its results part) and check it."""
         with self.client.get(url, name=name, headers=headers, catch_response=True) as answer:
             body = answer.text or ""
             if answer.status_code != 200:
-                answer.failure(f"{url}: {answer.status_code}")
+                answer.failure(f"{url}: {status(answer)}")
             elif headers is None and "</html>" not in body:
                 answer.failure(f"{url}: the page does not end")
             elif "/login/?next=" in answer.url:
@@ -130,7 +135,7 @@ class Viewer(Visitor):
     """Browses and searches."""
 
     role = "viewer"
-    wait_time = between(1, 3)
+    wait_time = between(2, 6)
 
     @task(3)
     def overview(self) -> None:
@@ -178,7 +183,7 @@ class Reviewer(Visitor):
     """Works the review queue: reads a deviation's review page and decides on it."""
 
     role = "reviewer"
-    wait_time = between(2, 5)
+    wait_time = between(4, 10)
 
     def on_start(self) -> None:
         super().on_start()
@@ -210,7 +215,7 @@ class Reviewer(Visitor):
             body = page.text or ""
             csrf, fingerprint, effect = (p.search(body) for p in (CSRF, FINGERPRINT, EFFECT))
             if page.status_code != 200 or csrf is None or fingerprint is None or effect is None:
-                page.failure(f"{url}: {page.status_code}, without the decision form")
+                page.failure(f"{url}: {status(page)}, without the decision form")
                 return True
         form = {
             "csrfmiddlewaretoken": csrf[1],
@@ -232,7 +237,7 @@ class Reviewer(Visitor):
                 answer.request_meta["name"] = "decide: 409, changed since read (POST)"
                 answer.success()
                 return False
-            answer.failure(f"{url}: decision answered {answer.status_code}")
+            answer.failure(f"{url}: decision answered {status(answer)}")
             return True
 
 
@@ -240,7 +245,7 @@ class Auditor(Visitor):
     """Reads the trail and exports CSV."""
 
     role = "auditor"
-    wait_time = between(3, 8)
+    wait_time = between(5, 15)
 
     def on_start(self) -> None:
         super().on_start()
@@ -256,7 +261,7 @@ class Auditor(Visitor):
         with self.client.get(url, name=name, catch_response=True) as answer:
             kind = answer.headers.get("Content-Type", "")
             if answer.status_code != 200 or not kind.startswith("text/csv"):
-                answer.failure(f"{url}: {answer.status_code} {kind}")
+                answer.failure(f"{url}: {status(answer)} {kind}")
             elif b"," not in (answer.content or b"").split(b"\n", 1)[0]:
                 answer.failure(f"{url}: no CSV header")
 
@@ -265,13 +270,13 @@ class Floor(HttpUser):
     """The login page, anonymous: the floor every other page is measured against."""
 
     fixed_count = 1
-    wait_time = between(0.5, 1.5)
+    wait_time = between(1, 2)
 
     @task
     def login_page(self) -> None:
         with self.client.get("/login/", name="login page (floor)", catch_response=True) as page:
             if page.status_code != 200 or "</html>" not in (page.text or ""):
-                page.failure(f"login page: {page.status_code}")
+                page.failure(f"login page: {status(page)}")
 
 
 # Each kind of user as many times as bench/load.py made accounts for it.
