@@ -35,6 +35,11 @@ urlpatterns = [
         component.component_diff,
         name="component_diff",
     ),
+    path(
+        "components/<component_name:name>/deviations/<deviation_key:key>/",
+        deviation.deviation_by_key,
+        name="deviation_permalink",
+    ),
     path("components/id/<int:pk>/", component.component_by_id, name="component_by_id"),
     path(
         "components/id/<int:pk>/diff.patch",

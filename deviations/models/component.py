@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from deviations.vocabulary import SpecType
@@ -39,6 +40,8 @@ class Component(models.Model):
         indexes = [
             models.Index(fields=["deviation_count"], name="component_devcount_idx"),
             models.Index(fields=["removed"], name="component_removed_idx"),
+            # The lists sort names case-insensitively (the name breaks ties).
+            models.Index(Lower("name"), "name", name="component_lower_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 
 import django_filters as df
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.functions import Cast, Lower
 
 from deviations.core.types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
 from deviations.domain import permissions
@@ -75,8 +76,9 @@ REBASE_RISK: dict[str, tuple[str, Q]] = {
 
 # Sort keys: value -> (label, ORDER BY). Unsynced components sort last on drift keys.
 COMPONENT_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "name": ("name (A to Z)", ("name",)),
-    "-name": ("name (Z to A)", ("-name",)),
+    # Case-insensitive (an index on lower(name), name serves it); the name breaks ties.
+    "name": ("name (A to Z)", (Lower("name"), "name")),
+    "-name": ("name (Z to A)", (Lower("name").desc(), "-name")),
     "-deviations": ("most deviations", ("-deviation_count", "name")),
     "-behind": (
         "most commits behind",
@@ -94,7 +96,7 @@ COMPONENT_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
 }
 
 DEVIATION_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "component": ("component (A to Z)", ("component__name", "position")),
+    "component": ("component (A to Z)", (Lower("component__name"), "component__name", "position")),
     "severity": ("most urgent first", (attention.rank(), "component__name", "position")),
     "-updated": ("recently changed", ("-updated_at", "-id")),
     "kind": ("kind", ("kind", "component__name", "position")),
@@ -295,10 +297,14 @@ class DeviationFilter(df.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(
+        return qs.alias(metadata_text=Cast("current_version__metadata", TextField())).filter(
             Q(description__icontains=value)
             | Q(component__name__icontains=value)
             | Q(key__icontains=value)
+            # The justification beside the description: TOML comment, reason, metadata.
+            | Q(current_version__comment__icontains=value)
+            | Q(current_version__reason__icontains=value)
+            | Q(metadata_text__icontains=value)
         )
 
     def filter_obsolete(self, qs: QuerySet, name: str, value: str) -> QuerySet:

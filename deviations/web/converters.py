@@ -43,3 +43,24 @@ def component_url(name: str, pk: int | str | None = None, *, diff: bool = False)
     if pk is not None and str(pk).isdigit():
         return reverse("component_diff_by_id" if diff else "component_by_id", args=[int(pk)])
     return ""
+
+
+class DeviationKey(StringConverter):
+    """A deviation's key in a permalink (`<deviation_key:key>`): anything but NUL, '/'
+    included (the key is the URL's last part, so it may hold slashes)."""
+
+    regex = r"[^\x00]+"
+
+
+register_converter(DeviationKey, "deviation_key")
+
+
+def deviation_url(name: str, key: str, pk: int) -> str:
+    """A deviation's permalink, `/components/<name>/deviations/<key>/`, which outlives its
+    id (a re-import from scratch); `/deviations/<id>/` when the name or the key cannot
+    travel in a path (a '.' or '..' or empty segment would be resolved away by the browser).
+    """
+    segments = key.split("/")
+    if carries(name) and "\x00" not in key and all(s not in ("", ".", "..") for s in segments):
+        return reverse("deviation_permalink", args=[name, key])
+    return reverse("deviation", args=[pk])

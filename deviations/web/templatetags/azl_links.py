@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from deviations.vocabulary import Severity, SyncRunStatus
@@ -171,6 +172,49 @@ def component_link(name: str, pk: int | str | None = None, label: Any = None) ->
     url = converters.component_url(name, pk)
     shown = name if label is None else label
     return format_html('<a href="{}">{}</a>', url, shown) if url else format_html("{}", shown)
+
+
+@register.simple_tag
+def deviation_url(name: str, key: str, pk: int) -> str:
+    """A deviation's permalink by component and key (its id's page when no path can carry
+    them); see web/converters.py."""
+    return converters.deviation_url(name, key, pk)
+
+
+# An http(s) URL in free text: up to whitespace, quotes or angle brackets.
+_URL = re.compile(r"""\bhttps?://[^\s<>"'`]+""", re.IGNORECASE)
+_TRAILING = ".,;:!?"
+
+
+def _url_end(url: str) -> str:
+    """`url` without the punctuation that ends the sentence around it (a ')' only when it
+    closes nothing inside the URL, as in "(see https://x.example/a)")."""
+    while url:
+        if url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("(")):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+@register.filter(needs_autoescape=False)
+def linkify(text: Any) -> SafeString:
+    """Free text (descriptions, TOML comments, reasons, notes) escaped, with its http and
+    https URLs as links that pass no referrer trust (nofollow noopener); any other scheme
+    (javascript:, data:, file:) stays text."""
+    text = "" if text is None else str(text)
+    out: list[str] = []
+    done = 0
+    for match in _URL.finditer(text):
+        url = _url_end(match.group())
+        if len(url) <= len(match.group().split("://", 1)[0]) + 3:
+            continue  # a bare "https://" links nowhere
+        start = match.start()
+        out.append(escape(text[done:start]))
+        out.append(format_html('<a href="{}" rel="nofollow noopener">{}</a>', url, url))
+        done = start + len(url)
+    out.append(escape(text[done:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
 
 
 @register.simple_tag

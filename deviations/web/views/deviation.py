@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from deviations.domain import permissions
+from deviations.models import Deviation
 from deviations.reads import queries
 from deviations.vocabulary import Target
 from deviations.web.views import history
@@ -35,3 +37,11 @@ def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         is None,
     }
     return render_page(request, "deviations/detail.html", context)
+
+
+@require_GET
+def deviation_by_key(request: HttpRequest, name: str, key: str) -> HttpResponse:
+    """`/components/<name>/deviations/<key>/`: the same page, by what names a deviation in
+    the config (its component and key) rather than by its id in this database."""
+    found = Deviation.objects.filter(component__name=name, key=key).values_list("pk", flat=True)
+    return deviation_detail(request, get_object_or_404(found))
