@@ -102,6 +102,7 @@ def sample_kwargs(name, pattern, world):
     by_name = {
         "pk": world["dev"].pk,
         "name": world["dev"].component.name,
+        "key": world["dev"].key,
         "sha": world["commit"].sha,
         "format": "json",
         "seq": 1,  # an audit event (its page is read-only)

@@ -2,16 +2,22 @@
 
 `{{ diff_text|render_diff }}` parses a unified diff (git style or plain),
 highlights each hunk with the lexer its file name calls for (a spec with the
-RPM spec lexer, a patch with the diff lexer, ...) and returns a table.  Every
-piece of text from the diff is escaped here; CSS classes carry all styling
-(the CSP allows no inline styles).
+RPM spec lexer, a patch with the diff lexer, ...) and returns a table.
+`{% diff_table text raw_url %}` does the same in the reader's chosen layout
+(unified, or side by side: see web/display.py).
+A removed line and the added line that replaces it get their changed words
+marked (`<mark>`, found by difflib over word tokens).  Every piece of text
+from the diff is escaped here; CSS classes carry all styling (the CSP allows
+no inline styles).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Any
 
 from django import template
 from django.utils.html import escape
@@ -22,9 +28,16 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.token import STANDARD_TYPES, _TokenType
 from pygments.util import ClassNotFound
 
+from deviations.web import display
+
 register = template.Library()
 
 MAX_LINES = 4000  # beyond this a page shows a note and a link to the plain diff
+# Word-level marking is skipped where it would cost much or say nothing: very long lines,
+# and pairs so unlike that marking would paint the whole line.
+WORD_DIFF_MAX_CHARS = 1000
+WORD_DIFF_MIN_RATIO = 0.4
+_WORD = re.compile(r"\w+|\s+|[^\w\s]")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 
 
@@ -35,6 +48,8 @@ class Line:
     old: int | None = None
     new: int | None = None
     html: str = ""
+    # (start, end) character ranges changed against the paired line (intra-line diff).
+    marks: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -157,32 +172,159 @@ def _tokens(lexer: Lexer, text: str) -> list[tuple[str, str]]:
 
 
 def _highlight(lexer: Lexer, lines: list[Line]) -> None:
-    """Set each line's `html`: the hunk is lexed as one text, then split at newlines."""
+    """Set each line's `html`: the hunk is lexed as one text, then split at newlines;
+    changed words (`marks`) are wrapped in `<mark>` inside the token spans."""
     text = "\n".join(line.text for line in lines) + "\n"
-    out: list[list[str]] = [[]]
+    runs: list[list[tuple[str, str]]] = [[]]
     for css, value in _tokens(lexer, text):
         for i, part in enumerate(value.split("\n")):
             if i:
-                out.append([])
+                runs.append([])
             if part:
-                out[-1].append(
-                    f'<span class="{css}">{escape(part)}</span>' if css else escape(part)
-                )
-    for line, pieces in zip(lines, out, strict=False):
-        line.html = "".join(pieces)
+                runs[-1].append((css, part))
+    for line, pieces in zip(lines, runs, strict=False):
+        line.html = _line_html(pieces, line.marks)
+
+
+def _line_html(pieces: list[tuple[str, str]], marks: list[tuple[int, int]]) -> str:
+    out: list[str] = []
+    at = 0
+    for css, part in pieces:
+        inner: list[str] = []
+        end = at + len(part)
+        cut = at
+        for low, high in marks:
+            low, high = max(low, at), min(high, end)
+            if low >= high:
+                continue
+            inner.append(escape(part[cut - at : low - at]))
+            inner.append(f"<mark>{escape(part[low - at : high - at])}</mark>")
+            cut = high
+        inner.append(escape(part[cut - at :]))
+        html = "".join(inner)
+        out.append(f'<span class="{css}">{html}</span>' if css else html)
+        at = end
+    return "".join(out)
+
+
+def _changed_ranges(old: str, new: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The character ranges of `old` and of `new` that differ, word by word; none when the
+    lines are too long or too unlike for marks to help."""
+    if max(len(old), len(new)) > WORD_DIFF_MAX_CHARS:
+        return [], []
+    a, b = _WORD.findall(old), _WORD.findall(new)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < WORD_DIFF_MIN_RATIO:
+        return [], []
+    a_at = [0]
+    for token in a:
+        a_at.append(a_at[-1] + len(token))
+    b_at = [0]
+    for token in b:
+        b_at.append(b_at[-1] + len(token))
+    old_marks: list[tuple[int, int]] = []
+    new_marks: list[tuple[int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:
+            old_marks.append((a_at[i1], a_at[i2]))
+        if j2 > j1:
+            new_marks.append((b_at[j1], b_at[j2]))
+    return old_marks, new_marks
+
+
+def _changes(lines: list[Line]) -> list[tuple[list[Line], list[Line]]]:
+    """The hunk's changes: each run of removed lines with the added lines right after it."""
+    found: list[tuple[list[Line], list[Line]]] = []
+    dels: list[Line] = []
+    adds: list[Line] = []
+    for line in [*lines, Line("ctx", "")]:
+        if line.kind == "del" and not adds:
+            dels.append(line)
+        elif line.kind == "add":
+            adds.append(line)
+        else:
+            if dels or adds:
+                found.append((dels, adds))
+            dels, adds = ([line], []) if line.kind == "del" else ([], [])
+    return found
+
+
+def _mark_words(lines: list[Line]) -> None:
+    """Pair the n-th removed line of a change with its n-th added line and mark what differs."""
+    for dels, adds in _changes(lines):
+        for old, new in zip(dels, adds, strict=False):
+            old.marks, new.marks = _changed_ranges(old.text, new.text)
 
 
 def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def render_files(files: list[FileDiff], raw_url: str = "", max_lines: int = MAX_LINES) -> str:
+_SIGN = {"add": "+", "del": "&minus;", "ctx": " "}
+
+
+def _code(line: Line, css: str = "code") -> str:
+    return (
+        f'<td class="{css}"><span class="sign" aria-hidden="true">{_SIGN[line.kind]}</span>'
+        f"{line.html}</td>"
+    )
+
+
+def _unified_rows(shown: list[Line]) -> list[str]:
+    return [
+        f'<tr class="{line.kind}"><td class="ln">{_num(line.old)}</td>'
+        f'<td class="ln">{_num(line.new)}</td>{_code(line)}</tr>'
+        for line in shown
+    ]
+
+
+def _split_rows(shown: list[Line]) -> list[str]:
+    """Side by side: context on both sides, a change's removed lines on the left facing its
+    added lines on the right."""
+    rows: list[str] = []
+
+    def side(line: Line | None, number: int | None) -> str:
+        if line is None:
+            return '<td class="ln gap"></td><td class="code gap"></td>'
+        return f'<td class="ln {line.kind}">{_num(number)}</td>' + _code(line, f"code {line.kind}")
+
+    at = 0
+    while at < len(shown):
+        line = shown[at]
+        if line.kind == "ctx":
+            rows.append(f'<tr class="ctx">{side(line, line.old)}{side(line, line.new)}</tr>')
+            at += 1
+            continue
+        dels: list[Line] = []
+        while at < len(shown) and shown[at].kind == "del":
+            dels.append(shown[at])
+            at += 1
+        adds: list[Line] = []
+        while at < len(shown) and shown[at].kind == "add":
+            adds.append(shown[at])
+            at += 1
+        for n in range(max(len(dels), len(adds))):
+            old = dels[n] if n < len(dels) else None
+            new = adds[n] if n < len(adds) else None
+            left = side(old, old.old if old else None)
+            right = side(new, new.new if new else None)
+            rows.append(f'<tr class="change">{left}{right}</tr>')
+    return rows
+
+
+def render_files(
+    files: list[FileDiff], raw_url: str = "", max_lines: int = MAX_LINES, layout: str = ""
+) -> str:
+    split = layout == display.SPLIT
+    width = 4 if split else 3
     rows: list[str] = []
     budget = max_lines
     hidden = 0
     for f in files:
         rows.append(
-            '<tbody class="diff-file"><tr class="file"><th colspan="3" scope="rowgroup">'
+            f'<tbody class="diff-file"><tr class="file"><th colspan="{width}" scope="rowgroup">'
             f'<span class="path">{escape(f.path or "(unnamed)")}</span> '
             f'<span class="stat"><span class="plus">+{f.added}</span> '
             f'<span class="minus">&minus;{f.removed}</span></span></th></tr>'
@@ -195,20 +337,21 @@ def render_files(files: list[FileDiff], raw_url: str = "", max_lines: int = MAX_
             shown = [ln for ln in hunk.lines if ln.kind != "note"][:budget]
             budget -= len(shown)
             hidden += sum(1 for ln in hunk.lines if ln.kind != "note") - len(shown)
+            _mark_words(shown)
             _highlight(lexer, shown)
-            rows.append(f'<tr class="hunk"><td colspan="3">{escape(hunk.header)}</td></tr>')
-            for line in shown:
-                sign = {"add": "+", "del": "&minus;", "ctx": " "}[line.kind]
-                rows.append(
-                    f'<tr class="{line.kind}"><td class="ln">{_num(line.old)}</td>'
-                    f'<td class="ln">{_num(line.new)}</td>'
-                    f'<td class="code"><span class="sign" aria-hidden="true">{sign}</span>'
-                    f"{line.html}</td></tr>"
-                )
+            rows.append(f'<tr class="hunk"><td colspan="{width}">{escape(hunk.header)}</td></tr>')
+            rows.extend(_split_rows(shown) if split else _unified_rows(shown))
         rows.append("</tbody>")
+    cols = (
+        '<col class="ln"><col class="half"><col class="ln"><col class="half">'
+        if split
+        else '<col class="ln"><col class="ln"><col>'
+    )
+    kind = "diff hl split" if split else "diff hl"
     table = (
-        '<div class="diff-wrap"><table class="diff hl">'
-        '<colgroup><col class="ln"><col class="ln"><col></colgroup>' + "".join(rows) + "</table>"
+        f'<div class="diff-wrap"><table class="{kind}"><colgroup>{cols}</colgroup>'
+        + "".join(rows)
+        + "</table>"
     )
     if hidden:
         more = f"{hidden} more lines are not shown here."
@@ -216,6 +359,21 @@ def render_files(files: list[FileDiff], raw_url: str = "", max_lines: int = MAX_
             more += f' <a href="{escape(raw_url)}">Open the whole diff as text</a>.'
         table += f'<p class="note">{more}</p>'
     return table + "</div>"
+
+
+@register.simple_tag(takes_context=True)
+def diff_layout_of(context: Any) -> str:
+    """`split` when the reader chose side-by-side diffs, else "" (unified)."""
+    return display.diff_layout(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def diff_table(context: Any, diff: str | None, raw_url: str = "") -> SafeString:
+    """A diff as `render_diff` makes it, in the layout the reader chose."""
+    if not diff or not diff.strip():
+        return mark_safe('<p class="muted">No changes.</p>')
+    layout = display.diff_layout(context.get("request"))
+    return mark_safe(render_files(parse(diff), raw_url=raw_url, layout=layout))  # noqa: S308
 
 
 @register.filter

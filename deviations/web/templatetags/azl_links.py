@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from deviations.vocabulary import Severity, SyncRunStatus
 from deviations.web import converters
+from deviations.web.display import PAGE_SIZES
 
 register = template.Library()
 
@@ -110,6 +111,20 @@ def page_url(context: dict, number: int, param: str = "page") -> str:
     for key in [k for k, values in query.lists() if not any(values)]:
         del query[key]
     return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def query_fields(context: dict, *dropped: str) -> SafeString:
+    """The current query as hidden fields, but for `dropped` keys and empty values: a small
+    GET form (page jump, page size) changes one thing and keeps the filters."""
+    query = context["request"].GET
+    kept = [(k, v) for k, values in query.lists() if k not in dropped for v in values if v]
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', kept)
+
+
+@register.simple_tag
+def page_sizes() -> tuple[int, ...]:
+    return PAGE_SIZES
 
 
 @register.filter

@@ -34,8 +34,18 @@ def component_by_id(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, data)
 
 
+# More deviations than this and their cards start folded (kernel's page was 19,775 px tall
+# on a phone with every card open); a link to one (#deviation-<id>) opens it (app.js).
+FOLD_CARDS_OVER = 6
+
+
 def _page(request: HttpRequest, data: queries.ComponentPage) -> HttpResponse:
-    context = {"section": "components", "c": data.component, "page_data": data}
+    context = {
+        "section": "components",
+        "c": data.component,
+        "page_data": data,
+        "fold_cards": len(data.deviations) > FOLD_CARDS_OVER,
+    }
     return render_page(request, "components/detail.html", context)
 
 

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from deviations.web.display import PAGE_SIZES
+
 
 def fragment_requested(request: HttpRequest, target: str) -> bool:
     """True for an htmx request that swaps the element `#target` (not a history restore)."""
@@ -45,8 +47,16 @@ def render_page(
     return response
 
 
+def page_size(request: HttpRequest, default: int) -> int:
+    asked = request.GET.get("per_page", "")
+    return int(asked) if asked in {str(size) for size in PAGE_SIZES} else default
+
+
 def paginate(request: HttpRequest, rows: QuerySet, per_page: int, param: str = "page") -> Page:
-    """The requested page (out-of-range or junk numbers give the nearest valid page)."""
+    """The requested page (out-of-range or junk numbers give the nearest valid page), of
+    the size the reader picked (`per_page`, one of PAGE_SIZES) for a page's main list."""
+    if param == "page":
+        per_page = page_size(request, per_page)
     return Paginator(rows, per_page).get_page(request.GET.get(param))
 
 
