@@ -788,6 +788,12 @@ def commit_changes(commits: list[ConfigCommit]) -> dict[int, dict[str, int]]:
     return {p: dict(c) for p, c in out.items()}
 
 
+def config_source() -> str:
+    """Where the config was last imported from with its git history (a URL or a path)."""
+    run = ImportRun.objects.filter(commit__isnull=False).order_by("-started_at", "-pk").first()
+    return run.source if run else ""
+
+
 def import_rows() -> QuerySet[ImportRun]:
     return ImportRun.objects.select_related("commit", "triggered_by").order_by("-started_at", "-pk")
 

@@ -53,6 +53,7 @@ from deviations.vocabulary import (
 )
 from deviations.vocabulary.reviews import OPEN
 from deviations.vocabulary.sync import ACTIVE
+from deviations.vocabulary.sync_issues import ISSUE_CHOICES
 
 # Columns of ComponentSync that lists never show (large text).
 _SYNC_HEAVY = ("sync__rendered_diff",)
@@ -579,5 +580,21 @@ def sync_run(pk: int) -> SyncRun:
     return run
 
 
-def run_issues(run: SyncRun) -> QuerySet[SyncRunIssue]:
-    return run.issues.order_by("component_name", "id")
+def run_issues(run: SyncRun, kind: str = "") -> QuerySet[SyncRunIssue]:
+    """The run's problems by component (only those of `kind` when given)."""
+    issues = run.issues.order_by("component_name", "id")
+    return issues.filter(kind=kind) if kind else issues
+
+
+@dataclass
+class ProblemKind:
+    kind: str
+    label: str
+    count: int
+
+
+def run_problems(run: SyncRun) -> list[ProblemKind]:
+    """How many problems of each kind the run met, most first (labels from the vocabulary)."""
+    labels = dict(ISSUE_CHOICES)
+    counts = run.issues.values_list("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    return [ProblemKind(kind, labels.get(kind, kind), n) for kind, n in counts]

@@ -35,6 +35,24 @@ def upstream_commit_url(dist_git_url: str, sha: str) -> str:
 
 
 @register.filter
+def repository_commit_url(source: str, sha: str) -> str:
+    """The web page of config commit `sha` when the config came from an https URL (GitHub
+    and most forges: `<repo>/commit/<sha>`; GitLab: `<repo>/-/commit/<sha>`), without any
+    credentials the URL held; "" for a folder, ssh or file source."""
+    try:
+        parts = urlsplit(source or "")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not host or not sha:
+        return ""
+    netloc = f"{host}:{port}" if port else host
+    repo = parts.path.rstrip("/").removesuffix(".git")
+    middle = "/-/commit/" if host.startswith("gitlab.") else "/commit/"
+    return f"{parts.scheme}://{netloc}{repo}{middle}{sha}"
+
+
+@register.filter
 def web_url(value: Any) -> str:
     """`value` if it is an absolute http(s) URL, else "" (never a javascript: link)."""
     text = str(value or "")
@@ -120,6 +138,15 @@ def query_fields(context: dict, *dropped: str) -> SafeString:
     query = context["request"].GET
     kept = [(k, v) for k, values in query.lists() if k not in dropped for v in values if v]
     return format_html_join("", '<input type="hidden" name="{}" value="{}">', kept)
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context: dict, *dropped: str) -> str:
+    """The current query string without `dropped` keys (and without the page number)."""
+    query = context["request"].GET.copy()
+    for key in [*dropped, "page"]:
+        query.pop(key, None)
+    return query.urlencode()
 
 
 @register.simple_tag

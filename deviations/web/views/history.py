@@ -201,6 +201,7 @@ def commit_list(request: HttpRequest) -> HttpResponse:
         "author": author,
         "path": path,
         "replayed": first is not None,
+        "source": history.config_source(),
     }
     return render_page(request, "history/commits.html", context, fragments={"results": "results"})
 

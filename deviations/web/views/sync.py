@@ -48,10 +48,17 @@ def sync_run(request: SignedInRequest, pk: int) -> HttpResponse:
     run.message = shown_text(run.message, options, request.user)
     context = {"section": "sync", "run": run}
     if request.headers.get("HX-Target") != "progress":
-        issues = paginate(request, queries.run_issues(run), ISSUES_PER_PAGE)
+        kind = request.GET.get("kind", "")
+        issues = paginate(request, queries.run_issues(run, kind), ISSUES_PER_PAGE)
         for issue in issues.object_list:
             issue.message = shown_text(issue.message, options, request.user)
-        context["issues"] = issues
+        problems = queries.run_problems(run)
+        context.update(
+            issues=issues,
+            problems=problems,
+            problem_total=sum(p.count for p in problems),
+            problem_kind=kind,
+        )
     return render_page(request, "sync/detail.html", context, fragments={"progress": "progress"})
 
 
