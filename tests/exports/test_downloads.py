@@ -64,7 +64,7 @@ def test_download_headers(client, vera, world):
     assert response["Content-Type"] == "text/csv; charset=utf-8; header=present"
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert response["Content-Disposition"] == (
-        f'attachment; filename="azldrift-deviations-{today}.csv"'
+        f'attachment; filename="azldrift-deviations-kind-overlay-{today}.csv"'
     )
     assert response["Cache-Control"] == "private, no-store"
     rows = body(response)

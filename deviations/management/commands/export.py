@@ -122,7 +122,8 @@ class Command(BaseCommand):
         if options["as_of"]:
             params["as_of"] = options["as_of"]
         actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
-        output = options["output"] or exports.filename(name)
+        described = {key: str(value) for key, value in params.items()}
+        output = options["output"] or exports.filename(name, filters=described)
         try:
             if output == "-":
                 rows = exports.write(actor, name, params, sys.stdout.buffer)
@@ -154,7 +155,8 @@ class Command(BaseCommand):
 
     def _check(self, path: Path) -> None:
         try:
-            with open(path, newline="", encoding="utf-8") as handle:
+            # utf-8-sig: a file downloaded with ?bom=1 starts with a byte-order mark.
+            with open(path, newline="", encoding="utf-8-sig") as handle:
                 result = exports.check_audit_csv(handle)
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: {error}") from None

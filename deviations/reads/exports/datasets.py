@@ -14,7 +14,14 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from deviations.core import severity as rule
-from deviations.models import Deviation, JustificationNote, NoteVersion, Review, UpstreamSuggestion
+from deviations.models import (
+    Deviation,
+    JustificationNote,
+    NoteVersion,
+    OverlayResult,
+    Review,
+    UpstreamSuggestion,
+)
 from deviations.reads import queries
 from deviations.reads.exports.cells import ExportError, _cell, _json, _json_cell, _refs, when
 from deviations.reads.exports.sql import (
@@ -36,8 +43,23 @@ from deviations.reads.filters import (
     ReviewFilter,
 )
 from deviations.reads.severity import RULE_FIELDS
-from deviations.vocabulary import ReviewState, Severity, SuggestionStatus
+from deviations.vocabulary import ReviewState, Severity, SuggestionStatus, Target
 from deviations.vocabulary.reviews import OPEN
+
+# How a dataset's per-chunk reads run: (SQL, parameters) -> rows.  The export passes
+# the connection that shares its snapshot (deviations.reads.exports.streaming).  Hand-written
+# SQL (names from the models, values bound): building a 2,000-value IN lookup through
+# the ORM costs more than the query itself, once per chunk.
+Fetch = Callable[[str, list[Any]], list[tuple]]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An opt-in column (`?columns=<name>`), added after the dataset's own columns: its
+    header and, per chunk, row id -> the cell (CSV text, formula-safe)."""
+
+    column: str
+    cells: Callable[[list[int], Fetch], dict[int, str]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,7 @@ class Dataset:
     cells: Callable[[list[tuple], Fetch], Iterable[tuple[str, ...]]]
     # The list page's own ordering step after its FilterSet, if it has one.
     order: Callable[[QuerySet, str | None], QuerySet] | None = None
+    extras: dict[str, Extra] | None = None  # opt-in columns by name
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -71,13 +94,6 @@ def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-# How a dataset's per-chunk reads run: (SQL, parameters) -> rows.  The export passes
-# the connection that shares its snapshot (deviations.reads.exports.streaming).  Hand-written
-# SQL (names from the models, values bound): building a 2,000-value IN lookup through
-# the ORM costs more than the query itself, once per chunk.
-Fetch = Callable[[str, list[Any]], list[tuple]]
 
 
 # Deviations ---------------------------------------------------------------------------------
@@ -251,6 +267,21 @@ def _severities(
     )
 
 
+def _pin_diffs(ids: list[int], fetch: Fetch) -> dict[int, str]:
+    """deviation id -> the cell of its own diff at the pinned commit (the last sync's)."""
+    among, params = _among("deviation_id", ids)
+    rows = fetch(
+        f"SELECT deviation_id, diff FROM {_table(OverlayResult)} "  # noqa: S608
+        f"WHERE {among} AND target = %s",
+        [*params, Target.PIN.value],
+    )
+    # A diff's lines start with '-', '+', '@': _cell neutralises and quotes it.
+    return {pk: _cell(diff) for pk, diff in rows}
+
+
+DEVIATION_EXTRAS = {"diff": Extra("diff_at_pin", _pin_diffs)}
+
+
 # Components ---------------------------------------------------------------------------------
 
 _COMPONENTS = Layout(
@@ -394,6 +425,7 @@ DATASETS: dict[str, Dataset] = {
         _DEVIATIONS,
         _DEVIATION_VALUES,
         _deviation_cells,
+        extras=DEVIATION_EXTRAS,
     ),
     "components": Dataset(
         "components",
@@ -422,6 +454,7 @@ DATASETS: dict[str, Dataset] = {
         _DEVIATION_VALUES,
         _deviation_cells,
         queries.queue_order,
+        extras=DEVIATION_EXTRAS,
     ),
     "reviews": Dataset(
         "reviews",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -18,12 +19,15 @@ from psycopg import IsolationLevel
 from psycopg.sql import SQL
 
 from deviations.domain import audit
-from deviations.reads.exports.cells import ExportError
-from deviations.reads.exports.datasets import Dataset, dataset
+from deviations.reads.exports.cells import ExportError, _cell
+from deviations.reads.exports.datasets import Dataset, Extra, dataset
 from deviations.reads.exports.past import past_lines
 from deviations.vocabulary import AuditAction
 
 CHUNK = 2000
+# `?bom=1`: the file starts with UTF-8's byte-order mark, which spreadsheet programs
+# (Excel) need to read it as UTF-8 rather than the system's code page.
+BOM = b"\xef\xbb\xbf"
 # An export's filters: a query string (pages, API) or the command's options.
 Params = QueryDict | dict[str, Any]
 
@@ -43,6 +47,8 @@ class Selection:
     filters: dict[str, str]
     # With `as_of`: the file's lines (header first), the record as it stood then.
     past: list[str] | None = None
+    extras: tuple[Extra, ...] = ()  # opt-in columns after the dataset's own (`columns=`)
+    bom: bool = False
 
 
 def select(name: str, params: Params) -> Selection:
@@ -58,20 +64,56 @@ def select(name: str, params: Params) -> Selection:
         shown = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in errors.items())
         raise ExportError(f"invalid filter for the {name} export: {shown}", errors)
     used = {key: str(params.get(key)) for key in filterset.filters if params.get(key)}
+    extras = _extras(ds, str(params.get("columns") or ""))
+    bom = str(params.get("bom") or "") == "1"
     as_of = str(params.get("as_of") or "").strip()
     if as_of:
+        if extras:
+            raise ExportError("columns= is for today's record, not with as_of")
         used["as_of"] = as_of
-        return Selection(ds, ds.base().none(), used, past_lines(name, as_of, params))
+        return Selection(ds, ds.base().none(), used, past_lines(name, as_of, params), bom=bom)
+    if extras:
+        used["columns"] = ",".join(extra.column for extra in extras)
     rows = filterset.qs
     if ds.order is not None:
         rows = ds.order(rows, params.get("sort"))
-    return Selection(ds, rows, used)
+    return Selection(ds, rows, used, extras=extras, bom=bom)
 
 
-def filename(name: str, now: dt.datetime | None = None) -> str:
-    """`azldrift-<dataset>-<YYYY-MM-DD>.csv` (the export date in UTC)."""
+def _extras(ds: Dataset, asked: str) -> tuple[Extra, ...]:
+    """The opt-in columns `columns=a,b` names, in the dataset's order (ExportError for others)."""
+    names = {part.strip() for part in asked.split(",") if part.strip()}
+    known = ds.extras or {}
+    unknown = sorted(names - known.keys())
+    if unknown:
+        offered = ", ".join(known) or "none"
+        raise ExportError(
+            f"unknown column {', '.join(unknown)} for the {ds.name} export; offered: {offered}",
+            {"columns": [f"one of: {offered}"]},
+        )
+    return tuple(extra for key, extra in known.items() if key in names)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._]+")
+_NAME_PART = 40  # characters of one filter's value in a file name
+_NAME_FILTERS = 120  # characters of all of them
+
+
+def filename(
+    name: str, now: dt.datetime | None = None, filters: dict[str, str] | None = None
+) -> str:
+    """`azldrift-<dataset>[-<filter>-<value>...]-<YYYY-MM-DD>.csv` (the export date in UTC):
+    the filters that chose the rows, as safe characters (letters, digits, '.', '_', '-')
+    and not too long, so two exports of one list tell apart by name."""
     day = (now or timezone.now()).astimezone(dt.UTC).date()
-    return f"azldrift-{name}-{day.isoformat()}.csv"
+    parts: list[str] = []
+    for key, value in (filters or {}).items():
+        safe = _UNSAFE.sub("-", value).strip("-.")[:_NAME_PART].strip("-.")
+        if safe:
+            parts.append(f"{key}-{safe}")
+    described = "-".join(parts)[:_NAME_FILTERS].strip("-.")
+    middle = f"-{described}" if described else ""
+    return f"azldrift-{name}{middle}-{day.isoformat()}.csv"
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -174,16 +216,25 @@ def csv_chunks(selection: Selection, progress: Progress, chunk_size: int = CHUNK
         return
     ds = selection.dataset
     layout = ds.layout
-    yield layout.header
+    extras = selection.extras
+    if extras:
+        yield layout.header[:-2] + "".join("," + _cell(e.column) for e in extras) + "\r\n"
+    else:
+        yield layout.header
     with _snapshot(selection.queryset.db) as reader:
         values = ("pk", layout.text, *ds.values)
         for chunk in _chunks(reader, selection.queryset, values, chunk_size):
             lines = []
+            added = [extra.cells([row[0] for row in chunk], reader.fetch) for extra in extras]
             for row, cells in zip(chunk, ds.cells(chunk, reader.fetch), strict=True):
                 runs = layout.split(row[1])
                 if runs is None:  # a cell holds a separator character: read it cell by cell
                     runs = layout.cells(_sql_cells(reader, selection, row[0]))
-                lines.append(layout.template.format(*runs, *cells))
+                line = layout.template.format(*runs, *cells)
+                if added:  # the opt-in cells before the line's CRLF
+                    line = line[:-2] + "".join("," + more.get(row[0], "") for more in added)
+                    line += "\r\n"
+                lines.append(line)
             progress.rows += len(chunk)
             yield "".join(lines)
     progress.complete = True
@@ -270,6 +321,8 @@ def stream(
     # closing(): the read snapshot must end before the event is written, also when the
     # client goes away mid-download (GeneratorExit here leaves the inner generator open).
     try:
+        if selection.bom:
+            yield BOM
         with closing(csv_chunks(selection, progress, chunk_size)) as chunks:
             for text in chunks:
                 yield text.encode()
@@ -280,7 +333,7 @@ def stream(
 def response(actor: audit.Actor, name: str, params: Params) -> StreamingHttpResponse:
     """A streamed download of export `name` filtered by `params` (raises ExportError)."""
     selection = select(name, params)
-    file = filename(name)
+    file = filename(name, filters=selection.filters)
     out = StreamingHttpResponse(
         stream(actor, selection, file), content_type="text/csv; charset=utf-8; header=present"
     )
@@ -294,7 +347,7 @@ def write(actor: audit.Actor, name: str, params: Params, out: BinaryOut) -> int:
     """Write export `name` to the binary file `out`; the number of data rows."""
     selection = select(name, params)
     progress = Progress()
-    file = getattr(out, "name", "") or filename(name)
+    file = getattr(out, "name", "") or filename(name, filters=selection.filters)
     with closing(stream(actor, selection, file, progress=progress)) as pieces:
         for data in pieces:
             out.write(data)
