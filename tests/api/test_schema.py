@@ -210,7 +210,12 @@ def test_sort_is_declared_where_it_is_taken_and_nothing_else_orders():
 def test_the_exports_declare_their_lists_filters():
     for name, dataset in DATASETS.items():
         declared = set(_query_parameters(f"/api/exports/{name}.csv")) - {"format"}
-        assert declared == set(dataset.filterset.base_filters), name
+        # Beside the filters, the file's options: a byte-order mark, opt-in columns.
+        options = {"bom", "columns"} if dataset.extras else {"bom"}
+        assert declared == set(dataset.filterset.base_filters) | options, name
+        if dataset.extras:
+            columns = _query_parameters(f"/api/exports/{name}.csv")["columns"]
+            assert columns["schema"]["enum"] == sorted(dataset.extras)
 
 
 def test_approving_a_broken_deviation_needs_a_comment_by_the_schema(api_world):

@@ -96,3 +96,12 @@ def test_columns_not_offered_are_a_clear_400(client_in, world, query):
     response = client_in.get(query)
     assert response.status_code == 400
     assert "column" in response.content.decode()
+
+
+def test_the_api_export_takes_the_same_options(client_in, world):
+    response = client_in.get("/api/exports/deviations.csv?columns=diff&bom=1&kind=overlay")
+    raw = data(response)
+    assert raw.startswith(b"\xef\xbb\xbf") and rows(raw)[0][-1] == "diff_at_pin"
+    assert "kind-overlay" in response["Content-Disposition"]
+    refused = client_in.get("/api/exports/deviations.csv?columns=nope")
+    assert refused.status_code == 400 and "columns" in refused.json()

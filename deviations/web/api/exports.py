@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -55,13 +55,6 @@ class ExportView(APIView):
     # For the schema only (the filters' model); the export reads its dataset's own query.
     queryset: QuerySet | None = None
 
-    @extend_schema(
-        responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the CSV file"),
-            400: OpenApiResponse(description="invalid filters (field errors)"),
-        },
-        summary="Download a CSV export (the list page's filters apply)",
-    )
     def get(self, request: Request) -> HttpResponseBase:
         permissions.require(permissions.can_export(request.user), "You may not export.")
         try:
@@ -81,6 +74,25 @@ class ExportView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
 
 
+def _options(ds: exports.Dataset) -> list[OpenApiParameter]:
+    """The file's options beside the list's filters: a byte-order mark, opt-in columns."""
+    options = [
+        OpenApiParameter(
+            "bom", str, enum=["1"], description="1: start the file with UTF-8's byte-order mark"
+        )
+    ]
+    if ds.extras:
+        options.append(
+            OpenApiParameter(
+                "columns",
+                str,
+                enum=sorted(ds.extras),
+                description="opt-in columns at the end (diff: each overlay's diff at the pin)",
+            )
+        )
+    return options
+
+
 def _view(name: str) -> AsView[GenericView]:
     ds = exports.DATASETS[name]
 
@@ -89,6 +101,17 @@ def _view(name: str) -> AsView[GenericView]:
         dataset = name
         filterset_class = ds.filterset
         queryset = ds.base().none()
+
+        @extend_schema(
+            parameters=_options(ds),
+            responses={
+                (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="the CSV file"),
+                400: OpenApiResponse(description="invalid filters or options (field errors)"),
+            },
+            summary="Download a CSV export (the list page's filters apply)",
+        )
+        def get(self, request: Request) -> HttpResponseBase:
+            return super().get(request)
 
     View.__name__ = View.__qualname__ = f"{name.title()}ExportView"
     return View.as_view()

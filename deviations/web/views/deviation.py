@@ -43,5 +43,5 @@ def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deviation_by_key(request: HttpRequest, name: str, key: str) -> HttpResponse:
     """`/components/<name>/deviations/<key>/`: the same page, by what names a deviation in
     the config (its component and key) rather than by its id in this database."""
-    found = Deviation.objects.filter(component__name=name, key=key).values_list("pk", flat=True)
-    return deviation_detail(request, get_object_or_404(found))
+    found = get_object_or_404(Deviation.objects.only("pk"), component__name=name, key=key)
+    return deviation_detail(request, found.pk)
