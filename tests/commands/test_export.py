@@ -85,3 +85,16 @@ def test_check_an_audit_export_against_the_live_chain(known, tmp_path, capsys):
         call_command("export", "audit", "--check", str(tampered))
     with pytest.raises(CommandError, match="checks audit exports"):
         call_command("export", "deviations", "--check", str(out))
+
+
+def test_the_reading_options(known, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    call_command("export", "deviations", "--kind", "overlay", "--columns", "diff", "--bom")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    made = tmp_path / f"azldrift-deviations-kind-overlay-{today}.csv"
+    raw = made.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfcomponent,")
+    header = next(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert header == [*DEVIATION_COLUMNS, "diff_at_pin"]
+    with pytest.raises(CommandError, match="unknown column"):
+        call_command("export", "components", "--columns", "diff", "-o", str(tmp_path / "c.csv"))

@@ -87,7 +87,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             "-o",
-            help="file to write (default: azldrift-<dataset>-<date>.csv here; '-' for stdout)",
+            help="file to write (default: azldrift-<dataset>[-<filters>]-<date>.csv here; "
+            "'-' for stdout)",
+        )
+        parser.add_argument(
+            "--columns",
+            metavar="NAME[,NAME]",
+            help="(deviations, queue) opt-in columns at the end: diff (each overlay's own diff)",
+        )
+        parser.add_argument(
+            "--bom",
+            action="store_true",
+            help="start the file with UTF-8's byte-order mark (for spreadsheet programs)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -121,8 +132,12 @@ class Command(BaseCommand):
             )
         if options["as_of"]:
             params["as_of"] = options["as_of"]
-        actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
         described = {key: str(value) for key, value in params.items()}
+        if options["columns"]:
+            params["columns"] = options["columns"]
+        if options["bom"]:
+            params["bom"] = "1"
+        actor = audit.Actor.job(f"manage.py export ({getpass.getuser()})", Origin.COMMAND)
         output = options["output"] or exports.filename(name, filters=described)
         try:
             if output == "-":
