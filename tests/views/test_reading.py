@@ -137,3 +137,10 @@ def test_the_filters_have_a_button_for_narrow_screens(client_in, db):
     html = client_in.get("/components/").content.decode()
     assert 'data-filters-toggle aria-controls="filters"' in html
     assert 'id="filters"' in html
+
+
+def test_the_deviation_list_offers_its_export_with_diffs(client_in, db):
+    factories.make_deviation("curl")
+    html = client_in.get("/deviations/?kind=overlay&per_page=25&page=1").content.decode()
+    assert 'href="/exports/deviations.csv?kind=overlay&amp;columns=diff"' in html
+    assert 'href="/exports/deviations.csv?kind=overlay"' in html
