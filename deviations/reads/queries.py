@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.http import Http404
 
 from deviations.core.severity import sync_problem
@@ -582,7 +582,7 @@ def sync_run(pk: int) -> SyncRun:
 
 def run_issues(run: SyncRun, kind: str = "") -> QuerySet[SyncRunIssue]:
     """The run's problems by component (only those of `kind` when given)."""
-    issues = run.issues.order_by("component_name", "id")
+    issues = run.issues.order_by(Lower("component_name"), "component_name", "id")
     return issues.filter(kind=kind) if kind else issues
 
 
