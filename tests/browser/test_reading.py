@@ -103,3 +103,21 @@ def test_a_phone_keeps_the_filters_behind_a_button(page, new_page, kernel):
     plain.goto("/components/")
     assert not plain.get_by_role("button", name="Filters").is_visible()
     assert plain.get_by_label("Category").is_visible()
+
+
+def test_page_size_and_jump_keep_the_filters(page, transactional_db):
+    for n in range(60):
+        factories.make_component(f"pkg-{n:03d}")
+    factories.make_component("other")
+    page.goto("/components/?q=pkg")
+    rows = page.locator("#results tbody th[scope=row] a")
+    assert rows.count() == 50
+    page.get_by_label("Per page").select_option("25")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**per_page=25*")
+    assert rows.count() == 25 and "q=pkg" in page.url
+    page.get_by_label("Go to page").fill("3")
+    page.get_by_role("button", name="Go").click()
+    page.wait_for_url("**page=3*")
+    assert rows.all_inner_texts() == [f"pkg-{n:03d}" for n in range(50, 60)]
+    assert page.get_by_label("Name").input_value() == "pkg"
