@@ -91,3 +91,16 @@ def test_commit_and_import_lists_link_the_forge(client_in, db):
     commits = client_in.get("/commits/").content.decode()
     assert forge in commits and "Why: see" in commits
     assert forge in client_in.get("/imports/").content.decode()
+
+
+def test_a_config_commit_page_shows_its_message_and_forge_link(client_in, db):
+    commit = factories.make_commit("fix: the thing")
+    commit.body = "Why: see https://example.org/x <b>"
+    commit.save()
+    page = client_in.get(f"/commits/{commit.sha}/").content.decode()
+    assert "Why: see" in page and "On the forge" not in page
+    assert '<a href="https://example.org/x" rel="nofollow noopener">' in page
+    assert "&lt;b&gt;" in page
+    factories.make_import_run("https://github.com/microsoft/azurelinux.git", commit)
+    page = client_in.get(f"/commits/{commit.sha}/").content.decode()
+    assert f'href="https://github.com/microsoft/azurelinux/commit/{commit.sha}"' in page

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
-from deviations.reads import queries
+from deviations.reads import history, queries
 from deviations.web.views.pages import paginate, render_page
 
 PER_PAGE = 50
@@ -23,5 +23,6 @@ def config_commit(request: HttpRequest, sha: str) -> HttpResponse:
         "introduced": paginate(request, queries.introduced_in(commit), PER_PAGE, "ipage"),
         "changed": paginate(request, queries.changed_in(commit), PER_PAGE, "cpage"),
         "recorded": paginate(request, queries.versions_recorded_at(commit), PER_PAGE, "vpage"),
+        "source": history.config_source(),  # for the commit's page on the forge
     }
     return render_page(request, "commits/detail.html", context)
