@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deviations", "0010_record_through_time"),
+        ("deviations", "0011_deviation_documented_label"),
     ]
 
     operations = [
