@@ -83,9 +83,11 @@ def test_a_phone_keeps_the_filters_behind_a_button(page, new_page, kernel):
     # The table keeps each component's review state and sync; the upstream column waits.
     assert phone.locator("thead th", has_text="Sync").is_visible()
     assert not phone.locator("thead th", has_text="Upstream").is_visible()
-    # The deviations list keeps each row's review state and verdicts on the screen.
+    # The deviations list keeps each row's state (what needs attention) and verdicts on the
+    # screen; the review state's own column waits (needs review, stale approval are states).
     phone.goto("/deviations/")
-    for column in ("Review", "Pin / tip"):
+    assert not phone.locator("thead th", has_text="Review").is_visible()
+    for column in ("Needs attention", "Pin / tip"):
         box = phone.locator("thead th", has_text=column).bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390, column
     phone.goto("/components/")
