@@ -29,6 +29,15 @@ def _test_settings() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the overview caches its counts per audit chain
+    head (and day), and two tests with a frozen clock can build the very same chain."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def real_config_dir():
     """The real Azure Linux 4.0 config tree from ../shared."""
@@ -109,3 +118,34 @@ def sync_cache(settings, tmp_path):
 def upstream(tmp_path) -> factories.UpstreamFolder:
     """A folder of upstream repositories and its file:// $pkg template."""
     return factories.UpstreamFolder(tmp_path / "distgit")
+
+
+# --- owners and acknowledgements --------------------------------------------------------
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Time frozen at noon UTC on 2026-12-07 (tests.ownership.helpers.TODAY), by
+    time-machine (the real clock functions, patched); `clock.move_to(...)` travels."""
+    import datetime as dt
+
+    time_machine.move_to(dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC), tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def drifting(db, clock):
+    """A component three commits behind its tip with one deviation failing at the tip, one
+    a no-op there and one flagged obsolete (tests.ownership.helpers.Drifting)."""
+    from deviations.models import Verdict
+    from tests.ownership.helpers import Drifting
+
+    comp = factories.make_component("bash")
+    run = factories.make_sync_run()
+    sync = factories.make_component_sync(comp, run, behind=3, failing_at_tip=1, noop_at_tip=1)
+    failing = factories.make_deviation(comp, verdict_at_tip=Verdict.FAILED)
+    noop = factories.make_deviation(comp, verdict_at_tip=Verdict.NOOP)
+    obsolete = factories.make_deviation(
+        comp, obsolete=True, obsolete_reason="Fedora carries it since 1.2.4"
+    )
+    return Drifting(comp, sync, failing, noop, obsolete)

@@ -8,6 +8,8 @@ Roles are Django groups named by `VIEWER`, `REVIEWER` and `ADMIN`
 - admin: reads, manages users, roles and git identities, starts syncs,
   changes settings.
 
+Reviewers and admins both set owners and due dates and acknowledge drift (`can_steward`).
+
 A user may hold several roles.  An inactive or anonymous user holds none.
 Four eyes: nobody approves a deviation they authored (the config commit that
 introduced it or last changed it is theirs, by their linked git identities)
@@ -28,7 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
-from deviations.models import ConfigCommit, Deviation, GitIdentity, NoteVersion
+from deviations.models import Component, ConfigCommit, Deviation, GitIdentity, NoteVersion
 from deviations.vocabulary import Decision
 
 VIEWER = "viewer"
@@ -172,6 +174,31 @@ def suggestion_refusal(user: Asker, deviation: Deviation) -> str | None:
         return "Only reviewers accept or dismiss upstream suggestions."
     if deviation.removed:
         return "This deviation is no longer in the config; its suggestions are closed."
+    return None
+
+
+def can_steward(user: Asker) -> bool:
+    """Sets owners and due dates and acknowledges drift: reviewers and admins."""
+    return bool({REVIEWER, ADMIN} & roles(user))
+
+
+def ownership_refusal(user: Asker, target: Deviation | Component) -> str | None:
+    """Why `user` may not set the owner or due date of `target` (a deviation or a
+    component), or None: reviewers and admins may, while it is in the config."""
+    if not can_steward(user):
+        return "Only reviewers and admins set owners and due dates."
+    if target.removed:
+        return "This is no longer in the config; its owner and due date are closed."
+    return None
+
+
+def acknowledgement_refusal(user: Asker, target: Deviation | Component) -> str | None:
+    """Why `user` may not acknowledge (or withdraw an acknowledgement of) something on
+    `target`, or None: reviewers and admins may, while it is in the config."""
+    if not can_steward(user):
+        return "Only reviewers and admins acknowledge drift, failures and flags."
+    if target.removed:
+        return "This is no longer in the config; there is nothing to acknowledge."
     return None
 
 

@@ -21,6 +21,7 @@ from .config import ConfigCommit, ImportRun
 from .deviation import Deviation, DeviationVersion
 from .history import ComponentSpan, DeviationSpan
 from .identity import GitIdentity
+from .ownership import Acknowledgement, Owner
 from .provenance import DeviationLife
 from .review import JustificationNote, NoteVersion, Review
 from .sync import ComponentSync, DriftCommit, OverlayResult, SyncRun, SyncRunIssue
@@ -33,6 +34,7 @@ from .upstream import (
 )
 
 __all__ = [
+    "Acknowledgement",
     "AuditChainHead",
     "AuditEvent",
     "Component",
@@ -53,6 +55,7 @@ __all__ = [
     "NoteVersion",
     "Origin",
     "OverlayResult",
+    "Owner",
     "Review",
     "ReviewState",
     "SpecType",

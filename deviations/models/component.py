@@ -4,8 +4,10 @@ from django.utils import timezone
 
 from deviations.vocabulary import SpecType
 
+from .ownership import Owned
 
-class Component(models.Model):
+
+class Component(Owned):
     """A component of Azure Linux and its effective upstream, as the config resolves it."""
 
     name = models.CharField(max_length=255, unique=True)
@@ -42,6 +44,7 @@ class Component(models.Model):
             models.Index(fields=["removed"], name="component_removed_idx"),
             # The lists sort names case-insensitively (the name breaks ties).
             models.Index(Lower("name"), "name", name="component_lower_name_idx"),
+            models.Index(fields=["due_date"], name="component_due_date_idx"),
         ]
 
     def __str__(self) -> str:

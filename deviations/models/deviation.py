@@ -5,9 +5,10 @@ from deviations.vocabulary import DeviationKind, ReviewState, Verdict
 
 from .component import Component
 from .config import ConfigCommit, ImportRun
+from .ownership import Owned
 
 
-class Deviation(models.Model):
+class Deviation(Owned):
     """One way a component deviates from plain Fedora.
 
     Never deleted: a deviation that leaves the config is marked removed so its
@@ -76,6 +77,7 @@ class Deviation(models.Model):
             models.Index(fields=["review_state"], name="deviation_review_state_idx"),
             models.Index(fields=["removed"], name="deviation_removed_idx"),
             models.Index(fields=["documented"], name="deviation_documented_idx"),
+            models.Index(fields=["due_date"], name="deviation_due_date_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""The filters of the lists: components, deviations and audit events.
+"""The filters of the lists: components, deviations, audit events, reviews and
+acknowledgements.
 
 One FilterSet per list, shared by the pages, the API and the CSV exports, so a
 filtered page, its API call and its export select the same rows by
@@ -16,10 +17,19 @@ from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Lower
 
 from deviations.core.types import OVERLAY_CATEGORIES, OVERLAY_TYPES, UPSTREAM_STATUSES
-from deviations.domain import permissions
-from deviations.models import AuditEvent, Component, Deviation, Review, UpstreamSuggestion
+from deviations.domain import ownership, permissions
+from deviations.models import (
+    Acknowledgement,
+    AuditEvent,
+    Component,
+    Deviation,
+    Review,
+    UpstreamSuggestion,
+)
 from deviations.reads import severity as attention
 from deviations.vocabulary import (
+    AcknowledgedSubject,
+    AcknowledgementState,
     AuditAction,
     Decision,
     DeviationKind,
@@ -30,6 +40,7 @@ from deviations.vocabulary import (
     SuggestionStatus,
     Verdict,
 )
+from deviations.vocabulary.ownership import DEVIATION_SUBJECTS
 
 YES_NO = (("yes", "yes"), ("no", "no"))
 # Removed records stay (history); lists show current ones unless asked.
@@ -205,6 +216,11 @@ class ComponentFilter(df.FilterSet):
         label="Upstream newer than Fedora", choices=YES_NO, method="filter_upstream_newer"
     )
     spec_type = _Choice(label="Spec", choices=SpecType.choices)
+    owner = df.CharFilter(label="Owner", field_name="owner__name")
+    overdue = _Choice(label="Overdue", choices=YES_NO, method="filter_overdue")
+    drift_acknowledged = _Choice(
+        label="Drift acknowledged today", choices=YES_NO, method="filter_drift_acknowledged"
+    )
     removed = _RemovedFilter()
     sort = _SortFilter(COMPONENT_SORTS, default="name")
 
@@ -247,6 +263,13 @@ class ComponentFilter(df.FilterSet):
     def filter_upstream_newer(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(upstream_release__newer_than_fedora=True))
 
+    def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return _yes_no(qs, value, ownership.overdue_q(ownership.today()))
+
+    def filter_drift_acknowledged(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        held = ownership.holding().filter(subject=AcknowledgedSubject.DRIFT)
+        return _yes_no(qs, value, Q(pk__in=held.values("component_id")))
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
@@ -286,6 +309,15 @@ class DeviationFilter(df.FilterSet):
     )
     author = df.CharFilter(label="Introduced by", method="filter_author")
     commit = df.CharFilter(label="Introduced in commit", method="filter_commit")
+    owner = df.CharFilter(label="Owner", field_name="owner__name")
+    overdue = _Choice(label="Overdue", choices=YES_NO, method="filter_overdue")
+    acknowledged = _Choice(label="Acknowledged today", choices=YES_NO, method="filter_acknowledged")
+    not_acknowledged = _Choice(
+        label="Not acknowledged for",
+        choices=[(s.value, s.label) for s in DEVIATION_SUBJECTS],
+        method="filter_not_acknowledged",
+    )
+    no_expiry = _Choice(label="Temporary, no due date", choices=YES_NO, method="filter_no_expiry")
     removed = _RemovedFilter()
     sort = _SortFilter(DEVIATION_SORTS, default="component")
 
@@ -315,6 +347,25 @@ class DeviationFilter(df.FilterSet):
 
     def filter_documented(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return _yes_no(qs, value, Q(documented=True))
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return _yes_no(qs, value, ownership.overdue_q(ownership.today()))
+
+    def filter_no_expiry(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return _yes_no(qs, value, ownership.no_expiry_q())
+
+    def filter_acknowledged(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        # Something on it holds acknowledged today (a failure, no-op, obsolete flag or
+        # suggestion): an uncorrelated IN over the holding rule.
+        held = ownership.holding().exclude(subject=AcknowledgedSubject.DRIFT)
+        return _yes_no(qs, value, Q(pk__in=held.values("deviation_id")))
+
+    def filter_not_acknowledged(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        # What an attention count leaves out: those acknowledged for this subject today.
+        if not value:
+            return qs
+        held = ownership.holding().filter(subject=value)
+        return qs.exclude(pk__in=held.values("deviation_id"))
 
     def filter_has_suggestion(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         # An uncorrelated IN, as the component filter's deviation conditions.
@@ -431,6 +482,24 @@ class ReviewFilter(df.FilterSet):
 
     class Meta:
         model = Review
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return super().filter_queryset(queryset).order_by("-created_at", "-pk")
+
+
+class AcknowledgementFilter(df.FilterSet):
+    """Acknowledgements, newest first: of a component, about a subject, by whom, in a
+    state as recorded (`state`; what holds today is computed, see reads.ownership)."""
+
+    component = df.CharFilter(label="Component", field_name="component__name")
+    deviation = _IdFilter(label="Deviation", field_name="deviation_id")
+    subject = _Choice(label="About", choices=AcknowledgedSubject.choices)
+    state = _Choice(label="Recorded state", choices=AcknowledgementState.choices)
+    by = df.CharFilter(label="Acknowledged by", field_name="created_by__username")
+
+    class Meta:
+        model = Acknowledgement
         fields: list[str] = []
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -2,9 +2,10 @@
 
 Deviation kinds, review states and decisions, verdicts and render targets, severities
 (what needs attention), origins, sync run states and triggers, sync issue kinds, audit
-actions, spec types, import run states, and the upstream check's states, triggers and
-suggestions: each is a `Vocabulary` (a `StrEnum` whose members carry a label and a
-one-sentence description, see base.py).  The
+actions, spec types, import run states, the upstream check's states, triggers and
+suggestions, and ownership (where an owner or due date came from, acknowledged subjects
+and states, findings): each is a `Vocabulary` (a `StrEnum` whose members carry a label
+and a one-sentence description, see base.py).  The
 models take their `choices` from here, the core and the services compare against members,
 and templates see every vocabulary by its class name (the `vocabulary` context processor
 of the web layer).  Nothing here imports Django or the rest of the app.
@@ -15,6 +16,7 @@ from .base import Vocabulary, choices
 from .deviations import DeviationKind
 from .imports import CommitRead, HistoryChange, ImportRunStatus
 from .origins import Origin
+from .ownership import AcknowledgedSubject, AcknowledgementState, AssignedBy, OwnershipFinding
 from .reviews import Decision, ReviewState
 from .severity import Severity
 from .specs import SpecType
@@ -24,6 +26,9 @@ from .upstream import SuggestionKind, SuggestionStatus, UpstreamCheckStatus, Ups
 from .verdicts import Target, Verdict
 
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
+    AcknowledgedSubject,
+    AcknowledgementState,
+    AssignedBy,
     AuditAction,
     CommitRead,
     Decision,
@@ -33,6 +38,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     ImportRunStatus,
     LookasideIssue,
     Origin,
+    OwnershipFinding,
     ReviewState,
     Severity,
     SpecType,
@@ -49,6 +55,9 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
 
 __all__ = [
     "VOCABULARIES",
+    "AcknowledgedSubject",
+    "AcknowledgementState",
+    "AssignedBy",
     "AuditAction",
     "CommitRead",
     "Decision",
@@ -58,6 +67,7 @@ __all__ = [
     "ImportRunStatus",
     "LookasideIssue",
     "Origin",
+    "OwnershipFinding",
     "ReviewState",
     "Severity",
     "SpecType",

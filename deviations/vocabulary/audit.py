@@ -141,6 +141,43 @@ class AuditAction(Vocabulary):
         "note revised",
         "Someone added a new version of a justification note.",
     )
+    # Owners, due dates and acknowledgements.
+    OWNER_SET = (
+        "owner.set",
+        "owner set",
+        "A reviewer or admin set or cleared the owner of a deviation or component.",
+    )
+    DUE_DATE_SET = (
+        "due_date.set",
+        "due date set",
+        "A reviewer or admin set or cleared the due date of a deviation or component.",
+    )
+    OWNERSHIP_PROPOSED = (
+        "ownership.proposed",
+        "owner or due date proposed by the config",
+        "An import read an owner or due date from the config and took it where the app set none.",
+    )
+    ACKNOWLEDGED = (
+        "acknowledgement.created",
+        "acknowledged",
+        "A reviewer or admin acknowledged drift, a failure, a no-op, an obsolete flag or a "
+        "suggestion, with a reason and an expiry date.",
+    )
+    ACKNOWLEDGEMENT_WITHDRAWN = (
+        "acknowledgement.withdrawn",
+        "acknowledgement withdrawn",
+        "A reviewer or admin withdrew an acknowledgement before it expired.",
+    )
+    ACKNOWLEDGEMENT_EXPIRED = (
+        "acknowledgement.expired",
+        "acknowledgement expired",
+        "An acknowledgement reached its expiry date: the item needs attention again.",
+    )
+    ACKNOWLEDGEMENT_LAPSED = (
+        "acknowledgement.lapsed",
+        "acknowledgement lapsed",
+        "What an acknowledgement was about changed (a new tip, upstream version or verdict).",
+    )
     # CSV exports (one per dataset).
     EXPORT_DEVIATIONS = (
         "export.deviations",
@@ -167,6 +204,11 @@ class AuditAction(Vocabulary):
         "export.changes",
         "export: changes between two points",
         "Someone exported what changed in the config between two points of its history as CSV.",
+    )
+    EXPORT_ACKNOWLEDGEMENTS = (
+        "export.acknowledgements",
+        "export: acknowledgements",
+        "Someone exported the acknowledgements as CSV.",
     )
     # People, roles and permissions.
     USER_CREATED = "user.created", "user created", "An account was created, with its roles."

@@ -63,6 +63,22 @@ class DeviationAdmin(ReadOnlyAdmin):
     ordering = ["component__name", "position"]
 
 
+@admin.register(models.Owner)
+class OwnerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(models.Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    """Made, replaced and withdrawn through deviations.domain.ownership (audited) only."""
+
+    list_display = ["component", "deviation", "subject", "expires_on", "state", "created_by"]
+    list_filter = ["subject", "state"]
+    list_select_related = ["component", "deviation", "created_by"]
+    ordering = ["-created_at"]
+
+
 @admin.register(models.DeviationVersion)
 class DeviationVersionAdmin(ReadOnlyAdmin):
     list_display = ["deviation", "number", "fingerprint", "created_at"]

@@ -143,13 +143,15 @@ def test_sync_runs(world, as_viewer):
     assert as_viewer.get("/api/sync-runs/?status=running").json()["count"] == 0
 
 
+# + what holds acknowledged today on components and deviations (one prefetch each)
 LISTS = {
-    "/api/components/": 6,
+    "/api/components/": 7,
     "/api/drift/": 5,
-    "/api/deviations/": 6,  # + upstream links and open suggestions (one prefetch each)
+    "/api/deviations/": 7,  # + upstream links and open suggestions (one prefetch each)
     "/api/reviews/": 5,
     "/api/sync-runs/": 5,
     "/api/audit-events/": 5,
+    "/api/acknowledgements/": 5,
 }
 
 
@@ -167,8 +169,9 @@ def test_list_query_counts_do_not_grow_with_rows(world, viewer, url, django_asse
 DETAILS = {
     "/api/components/curl/": 5,
     "/api/drift/curl/": 4,
-    # With its earlier runs in the config, its upstream links and open suggestions.
-    "/api/deviations/{dev}/": 11,
+    # With its earlier runs in the config, its upstream links and open suggestions, and
+    # what holds acknowledged on it today.
+    "/api/deviations/{dev}/": 12,
     "/api/deviations/{dev}/notes/": 5,
     "/api/sync-runs/{run}/": 5,
 }

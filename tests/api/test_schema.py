@@ -9,6 +9,7 @@ the suite stays fast; the seed is fixed (derandomize) so a failure repeats.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -16,6 +17,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -93,6 +95,14 @@ def test_the_schema_covers_every_api_route():
         "/api/audit-events/",
         "/api/audit-events/{id}/",
         "/api/exports/deviations.csv",
+        "/api/deviations/{id}/ownership/",
+        "/api/deviations/{id}/acknowledgements/",
+        "/api/components/{name}/ownership/",
+        "/api/components/{name}/acknowledgements/",
+        "/api/acknowledgements/",
+        "/api/acknowledgements/{id}/",
+        "/api/acknowledgements/{id}/withdraw/",
+        "/api/exports/acknowledgements.csv",
     } <= paths
     assert RAW["components"]["securitySchemes"].keys() >= {"tokenAuth", "cookieAuth"}
 
@@ -172,6 +182,52 @@ def test_writes_conform_to_the_schema(api_world):
 def test_fuzzing_finds_no_server_error(case, api_world):
     _, headers = api_world
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def test_ownership_and_acknowledgements_conform_to_the_schema(api_world):
+    """Owner and due date set, drift and a failure acknowledged, read back in the lists
+    and the acknowledgements, one withdrawn: every answer as the schema says."""
+    w, headers = api_world
+    dev = w.deviations["curl"][0]  # fails at the tip
+    until = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    calls = [
+        ("POST", "/api/deviations/{id}/ownership/", {"id": dev.pk},
+         {"owner": "rita", "due_date": "2026-01-31"}, 200),
+        ("POST", "/api/deviations/{id}/ownership/", {"id": dev.pk}, {"owner": "nobody-here"}, 400),
+        ("POST", "/api/components/{name}/ownership/", {"name": "curl"}, {"owner": None}, 200),
+        ("POST", "/api/deviations/{id}/acknowledgements/", {"id": dev.pk},
+         {"subject": "failing-at-tip", "reason": "upstream reworks it", "expires_on": until}, 201),
+        ("POST", "/api/deviations/{id}/acknowledgements/", {"id": dev.pk},
+         {"subject": "obsolete", "reason": "x", "expires_on": until}, 400),
+        ("POST", "/api/components/{name}/acknowledgements/", {"name": "curl"},
+         {"subject": "drift", "reason": "stay on this pin", "expires_on": until}, 201),
+        ("GET", "/api/deviations/{id}/acknowledgements/", {"id": dev.pk}, None, 200),
+        ("GET", "/api/components/{name}/acknowledgements/", {"name": "curl"}, None, 200),
+        ("GET", "/api/acknowledgements/", {}, None, 200),
+        ("GET", "/api/deviations/{id}/", {"id": dev.pk}, None, 200),
+        ("GET", "/api/components/", {}, None, 200),
+        ("GET", "/api/exports/acknowledgements.csv", {}, None, 200),
+    ]  # fmt: skip
+    answers = {}
+    for method, path, path_parameters, body, status in calls:
+        kwargs = {"body": body, "media_type": "application/json"} if body is not None else {}
+        case = schema[path][method].Case(path_parameters=path_parameters, **kwargs)
+        response = case.call(headers=headers)
+        assert response.status_code == status, (path, response.text[:300])
+        case.validate_response(response, checks=CHECKS)
+        answers[(method, path, status)] = response
+    detail = answers[("GET", "/api/deviations/{id}/", 200)].json()
+    assert detail["owner"] == "rita" and detail["owner_source"] == "app"
+    assert detail["overdue"] is True and detail["acknowledged_until"] == until
+    assert detail["acknowledgement_reason"] == "failing-at-tip: upstream reworks it"
+    listed = answers[("GET", "/api/acknowledgements/", 200)].json()["results"]
+    assert [a["state_today"] for a in listed] == ["active", "active"]
+    withdraw = schema["/api/acknowledgements/{id}/withdraw/"]["POST"].Case(
+        path_parameters={"id": listed[0]["id"]}
+    )
+    response = withdraw.call(headers=headers)
+    assert response.status_code == 200 and response.json()["state_today"] == "withdrawn"
+    withdraw.validate_response(response, checks=CHECKS)
 
 
 def _query_parameters(path: str) -> dict[str, dict]:

@@ -166,6 +166,11 @@ def write_requests(world, note_pk):
         (f"/api/deviations/{dev.pk}/notes/", {"text": "a note"}),
         (f"/api/notes/{note_pk}/versions/", {"text": "a new text"}),
         ("/api/sync-runs/", {"components": ["curl"]}),
+        (f"/api/deviations/{dev.pk}/ownership/", {"owner": "rita"}),
+        (f"/api/deviations/{dev.pk}/acknowledgements/", {"subject": "obsolete", "reason": "x"}),
+        ("/api/components/curl/ownership/", {"due_date": "2027-01-01"}),
+        ("/api/components/curl/acknowledgements/", {"subject": "drift", "reason": "x"}),
+        ("/api/acknowledgements/1/withdraw/", {}),
     ]
 
 

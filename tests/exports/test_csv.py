@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.utils import timezone
 
-from deviations.domain import audit
+from deviations.domain import audit, ownership
 from deviations.models import (
     AuditEvent,
     Component,
@@ -25,6 +26,7 @@ from deviations.reads.exports import (
     DEVIATION_COLUMNS,
     REVIEW_COLUMNS,
 )
+from deviations.vocabulary import AcknowledgedSubject
 from tests.factories.known import CHANGE, INTRO, PIN, TIP
 
 ACTOR = audit.Actor.job("test export")
@@ -69,7 +71,7 @@ def test_deviation_header_has_the_documented_names_in_a_stable_order():
     assert len(set(DEVIATION_COLUMNS)) == len(DEVIATION_COLUMNS)
     # Stable: the documented order (README) is this tuple; spot-check its start and end.
     assert DEVIATION_COLUMNS[:5] == ("component", "deviation_id", "key", "kind", "overlay_type")
-    assert DEVIATION_COLUMNS[-8:] == (
+    assert DEVIATION_COLUMNS[-13:] == (
         "obsolete",
         "obsolete_reason",
         "removed",
@@ -78,6 +80,11 @@ def test_deviation_header_has_the_documented_names_in_a_stable_order():
         "severities",
         "documented",
         "label",
+        "owner",  # then ownership
+        "due_date",
+        "overdue",
+        "acknowledged_until",
+        "acknowledgement_reason",
     )
 
 
@@ -95,8 +102,26 @@ def _suggest(deviation, kind):
     )
 
 
+def _own_and_acknowledge(known) -> str:
+    """rita owns the CA-bundle overlay, overdue since January, and acknowledges its failure
+    at the tip: the day it expires, as the CSV writes it."""
+    actor = audit.Actor.for_user(known.reviewer)
+    ownership.set_owner(actor, known.remove_tag, known.reviewer)
+    ownership.set_due_date(actor, known.remove_tag, dt.date(2026, 1, 31))
+    until = ownership.today() + dt.timedelta(days=10)
+    ownership.acknowledge(
+        actor,
+        AcknowledgedSubject.FAILING_AT_TIP,
+        known.remove_tag,
+        reason="Known",
+        expires_on=until,
+    )
+    return until.isoformat()
+
+
 def test_deviations_csv_of_a_known_data_set(known):
     _suggest(known.remove_tag, "upstreamed")
+    until = _own_and_acknowledge(known)
     data = export("deviations")
     assert data.startswith(b"component,deviation_id,key,kind,")
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")  # CRLF records
@@ -123,6 +148,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             "upstreamed",
             "breaks-on-rebase", "breaks-on-rebase", "true",
             "spec-remove-tag Recommends: ca-certificates",
+            "rita", "2026-01-31", "true", until, "failing-at-tip: Known",
         ],
         [
             "curl", str(ids[1]), "build-option-1", "build-option", "", '{"without":"brotli"}',
@@ -132,6 +158,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             "needs-review", "", "", "", "",
             "1" * 64, "1", PIN, TIP, "2", "", "", "false", "", "false", "",
             "needs-review", "needs-review", "true", "",
+            "", "", "", "", "",
         ],
         [
             "curl", str(ids[2]), "overlay-2", "overlay", "spec-add-tag",
@@ -145,6 +172,7 @@ def test_deviations_csv_of_a_known_data_set(known):
             "2" * 64, "1", PIN, TIP, "2", "no-op", "", "true", "no-op at the pin", "false", "",
             "needs-review", "needs-review; obsolete-candidate", "true",
             "spec-add-tag Provides: =cmd|' /C calc'!A0",
+            "", "", "", "", "",
         ],
     ]  # fmt: skip
 
@@ -158,6 +186,18 @@ def test_components_csv_of_a_known_data_set(known):
         fedora_version="8.12.0",
         newer_than_fedora=True,
     )
+    curl = Component.objects.get(name="curl")
+    actor = audit.Actor.for_user(known.reviewer)
+    ownership.set_owner(actor, curl, known.reviewer)
+    ownership.set_due_date(actor, curl, dt.date(2099, 1, 1))
+    until = (ownership.today() + dt.timedelta(days=3)).isoformat()
+    ownership.acknowledge(
+        actor,
+        AcknowledgedSubject.DRIFT,
+        curl,
+        reason="Held",
+        expires_on=dt.date.fromisoformat(until),
+    )
     got = rows(export("components"))
     assert got == [
         list(COMPONENT_COLUMNS),
@@ -169,12 +209,13 @@ def test_components_csv_of_a_known_data_set(known):
             PIN, "2026-03-04T05:06:07Z", TIP, "2026-03-13T05:06:07Z", "2",
             "8.11.1", "3", "8.12.0", "1", "0", "1", "0", "0", "", "", "2026-03-04T05:06:07Z",
             "false", "curl", "8.13.0", "true", "breaks-on-rebase", "0",
+            "rita", "2099-01-01", "false", until, "drift: Held",
         ],
         [
             "zlib", "upstream", "", "", "", "", "", "", "", "",
             "base/comps/components.toml", "7", "0", "", "0", "0",
             "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "false",
-            "", "", "", "ok", "0",
+            "", "", "", "ok", "0", "", "", "", "", "",
         ],
     ]  # fmt: skip
 
@@ -291,11 +332,12 @@ def test_streamed_in_chunks_and_an_abandoned_download_is_recorded_as_such(known)
 
 
 def test_queries_per_chunk_are_bounded(known, django_assert_max_num_queries):
-    # 3 rows, one per chunk: the main query, plus reviews and notes per chunk, plus the
-    # audit event (head lock, insert, head update; savepoints).
-    with django_assert_max_num_queries(1 + 2 * 3 + 8):
+    # 3 rows, one per chunk: the main query, plus reviews, notes, suggestions and
+    # acknowledgements per chunk, plus the audit event (head lock, insert, head update;
+    # savepoints).
+    with django_assert_max_num_queries(1 + 4 * 3 + 5):
         export("deviations", chunk=1)
-    with django_assert_max_num_queries(1 + 2 + 8):
+    with django_assert_max_num_queries(1 + 4 + 5):
         export("deviations", chunk=100)
 
 

@@ -7,6 +7,8 @@ a GET by an account without a role must be refused (403), by session and by
 API token.  The Django admin is covered by tests/audit/test_admin_people.py.
 """
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -16,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from deviations.domain import audit, notes, people
 from deviations.domain.permissions import ADMIN, REVIEWER, VIEWER
 from deviations.models import (
+    Acknowledgement,
     AuditEvent,
     GitIdentity,
     Review,
@@ -79,7 +82,17 @@ def world(db):
         evidence_hash="x",
         created_at=timezone.now(),
     )
+    acknowledgement = Acknowledgement.objects.create(
+        subject="suggestion",
+        component=dev.component,
+        deviation=dev,
+        suggestion=suggestion,
+        reason="known",
+        expires_on=timezone.localdate() + dt.timedelta(days=5),
+        created_by=rita,
+    )
     return {
+        "acknowledgement": acknowledgement,
         "suggestion": suggestion,
         "dev": dev,
         "note": note,
@@ -98,6 +111,7 @@ def sample_kwargs(name, pattern, world):
         "user_roles": {"pk": world["user"].pk},
         "sync_run": {"pk": world["run"].pk},
         "suggestion_decide": {"pk": world["suggestion"].pk},
+        "acknowledgement_withdraw": {"pk": world["acknowledgement"].pk},
     }
     by_name = {
         "pk": world["dev"].pk,
@@ -152,6 +166,11 @@ def test_a_viewers_post_is_refused_on_every_state_changing_url(client, world):
         "user_roles",
         "suggestion_decide",
         "upstream_check_start",
+        "deviation_ownership",
+        "deviation_acknowledge",
+        "component_ownership",
+        "component_acknowledge",
+        "acknowledgement_withdraw",
     } <= refused
     assert AuditEvent.objects.count() == events_before
     assert not Review.objects.exists()

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from deviations.core.config import ConfigError, ConfigIssue
 from deviations.core.config.source import Limits
-from deviations.domain import audit, reviews
+from deviations.domain import audit, ownership, reviews
 from deviations.domain.importer import timeline
 from deviations.domain.importer.plan import CHANGE, CREATE, REMOVE, RESTORE, Plan, make_plan
 from deviations.domain.importer.sources import LoadedSource, load_source
@@ -187,6 +187,8 @@ def import_loaded(
             if s.action == CHANGE and s.record["fingerprint"] != s.stated.fingerprint
         ]
         result.stale = len(reviews.lapse_changed(actor, changed_content, cause=f"import #{run.pk}"))
+        # What the config proposes as owner and due date, for the deviations written anew.
+        ownership.propose_from_config(actor, run)
         timings["write"] = round(time.perf_counter() - started - timings["plan"], 3)
         run.status = ImportRunStatus.SUCCEEDED
         run.finished_at = timezone.now()

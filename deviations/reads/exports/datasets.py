@@ -1,7 +1,8 @@
-"""The four exports: each one's columns, list-page query, FilterSet and per-chunk Python cells."""
+"""The exports: each one's columns, list-page query, FilterSet and per-chunk Python cells."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from deviations.core import severity as rule
+from deviations.domain import ownership
 from deviations.models import (
     Deviation,
     JustificationNote,
@@ -22,6 +24,7 @@ from deviations.models import (
     Review,
     UpstreamSuggestion,
 )
+from deviations.reads import ownership as ownership_reads
 from deviations.reads import queries
 from deviations.reads.exports.cells import ExportError, _cell, _json, _json_cell, _refs, when
 from deviations.reads.exports.sql import (
@@ -37,13 +40,21 @@ from deviations.reads.exports.sql import (
     _text,
 )
 from deviations.reads.filters import (
+    AcknowledgementFilter,
     AuditEventFilter,
     ComponentFilter,
     DeviationFilter,
     ReviewFilter,
 )
 from deviations.reads.severity import RULE_FIELDS
-from deviations.vocabulary import ReviewState, Severity, SuggestionStatus, Target
+from deviations.vocabulary import (
+    AcknowledgedSubject,
+    AcknowledgementState,
+    ReviewState,
+    Severity,
+    SuggestionStatus,
+    Target,
+)
 from deviations.vocabulary.reviews import OPEN
 
 # How a dataset's per-chunk reads run: (SQL, parameters) -> rows.  The export passes
@@ -144,6 +155,13 @@ _DEVIATIONS = Layout(
     ("severities", PY),
     ("documented", _flag("documented")),
     ("label", _text("label")),
+    # Ownership (added at the end): the owner and due date, and what is computed from
+    # them and from acknowledgements on the day of the export.
+    ("owner", _text("owner__name")),
+    ("due_date", _number("due_date")),
+    ("overdue", PY),
+    ("acknowledged_until", PY),
+    ("acknowledgement_reason", PY),
 )
 DEVIATION_COLUMNS = _DEVIATIONS.columns
 
@@ -155,6 +173,8 @@ _DEVIATION_VALUES = (
     _json_text("current_version__metadata"),
     "obsolete_reason",
     *RULE_FIELDS,
+    "due_date",
+    "removed",
 )
 _NO_REVIEW = ("", "", "", "")
 _NO_REFERENCES = ("", "")
@@ -233,11 +253,49 @@ def _suggestions(ids: list[int], fetch: Fetch) -> dict[int, str]:
     return {pk: _cell("\n".join(kinds)) for pk, kinds in found.items()}
 
 
+def _overdue(due: Any, removed: Any, day: dt.date) -> str:
+    """`true` past the due date while in the config, `false` before it, '' without one."""
+    if due is None or due == "":
+        return ""
+    due_day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due)[:10])
+    return "true" if due_day < day and not removed else "false"
+
+
+def _acknowledged(
+    ids: list[int], fetch: Fetch, day: dt.date, *, drift: bool
+) -> dict[int, tuple[str, str]]:
+    """id -> (acknowledged until, reason) of what holds acknowledged on `day`: a
+    component's drift (`drift`), else anything on a deviation (the soonest expiry; every
+    reason, each after its subject).  The holding rule is the domain's, compiled to SQL
+    and run on the export's snapshot."""
+    column = "component_id" if drift else "deviation_id"
+    rows = ownership.holding(day).filter(**{f"{column}__in": ids})
+    rows = (
+        rows.filter(subject=AcknowledgedSubject.DRIFT)
+        if drift
+        else rows.exclude(subject=AcknowledgedSubject.DRIFT)
+    )
+    sql, params = (
+        rows.values_list(column, "subject", "expires_on", "reason")
+        .order_by(column, "expires_on", "pk")
+        .query.sql_with_params()
+    )
+    found: dict[int, tuple[str, list[str]]] = {}
+    for pk, subject, until, reason in fetch(sql, list(params)):
+        _, reasons = found.setdefault(pk, (str(until)[:10], []))
+        reasons.append(f"{subject}: {reason}")
+    return {pk: (until, _cell("\n".join(reasons))) for pk, (until, reasons) in found.items()}
+
+
 def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
     ids = [row[0] for row in chunk]
     reviews, notes = _last_reviews(ids, fetch), _notes(ids, fetch)
     suggestions = _suggestions(ids, fetch)
-    for pk, _, content, description, comment, reason, metadata, obsolete_reason, *judged in chunk:
+    day = ownership.today()
+    acknowledged = _acknowledged(ids, fetch, day, drift=False)
+    for row in chunk:
+        pk, _, content, description, comment, reason, metadata, obsolete_reason = row[:8]
+        *judged, due, removed = row[8:]
         found = _severities(*judged)
         yield (
             _parameters(content),
@@ -251,6 +309,8 @@ def _deviation_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
             suggestions.get(pk, ""),
             _cell(found[0]),
             _cell("; ".join(found)),
+            _overdue(due, removed, day),
+            *acknowledged.get(pk, ("", "")),
         )
 
 
@@ -323,6 +383,12 @@ _COMPONENTS = Layout(
     ("upstream_newer_than_fedora", _maybe_flag("upstream_release__newer_than_fedora")),
     ("status", PY),
     ("undocumented", PY),
+    # Ownership (added at the end), as for deviations; acknowledged: its drift.
+    ("owner", _text("owner__name")),
+    ("due_date", _number("due_date")),
+    ("overdue", PY),
+    ("acknowledged_until", PY),
+    ("acknowledgement_reason", PY),
 )
 COMPONENT_COLUMNS = _COMPONENTS.columns
 
@@ -347,7 +413,9 @@ def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
         by_state[state] = by_state.get(state, 0) + n
         found.setdefault(pk, []).append(_severities(pin, tip, state, obsolete, documented))
         undocumented[pk] = undocumented.get(pk, 0) + (0 if documented else n)
-    for pk, _, error, error_kind, render_ok in chunk:
+    day = ownership.today()
+    acknowledged = _acknowledged(ids, fetch, day, drift=True)
+    for pk, _, error, error_kind, render_ok, due, removed in chunk:
         by_state = states.get(pk, {})
         status = rule.component_status(
             found.get(pk, []),
@@ -361,6 +429,8 @@ def _component_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ..
             _cell(error),
             _cell(status),
             str(undocumented.get(pk, 0)),
+            _overdue(due, removed, day),
+            *acknowledged.get(pk, ("", "")),
         )
 
 
@@ -416,6 +486,48 @@ def _review_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]
         yield _cell(description), _cell(comment)
 
 
+# Acknowledgements ---------------------------------------------------------------------------
+
+_ACKNOWLEDGEMENTS = Layout(
+    ("acknowledgement_id", _number("pk")),
+    ("acknowledged_at", _iso("created_at")),
+    ("acknowledged_by", _text("created_by__username")),
+    ("component", _text("component__name")),
+    ("deviation_id", _number("deviation_id")),
+    ("deviation_key", _text("deviation__key")),
+    ("subject", _text("subject")),
+    ("suggestion_id", _number("suggestion_id")),
+    ("reason", PY),
+    ("expires_on", _number("expires_on")),
+    ("recorded_state", _text("state")),
+    ("state_today", PY),
+    ("ended_at", _iso("ended_at")),
+    ("basis_pin_commit", _text("basis_pin_commit")),
+    ("basis_tip_commit", _text("basis_tip_commit")),
+    ("basis_upstream_version", _text("basis_upstream_version")),
+    ("basis_verdict", _text("basis_verdict")),
+    ("basis_fingerprint", _text("basis_fingerprint")),
+)
+ACKNOWLEDGEMENT_COLUMNS = _ACKNOWLEDGEMENTS.columns
+
+
+def _acknowledgement_cells(chunk: list[tuple], fetch: Fetch) -> Iterator[tuple[str, ...]]:
+    day = ownership.today()
+    ids = [row[0] for row in chunk]
+    sql, params = (
+        ownership.holding(day).filter(pk__in=ids).values_list("pk").query.sql_with_params()
+    )
+    held = {pk for (pk,) in fetch(sql, list(params))}
+    for pk, _, reason, state, expires_on in chunk:
+        if state != AcknowledgementState.ACTIVE:
+            now = state
+        elif str(expires_on)[:10] <= day.isoformat():
+            now = AcknowledgementState.EXPIRED
+        else:
+            now = AcknowledgementState.ACTIVE if pk in held else AcknowledgementState.BASIS_CHANGED
+        yield _cell(reason), str(now)
+
+
 DATASETS: dict[str, Dataset] = {
     "deviations": Dataset(
         "deviations",
@@ -433,7 +545,7 @@ DATASETS: dict[str, Dataset] = {
         ComponentFilter,
         queries.component_rows,
         _COMPONENTS,
-        ("sync__error", "sync__error_kind", "sync__render_ok"),
+        ("sync__error", "sync__error_kind", "sync__render_ok", "due_date", "removed"),
         _component_cells,
     ),
     "audit": Dataset(
@@ -464,6 +576,15 @@ DATASETS: dict[str, Dataset] = {
         _REVIEWS,
         ("deviation__description", "comment"),
         _review_cells,
+    ),
+    "acknowledgements": Dataset(
+        "acknowledgements",
+        "Acknowledgements",
+        AcknowledgementFilter,
+        ownership_reads.acknowledgement_rows,
+        _ACKNOWLEDGEMENTS,
+        ("reason", "state", "expires_on"),
+        _acknowledgement_cells,
     ),
 }
 

@@ -13,8 +13,10 @@ from rest_framework import serializers
 from deviations.models import Component, ComponentSync, DriftCommit
 from deviations.reads import queries, severity
 from deviations.reads.filters import ComponentFilter
+from deviations.reads.ownership import with_acknowledgements
 from deviations.vocabulary import Severity
 from deviations.web.api.base import ReadViewSet
+from deviations.web.api.ownership import OWNERSHIP_FIELDS, ComponentOwnership, OwnershipFields
 
 
 class SyncStateSerializer(serializers.ModelSerializer):
@@ -33,7 +35,7 @@ class SyncStateSerializer(serializers.ModelSerializer):
         ]
 
 
-class ComponentSerializer(serializers.ModelSerializer):
+class ComponentSerializer(OwnershipFields, serializers.ModelSerializer):
     sync = SyncStateSerializer(read_only=True, allow_null=True)
     deviations_by_kind = serializers.SerializerMethodField()
     review_states = serializers.SerializerMethodField()
@@ -94,6 +96,7 @@ class ComponentSerializer(serializers.ModelSerializer):
             "upstream_newer_than_fedora",
             "status",
             "undocumented",
+            *OWNERSHIP_FIELDS,
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=Severity.choices))
@@ -117,7 +120,7 @@ class ComponentSerializer(serializers.ModelSerializer):
         )
 
 
-class ComponentViewSet(ReadViewSet):
+class ComponentViewSet(ComponentOwnership, ReadViewSet):
     """Components as the component list shows them, filtered with its filters."""
 
     serializer_class = ComponentSerializer
@@ -126,6 +129,8 @@ class ComponentViewSet(ReadViewSet):
     lookup_value_converter = "component_name"
 
     def get_queryset(self) -> QuerySet[Component]:
+        if self.action in ("list", "retrieve"):
+            return with_acknowledgements(queries.component_rows())
         return queries.component_rows()
 
 

@@ -1,7 +1,9 @@
 """Deviations with their verdicts, and (one at a time) their content, diffs and history.
 
 A deviation's reviews and notes are its sub-resources: `POST .../{id}/reviews/`
-(deviations.web.api.reviews) and `.../{id}/notes/` (deviations.web.api.notes).
+(deviations.web.api.reviews) and `.../{id}/notes/` (deviations.web.api.notes); so are its
+owner, due date and acknowledgements (`.../{id}/ownership/`, `.../{id}/acknowledgements/`:
+deviations.web.api.ownership).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from deviations.models import (
 )
 from deviations.reads import queries, severity
 from deviations.reads.filters import DeviationFilter
+from deviations.reads.ownership import with_acknowledgements
 from deviations.vocabulary import Severity
 from deviations.web.api.base import CREATED_AT_ANSWERED, ReadViewSet
 from deviations.web.api.notes import DeviationNotes, NoteSerializer
+from deviations.web.api.ownership import OWNERSHIP_FIELDS, DeviationOwnership, OwnershipFields
 from deviations.web.api.reviews import DecideOnDeviation, ReviewSerializer
 
 
@@ -73,7 +77,7 @@ class UpstreamLinkSerializer(serializers.Serializer):
         return None
 
 
-class DeviationSerializer(serializers.ModelSerializer):
+class DeviationSerializer(OwnershipFields, serializers.ModelSerializer):
     component = serializers.CharField(source="component.name")
     upstream_links = UpstreamLinkSerializer(many=True, read_only=True)
     suggested_upstream_status = serializers.SerializerMethodField()
@@ -119,6 +123,7 @@ class DeviationSerializer(serializers.ModelSerializer):
             "severities",
             "documented",
             "label",
+            *OWNERSHIP_FIELDS,
         ]
         extra_kwargs = {
             "documented": {
@@ -237,7 +242,7 @@ def _one_deviation() -> QuerySet[Deviation]:
     )
 
 
-class DeviationViewSet(DecideOnDeviation, DeviationNotes, ReadViewSet):
+class DeviationViewSet(DecideOnDeviation, DeviationNotes, DeviationOwnership, ReadViewSet):
     """Deviations as the deviation list shows them, filtered with its filters (`sort` orders)."""
 
     serializer_class = DeviationSerializer  # the list's; actions name their own input
@@ -246,10 +251,10 @@ class DeviationViewSet(DecideOnDeviation, DeviationNotes, ReadViewSet):
 
     def get_queryset(self) -> QuerySet[Deviation]:
         if self.action == "retrieve":
-            return queries.with_upstream_links(_one_deviation())
+            return with_acknowledgements(queries.with_upstream_links(_one_deviation()))
         if self.action == "list":
-            return queries.with_upstream_links(queries.deviation_rows())
-        return queries.deviation_rows()  # the actions (reviews, notes) show no links
+            return with_acknowledgements(queries.with_upstream_links(queries.deviation_rows()))
+        return queries.deviation_rows()  # the actions (reviews, notes, ...) show no links
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return DeviationDetailSerializer if self.action == "retrieve" else self.serializer_class

@@ -21,6 +21,7 @@ from deviations.web.api.deviations import DeviationViewSet
 from deviations.web.api.exports import urlpatterns as export_urls
 from deviations.web.api.history import ChangesView
 from deviations.web.api.notes import NoteViewSet
+from deviations.web.api.ownership import AcknowledgementViewSet
 from deviations.web.api.reviews import ReviewViewSet
 from deviations.web.api.sync import SyncRunViewSet
 
@@ -35,6 +36,7 @@ router.register("notes", NoteViewSet, basename="note")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("acknowledgements", AcknowledgementViewSet, basename="acknowledgement")
 
 # Swagger UI from our own static files (drf-spectacular-sidecar), no inline script or style.
 docs = SpectacularSwaggerSplitView.as_view(

@@ -9,7 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from deviations.models import Component, ComponentSync
-from deviations.reads import queries
+from deviations.reads import ownership, queries
 from deviations.web.converters import carries, component_url
 from deviations.web.views import history
 from deviations.web.views.pages import render_page
@@ -45,6 +45,7 @@ def _page(request: HttpRequest, data: queries.ComponentPage) -> HttpResponse:
         "c": data.component,
         "page_data": data,
         "fold_cards": len(data.deviations) > FOLD_CARDS_OVER,
+        "own": ownership.panel(data.component, request.user, sync=data.sync),
     }
     return render_page(request, "components/detail.html", context)
 

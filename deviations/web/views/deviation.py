@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from deviations.domain import permissions
 from deviations.models import Deviation
-from deviations.reads import queries
+from deviations.reads import ownership, queries
 from deviations.vocabulary import Target
 from deviations.web.views import history
 from deviations.web.views.pages import render_page
@@ -26,13 +26,15 @@ def deviation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review_panel = panel(
         request.user, data.deviation, past=data.reviews, effect=pin.diff if pin else ""
     )
+    upstream = queries.upstream_panel(data.deviation)
     context = {
         "section": "deviations",
         "d": data.deviation,
         "page_data": data,
         "rv": review_panel,
         "note_refusal": review_panel.note_refusal,
-        "upstream": queries.upstream_panel(data.deviation),
+        "upstream": upstream,
+        "own": ownership.panel(data.deviation, request.user, open_suggestions=upstream.open),
         "can_decide_suggestions": permissions.suggestion_refusal(request.user, data.deviation)
         is None,
     }

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from deviations.reads import queries, trends
+from deviations.reads import ownership, queries, trends
 from deviations.vocabulary import DeviationKind
 from deviations.web.views.pages import render_page
 
@@ -43,5 +43,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             (label, n, _link("components", behind=key)) for key, label, n in data.behind_buckets
         ],
     }
-    context = {"section": "overview", "o": data, "charts": charts, "trends": _trends()}
+    context = {
+        "section": "overview",
+        "o": data,
+        "charts": charts,
+        "trends": _trends(),
+        # For today (acknowledgements expire by the date), per audit chain head.
+        "attention": ownership.attention_today(),
+    }
     return render_page(request, "overview.html", context)
