@@ -143,9 +143,10 @@ def drifting(db, clock):
     comp = factories.make_component("bash")
     run = factories.make_sync_run()
     sync = factories.make_component_sync(comp, run, behind=3, failing_at_tip=1, noop_at_tip=1)
-    failing = factories.make_deviation(comp, verdict_at_tip=Verdict.FAILED)
-    noop = factories.make_deviation(comp, verdict_at_tip=Verdict.NOOP)
+    applied = Verdict.APPLIED  # at the pin: what the build has today
+    failing = factories.make_deviation(comp, verdict_at_pin=applied, verdict_at_tip=Verdict.FAILED)
+    noop = factories.make_deviation(comp, verdict_at_pin=applied, verdict_at_tip=Verdict.NOOP)
     obsolete = factories.make_deviation(
-        comp, obsolete=True, obsolete_reason="Fedora carries it since 1.2.4"
+        comp, verdict_at_pin=applied, obsolete=True, obsolete_reason="Fedora carries it since 1.2.4"
     )
     return Drifting(comp, sync, failing, noop, obsolete)

@@ -40,7 +40,7 @@ from deviations.vocabulary import (
     SuggestionStatus,
     Verdict,
 )
-from deviations.vocabulary.ownership import DEVIATION_SUBJECTS
+from deviations.vocabulary.ownership import SEVERITY_SUBJECTS
 
 YES_NO = (("yes", "yes"), ("no", "no"))
 # Removed records stay (history); lists show current ones unless asked.
@@ -313,8 +313,8 @@ class DeviationFilter(df.FilterSet):
     overdue = _Choice(label="Overdue", choices=YES_NO, method="filter_overdue")
     acknowledged = _Choice(label="Acknowledged today", choices=YES_NO, method="filter_acknowledged")
     not_acknowledged = _Choice(
-        label="Not acknowledged for",
-        choices=[(s.value, s.label) for s in DEVIATION_SUBJECTS],
+        label="Not acknowledged as",
+        choices=[(s.value, s.label) for s in SEVERITY_SUBJECTS],
         method="filter_not_acknowledged",
     )
     no_expiry = _Choice(label="Temporary, no due date", choices=YES_NO, method="filter_no_expiry")
@@ -361,10 +361,11 @@ class DeviationFilter(df.FilterSet):
         return _yes_no(qs, value, Q(pk__in=held.values("deviation_id")))
 
     def filter_not_acknowledged(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        # What an attention count leaves out: those acknowledged for this subject today.
+        # What a needs-attention tile leaves out: the deviations acknowledged today for
+        # what puts them in that state (a failure at the tip for "breaks on rebase").
         if not value:
             return qs
-        held = ownership.holding().filter(subject=value)
+        held = ownership.holding().filter(subject__in=SEVERITY_SUBJECTS[Severity(value)])
         return qs.exclude(pk__in=held.values("deviation_id"))
 
     def filter_has_suggestion(self, qs: QuerySet, name: str, value: str) -> QuerySet:

@@ -10,12 +10,14 @@ parts of the app (the "Mine" page, feeds, digests): keep them stable.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from deviations.domain import permissions
 from deviations.domain.ownership import (
@@ -36,13 +38,16 @@ from deviations.models import (
     Owner,
     UpstreamSuggestion,
 )
+from deviations.reads import attention as attention_board
 from deviations.vocabulary import (
     AcknowledgedSubject,
     AcknowledgementState,
+    OwnershipFinding,
+    Severity,
     SuggestionStatus,
     Verdict,
 )
-from deviations.vocabulary.ownership import TEMPORARY_CATEGORY
+from deviations.vocabulary.ownership import SEVERITY_SUBJECTS, TEMPORARY_CATEGORY
 
 __all__ = [
     "Attention",
@@ -52,6 +57,8 @@ __all__ = [
     "acknowledgements_of",
     "attention",
     "attention_today",
+    "board_cached",
+    "board_today",
     "holding",
     "no_expiry_deviations",
     "overdue_by_owner",
@@ -451,3 +458,82 @@ def with_states(rows: list[Acknowledgement], day: dt.date | None = None) -> list
     active = [a.pk for a in rows if a.state == AcknowledgementState.ACTIVE]
     held = set(holding(day).filter(pk__in=active).values_list("pk", flat=True)) if active else set()
     return _states(rows, held, day)
+
+
+# --- the overview's needs-attention board, for today ----------------------------------------
+
+
+def _tile_link(view: str, params: dict[str, str]) -> str:
+    return f"{reverse(view)}?{urlencode(params)}"
+
+
+def board_today(board: list[attention_board.Tile], counts: Attention) -> list[attention_board.Tile]:
+    """The overview's board (reads.attention.board, cached per audit chain head) for today:
+    the deviations acknowledged for what puts them in a state leave that tile (its link
+    says `not_acknowledged`, so the list holds what it counts), then the tiles of drift not
+    acknowledged, overdue and temporary workarounds with no expiry.  One grouped read a
+    tile that has acknowledged items (none when nothing is acknowledged); `counts` is
+    attention_today()."""
+    day = today()
+    acknowledged = {
+        Severity.BREAKS_ON_REBASE: counts.failing_acknowledged,
+        Severity.OBSOLETE_CANDIDATE: counts.noop_acknowledged + counts.obsolete_acknowledged,
+    }
+    tiles = []
+    for tile in board:
+        subjects = SEVERITY_SUBJECTS.get(Severity(tile.key)) if tile.key in Severity else None
+        if subjects and acknowledged.get(Severity(tile.key)):
+            held = holding(day).filter(subject__in=subjects).values("deviation_id")
+            scope = Deviation.objects.filter(removed=False).exclude(pk__in=held)
+            narrowed = next(
+                t
+                for t in attention_board.board(scope, {"not_acknowledged": tile.key}, problems=0)
+                if t.key == tile.key
+            )
+            left_out = tile.count - narrowed.count
+            tile = replace(
+                narrowed,
+                label=f"{tile.label}, not acknowledged" if left_out else tile.label,
+                description=f"{tile.description} ({left_out} acknowledged, left out until "
+                "they expire or change.)",
+            )
+        tiles.append(tile)
+    tiles += [
+        attention_board.Tile(
+            key="drift",
+            label="components drifting, not acknowledged",
+            description="Behind their branch tip; acknowledged drift is left out "
+            f"({counts.behind_acknowledged} now) until it expires or the tip moves.",
+            count=counts.behind,
+            url=_tile_link("components", {"behind": "any", "drift_acknowledged": "no"}),
+            noun="components",
+        ),
+        attention_board.Tile(
+            key=OwnershipFinding.OVERDUE,
+            label="overdue",
+            description=OwnershipFinding.OVERDUE.description + " (deviations and components)",
+            count=counts.overdue,
+            url=reverse("overdue"),
+            tone="bad",
+        ),
+        attention_board.Tile(
+            key=OwnershipFinding.NO_EXPIRY,
+            label="temporary, no expiry",
+            description=OwnershipFinding.NO_EXPIRY.description,
+            count=counts.no_expiry,
+            url=_tile_link("deviations", {"no_expiry": "yes"}),
+        ),
+    ]
+    return tiles
+
+
+def board_cached(board: list[attention_board.Tile]) -> list[attention_board.Tile]:
+    """board_today() for the overview, cached per day and audit chain head as its counts."""
+    day = today()
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, "")
+    key = f"azldrift:board:{day.isoformat()}:{head[0]}:{head[1]}"
+    found = cache.get(key)
+    if found is None:
+        found = board_today(board, attention(day))
+        cache.set(key, found, ATTENTION_CACHE_SECONDS)
+    return list(found)

@@ -4,6 +4,7 @@ acknowledged, an acknowledgement's states, and the findings due dates make."""
 from __future__ import annotations
 
 from .base import Vocabulary
+from .severity import Severity
 
 # The metadata category azldev gives a deviation meant to go away (core/types.py lists it).
 TEMPORARY_CATEGORY = "azl-temp-workaround"
@@ -57,6 +58,15 @@ DEVIATION_SUBJECTS = (
     AcknowledgedSubject.OBSOLETE,
     AcknowledgedSubject.SUGGESTION,
 )
+
+
+# The needs-attention states an acknowledgement takes a deviation out of: a failure at the
+# tip out of "breaks on rebase", a no-op at the tip or an obsolete flag out of "no-op /
+# obsolete candidate".  Other states (broken now, needs review, ...) are not acknowledged.
+SEVERITY_SUBJECTS: dict[Severity, tuple[AcknowledgedSubject, ...]] = {
+    Severity.BREAKS_ON_REBASE: (AcknowledgedSubject.FAILING_AT_TIP,),
+    Severity.OBSOLETE_CANDIDATE: (AcknowledgedSubject.NOOP_AT_TIP, AcknowledgedSubject.OBSOLETE),
+}
 
 
 class AcknowledgementState(Vocabulary):

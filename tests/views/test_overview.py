@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests import factories
 
 MAX_QUERIES = 21  # session + user + roles + the overview's fixed set of aggregates + its trends (2)
-# + the attention counts with acknowledgements taken out (4 cold, for today; 1 warm)
+# + the board for today: its head check, the attention counts (3 cold, none warm)
 
 
 @pytest.mark.django_db

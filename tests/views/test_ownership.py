@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _tile(html: str, name: str) -> int:
-    found = re.search(rf'data-count="{name}"[^>]*>\s*<span class="tile-num">(\d+)</span>', html)
+    found = re.search(rf'data-severity="{name}"[^>]*>\s*<span class="tile-num">(\d+)</span>', html)
     assert found, f"no {name} tile"
     return int(found[1])
 
@@ -56,7 +56,7 @@ def test_a_viewer_sees_no_forms(client_in, drifting):
 def test_acknowledging_drift_on_the_component_page_drops_the_overview_count(
     client, rita, drifting, clock
 ):
-    assert _tile(client.get("/").content.decode(), "behind") == 1
+    assert _tile(client.get("/").content.decode(), "drift") == 1
     page = client.get(f"/components/{drifting.component.name}/").content.decode()
     assert '<option value="drift">drift on a component</option>' in page
     response = client.post(
@@ -66,9 +66,9 @@ def test_acknowledging_drift_on_the_component_page_drops_the_overview_count(
     )
     assert "Acknowledged (drift on a component) until 2026-12-10." in response.content.decode()
     overview = client.get("/").content.decode()
-    assert _tile(overview, "behind") == 0 and "1 acknowledged" in overview
+    assert _tile(overview, "drift") == 0 and "acknowledged drift is left out (1 now)" in overview
     clock.move_to(dt.datetime(2026, 12, 10, 8, tzinfo=dt.UTC))
-    assert _tile(client.get("/").content.decode(), "behind") == 1
+    assert _tile(client.get("/").content.decode(), "drift") == 1
     page = client.get(f"/components/{drifting.component.name}/").content.decode()
     assert 'data-state="expired"' in page
 
@@ -97,7 +97,7 @@ def test_withdrawing_returns_the_item(client, rita, drifting):
         {"subject": "obsolete", "reason": "Kept for F44", "expires_on": "2026-12-20"},
     )
     ack = Acknowledgement.objects.get()
-    assert _tile(client.get("/").content.decode(), "failing") == 1  # another deviation's
+    assert _tile(client.get("/").content.decode(), "breaks-on-rebase") == 1  # another's
     client.post(f"/acknowledgements/{ack.pk}/withdraw/")
     ack.refresh_from_db()
     assert ack.state == AcknowledgementState.WITHDRAWN
@@ -123,7 +123,9 @@ def test_each_attention_tile_counts_what_its_link_lists(client, rita, drifting, 
     from deviations.reads import queries
     from deviations.reads.filters import ComponentFilter, DeviationFilter
 
-    other = factories.make_deviation(drifting.component, verdict_at_tip="failed")
+    other = factories.make_deviation(
+        drifting.component, verdict_at_pin="applied", verdict_at_tip="failed"
+    )
     client.post(
         f"/deviations/{other.pk}/acknowledge/",
         {"subject": "failing-at-tip", "reason": "known", "expires_on": "2026-12-20"},
@@ -132,15 +134,21 @@ def test_each_attention_tile_counts_what_its_link_lists(client, rita, drifting, 
         f"/components/id/{drifting.component.pk}/acknowledge/",
         {"subject": "drift", "reason": "held", "expires_on": "2026-12-20"},
     )
+    client.post(
+        f"/deviations/{drifting.noop.pk}/acknowledge/",
+        {"subject": "noop-at-tip", "reason": "known", "expires_on": "2026-12-20"},
+    )
     html = client.get("/").content.decode()
     lists = {
         "/components/": (ComponentFilter, queries.component_rows),
         "/deviations/": (DeviationFilter, queries.deviation_rows),
     }
-    for name in ("behind", "failing", "no-expiry"):
-        href = re.search(rf'<a [^>]*data-count="{name}"[^>]*>', html)[0]
+    for name in ("drift", "breaks-on-rebase", "obsolete-candidate", "no-expiry", "needs-review"):
+        href = re.search(rf'<a [^>]*data-severity="{name}"[^>]*>', html)[0]
         url = urlsplit(re.search(r'href="([^"]+)"', href)[1].replace("&amp;", "&"))
         filterset, rows = lists[url.path]
         listed = filterset(data=dict(parse_qsl(url.query)), queryset=rows()).qs.count()
         assert listed == _tile(html, name), name
-    assert (_tile(html, "behind"), _tile(html, "failing")) == (0, 1)
+    assert (_tile(html, "drift"), _tile(html, "breaks-on-rebase")) == (0, 1)
+    assert _tile(html, "obsolete-candidate") == 1  # the obsolete one; the no-op acknowledged
+    assert _tile(html, "needs-review") == 4  # acknowledging is not reviewing

@@ -48,7 +48,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "o": data,
         "charts": charts,
         "trends": _trends(),
-        # For today (acknowledgements expire by the date), per audit chain head.
-        "attention": ownership.attention_today(),
+        # The board for today: acknowledged items out, drift, overdue and no-expiry tiles
+        # in (acknowledgements expire by the date); cached per day and audit chain head.
+        "board": ownership.board_cached(data.board),
     }
     return render_page(request, "overview.html", context)
