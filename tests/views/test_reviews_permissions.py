@@ -112,6 +112,11 @@ def sample_kwargs(name, pattern, world):
         "sync_run": {"pk": world["run"].pk},
         "suggestion_decide": {"pk": world["suggestion"].pk},
         "acknowledgement_withdraw": {"pk": world["acknowledgement"].pk},
+        # These take a component's id, not a deviation's (the two differ on PostgreSQL).
+        "component_by_id": {"pk": world["dev"].component.pk},
+        "component_diff_by_id": {"pk": world["dev"].component.pk},
+        "component_ownership": {"pk": world["dev"].component.pk},
+        "component_acknowledge": {"pk": world["dev"].component.pk},
     }
     by_name = {
         "pk": world["dev"].pk,
