@@ -339,3 +339,24 @@ LOGGING = {
     # One INFO line per task start/finish is noise for commands; failures stay ERROR.
     "loggers": {"django.tasks": {"level": "WARNING"}},
 }
+
+# --- e-mail (manage.py notify's digests) --------------------------------------------
+# "console" prints messages (the default: nothing leaves the machine until configured),
+# "smtp" sends through EMAIL_HOST; any other value is a backend's dotted path.
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(
+    env("AZLDRIFT_EMAIL_BACKEND", "console"), env("AZLDRIFT_EMAIL_BACKEND")
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start (port 465)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "azldrift <azldrift@localhost>")
+# Where the site is reached: links in e-mails (pages have their request's host).
+SITE_URL = env("AZLDRIFT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -21,6 +21,7 @@ from .config import ConfigCommit, ImportRun
 from .deviation import Deviation, DeviationVersion
 from .history import ComponentSpan, DeviationSpan
 from .identity import GitIdentity
+from .notify import Digest, FeedToken, NotifyRun, SentNotification, Watch
 from .ownership import Acknowledgement, Owner
 from .provenance import DeviationLife
 from .review import JustificationNote, NoteVersion, Review
@@ -48,16 +49,20 @@ __all__ = [
     "DeviationLink",
     "DeviationSpan",
     "DeviationVersion",
+    "Digest",
     "DriftCommit",
+    "FeedToken",
     "GitIdentity",
     "ImportRun",
     "JustificationNote",
     "NoteVersion",
+    "NotifyRun",
     "Origin",
     "OverlayResult",
     "Owner",
     "Review",
     "ReviewState",
+    "SentNotification",
     "SpecType",
     "SuggestionKind",
     "SuggestionStatus",
@@ -68,4 +73,5 @@ __all__ = [
     "UpstreamRelease",
     "UpstreamSuggestion",
     "Verdict",
+    "Watch",
 ]

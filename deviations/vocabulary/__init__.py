@@ -15,6 +15,7 @@ from .audit import AuditAction
 from .base import Vocabulary, choices
 from .deviations import DeviationKind
 from .imports import CommitRead, HistoryChange, ImportRunStatus
+from .notifications import DigestSection, WatchKind
 from .origins import Origin
 from .ownership import AcknowledgedSubject, AcknowledgementState, AssignedBy, OwnershipFinding
 from .reviews import Decision, ReviewState
@@ -33,6 +34,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     CommitRead,
     Decision,
     DeviationKind,
+    DigestSection,
     DistGitIssue,
     HistoryChange,
     ImportRunStatus,
@@ -51,6 +53,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     UpstreamCheckStatus,
     UpstreamCheckTrigger,
     Verdict,
+    WatchKind,
 )
 
 __all__ = [
@@ -62,6 +65,7 @@ __all__ = [
     "CommitRead",
     "Decision",
     "DeviationKind",
+    "DigestSection",
     "DistGitIssue",
     "HistoryChange",
     "ImportRunStatus",
@@ -81,5 +85,6 @@ __all__ = [
     "UpstreamCheckTrigger",
     "Verdict",
     "Vocabulary",
+    "WatchKind",
     "choices",
 ]

@@ -278,6 +278,37 @@ class AuditAction(Vocabulary):
         "API token revoked",
         "An account's API token was deleted: it no longer authenticates.",
     )
+    FEED_TOKEN_ISSUED = (
+        "feed_token.issued",
+        "feed token issued",
+        "An account that had no feed token got one, for its Atom feeds only (never the key).",
+    )
+    FEED_TOKEN_ROTATED = (
+        "feed_token.rotated",
+        "feed token rotated",
+        "An account's feed token was replaced: feed URLs with the old key stop working.",
+    )
+    FEED_TOKEN_REVOKED = (
+        "feed_token.revoked",
+        "feed token revoked",
+        "An account's feed token was deleted: its feed URLs no longer open.",
+    )
+    # Watching and notifications.
+    WATCH_ADDED = (
+        "watch.added",
+        "watch added",
+        "Someone started watching a component or a saved filter of the deviation list.",
+    )
+    WATCH_REMOVED = (
+        "watch.removed",
+        "watch removed",
+        "Someone stopped watching a component or a saved filter.",
+    )
+    DIGEST_SENT = (
+        "notify.digest_sent",
+        "notification digest sent",
+        "A user was e-mailed a digest of what changed for them (manage.py notify; each item once).",
+    )
     # Logins (django-axes counts the failures; these are the moments that matter).
     LOGIN_LOCKED_OUT = (
         "login.locked_out",
