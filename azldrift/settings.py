@@ -340,23 +340,31 @@ LOGGING = {
     "loggers": {"django.tasks": {"level": "WARNING"}},
 }
 
-# --- e-mail (manage.py notify's digests) --------------------------------------------
-# "console" prints messages (the default: nothing leaves the machine until configured),
-# "smtp" sends through EMAIL_HOST; any other value is a backend's dotted path.
+# --- e-mail (manage.py notify's digests; Django's MAILERS) ---------------------------
+# AZLDRIFT_EMAIL_BACKEND: "console" prints messages (the default: nothing leaves the
+# machine until configured), "smtp" sends through EMAIL_HOST; any other value is a
+# backend's dotted path.
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
-EMAIL_BACKEND = _EMAIL_BACKENDS.get(
-    env("AZLDRIFT_EMAIL_BACKEND", "console"), env("AZLDRIFT_EMAIL_BACKEND")
-)
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start (port 465)
-EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+_EMAIL_BACKEND = env("AZLDRIFT_EMAIL_BACKEND", "console")
+_EMAIL_BACKEND = _EMAIL_BACKENDS.get(_EMAIL_BACKEND, _EMAIL_BACKEND)
+_SMTP_OPTIONS = {
+    "host": env("EMAIL_HOST", "localhost"),
+    "port": int(env("EMAIL_PORT", "25")),
+    "username": env("EMAIL_HOST_USER"),
+    "password": env("EMAIL_HOST_PASSWORD"),
+    "use_tls": env_bool("EMAIL_USE_TLS", False),  # STARTTLS (port 587)
+    "use_ssl": env_bool("EMAIL_USE_SSL", False),  # TLS from the start (port 465)
+    "timeout": int(env("EMAIL_TIMEOUT", "30")),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": _SMTP_OPTIONS if _EMAIL_BACKEND.endswith(".smtp.EmailBackend") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "azldrift <azldrift@localhost>")
-# Where the site is reached: links in e-mails (pages have their request's host).
+# Where the site is reached: links in e-mails (pages and feeds have their request's host).
 SITE_URL = env("AZLDRIFT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

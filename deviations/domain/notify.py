@@ -27,6 +27,10 @@ from deviations.models import Digest, NotifyRun, SentNotification
 from deviations.vocabulary import AuditAction, DigestSection
 
 
+class MailNotSent(Exception):
+    """The e-mail backend sent nothing (and said no more)."""
+
+
 @dataclass(frozen=True)
 class DigestItem:
     """One thing to tell a user; `key` is its basis (`<section>:<event seq>`, ...)."""
@@ -71,7 +75,7 @@ def last_run() -> NotifyRun | None:
     return NotifyRun.objects.order_by("-until_seq", "-pk").first()
 
 
-def message(draft: DigestDraft, connection: BaseEmailBackend | None = None) -> EmailMessage:
+def message(draft: DigestDraft) -> EmailMessage:
     """The digest as an e-mail (plain text, links to the pages)."""
     body = render_to_string(
         "notify/digest.txt",
@@ -82,16 +86,13 @@ def message(draft: DigestDraft, connection: BaseEmailBackend | None = None) -> E
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[draft.user.email],
-        connection=connection,
     )
 
 
-def deliver(
-    run: NotifyRun, draft: DigestDraft, connection: BaseEmailBackend | None = None
-) -> Digest | None:
-    """Send `draft` and mark its items sent, in one transaction; None if another run
-    marked one of them first (nothing is sent then)."""
-    mail = message(draft, connection)
+def deliver(run: NotifyRun, draft: DigestDraft, mailer: BaseEmailBackend) -> Digest | None:
+    """Send `draft` through `mailer` and mark its items sent, in one transaction; None if
+    another run marked one of them first (nothing is sent then)."""
+    mail = message(draft)
     try:
         with transaction.atomic():
             digest = Digest.objects.create(
@@ -111,7 +112,9 @@ def deliver(
                     "items": {s.value: len(items) for s, items in draft.sections()},
                 },
             )
-            mail.send()  # raises on a refusal: the marks above roll back
+            # A refusal raises (or, failing silently, sends nothing): the marks roll back.
+            if mailer.send_messages([mail]) != 1:
+                raise MailNotSent(f"the mail backend did not send {draft.subject!r}")
     except IntegrityError:
         return None
     return digest

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.core.mail import get_connection
+from django.core.mail import mailers
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -69,10 +69,9 @@ class Command(BaseCommand):
             return
         run = notify.start_run(since, until)
         sent = items = 0
-        connection = get_connection()
-        with connection:
+        with mailers.default as mailer:  # one connection for every digest
             for draft in drafts:
-                if notify.deliver(run, draft, connection) is not None:
+                if notify.deliver(run, draft, mailer) is not None:
                     sent += 1
                     items += len(draft.items)
                     self.stdout.write(f"{draft.user.get_username()}: {len(draft.items)} items")
