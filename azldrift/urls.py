@@ -12,8 +12,10 @@ from deviations.web.views import (
     deviation,
     deviations,
     exports,
+    feeds,
     health,
     history,
+    mine,
     notes,
     overview,
     ownership,
@@ -24,6 +26,7 @@ from deviations.web.views import (
     sync,
     tokens,
     upstream,
+    watches,
 )
 
 urlpatterns = [
@@ -102,6 +105,19 @@ urlpatterns = [
     *exports.urlpatterns,
     path("api/", include("deviations.web.api.urls")),
     path("api/token/", tokens.api_token, name="api_token"),
+    path("mine/", mine.mine_page, name="mine"),
+    path("mine/feed-token/", mine.feed_token, name="feed_token"),
+    path("watches/", watches.add, name="watch_add"),
+    path("watches/<int:pk>/remove/", watches.remove, name="watch_remove"),
+    # Atom feeds: the key in the path is the only credential they take (views/feeds.py).
+    path("feeds/<str:key>/mine/", feeds.mine_feed, name="feed_mine"),
+    path("feeds/<str:key>/reviews/", feeds.queue_feed, name="feed_queue"),
+    path("feeds/<str:key>/deviations/", feeds.deviations_feed, name="feed_deviations"),
+    path(
+        "feeds/<str:key>/components/<component_name:name>/",
+        feeds.component_feed,
+        name="feed_component",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -36,8 +36,15 @@ NOT_STATE_CHANGING = {"login", "logout"}
 # POSTs any role may make about their own account: a viewer gets an API token too (after
 # giving their password again; tested in tests/api/test_tokens.py).
 NOT_STATE_CHANGING |= {"api_token"}
+# ...and so are their own feed key and their watches (tested in tests/notify/).
+NOT_STATE_CHANGING |= {"feed_token", "watch_add", "watch_remove"}
 # What an account without a role may still open: the public pages and the way out.
 OPEN_WITHOUT_A_ROLE = {"health": 200, "login": 302, "logout": 405}  # logout is a POST
+# The feeds take no session, only a feed key in the URL; one that opens nothing is a 404
+# (tests/notify/test_feeds.py: a key of an account without a role opens nothing either).
+OPEN_WITHOUT_A_ROLE |= {
+    name: 404 for name in ("feed_mine", "feed_queue", "feed_deviations", "feed_component")
+}
 
 
 def routes(resolver=None, namespace=""):
@@ -125,6 +132,7 @@ def sample_kwargs(name, pattern, world):
         "sha": world["commit"].sha,
         "format": "json",
         "seq": 1,  # an audit event (its page is read-only)
+        "key": "not-a-feed-key",
     }
     if name in by_url:
         return by_url[name]

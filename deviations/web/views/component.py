@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from deviations.models import Component, ComponentSync
+from deviations.models import Component, ComponentSync, Watch
 from deviations.reads import ownership, queries
+from deviations.vocabulary import WatchKind
 from deviations.web.converters import carries, component_url
 from deviations.web.views import history
 from deviations.web.views.pages import render_page
@@ -40,12 +41,17 @@ FOLD_CARDS_OVER = 6
 
 
 def _page(request: HttpRequest, data: queries.ComponentPage) -> HttpResponse:
+    watch = Watch.objects.filter(
+        user_id=request.user.pk or 0, kind=WatchKind.COMPONENT, component=data.component
+    ).first()
     context = {
         "section": "components",
         "c": data.component,
         "page_data": data,
         "fold_cards": len(data.deviations) > FOLD_CARDS_OVER,
         "own": ownership.panel(data.component, request.user, sync=data.sync),
+        "watch": watch,
+        "here": request.get_full_path(),
     }
     return render_page(request, "components/detail.html", context)
 
