@@ -18,13 +18,16 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from deviations.domain import audit
+from deviations.domain import audit, bulk
 from deviations.models import Digest, NotifyRun, SentNotification
 from deviations.vocabulary import AuditAction, DigestSection
+
+# Items a mail lists per section; the rest are counted, with a link to the user's page.
+MAIL_ITEMS = 50
 
 
 class MailNotSent(Exception):
@@ -52,8 +55,10 @@ class DigestDraft:
 
     def sections(self) -> list[tuple[DigestSection, list[DigestItem]]]:
         """(section, its items) in the vocabulary's order, empty sections left out."""
-        found = [(s, [i for i in self.items if i.section == s]) for s in DigestSection]
-        return [(section, items) for section, items in found if items]
+        found: dict[DigestSection, list[DigestItem]] = {s: [] for s in DigestSection}
+        for item in self.items:
+            found[item.section].append(item)
+        return [(section, items) for section, items in found.items() if items]
 
     @property
     def subject(self) -> str:
@@ -77,9 +82,12 @@ def last_run() -> NotifyRun | None:
 
 def message(draft: DigestDraft) -> EmailMessage:
     """The digest as an e-mail (plain text, links to the pages)."""
+    sections = [
+        (section, len(items), items[:MAIL_ITEMS], len(items) - MAIL_ITEMS)
+        for section, items in draft.sections()
+    ]
     body = render_to_string(
-        "notify/digest.txt",
-        {"user": draft.user, "sections": draft.sections(), "site": settings.SITE_URL},
+        "notify/digest.txt", {"user": draft.user, "sections": sections, "site": settings.SITE_URL}
     )
     return EmailMessage(
         subject=draft.subject,
@@ -98,10 +106,14 @@ def deliver(run: NotifyRun, draft: DigestDraft, mailer: BaseEmailBackend) -> Dig
             digest = Digest.objects.create(
                 run=run, user=draft.user, email=draft.user.email, subject=draft.subject
             )
-            SentNotification.objects.bulk_create(
-                SentNotification(user=draft.user, key=i.key, section=i.section, digest=digest)
-                for i in draft.items
-            )
+            # Plain rows: a digest may hold thousands of items (bulk_create's model
+            # instances cost seconds a run).
+            with connection.wrap_database_errors:  # COPY's own errors, as Django's
+                bulk.insert(
+                    SentNotification,
+                    ("user", "key", "section", "digest"),
+                    ((draft.user.pk, i.key, i.section.value, digest.pk) for i in draft.items),
+                )
             audit.record(
                 audit.Actor.job(f"notify #{run.pk}"),
                 AuditAction.DIGEST_SENT,

@@ -20,6 +20,7 @@ gatherers to add there.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ def events(since_seq: int, until_seq: int) -> list[Event]:
 Found = list[tuple[int, DigestItem]]  # (user id, item)
 
 
+@functools.lru_cache(maxsize=65536)
 def _path(deviation_id: int) -> str:
     return reverse("deviation", args=[deviation_id])
 
@@ -259,6 +261,17 @@ def my_work(recipients: Recipients, found_events: list[Event]) -> Found:
     return found
 
 
+def _matching(query: str, ids: list[int]) -> list[int]:
+    """Which of these deviations the deviation list filtered by `query` shows."""
+    found: list[int] = []
+    for batch in chunked(ids, 5 * CHUNK):
+        rows = DeviationFilter(QueryDict(query), queryset=Deviation.objects.filter(pk__in=batch))
+        if not rows.is_valid():
+            return []  # a filter the list no longer understands matches nothing
+        found.extend(rows.qs.values_list("pk", flat=True))
+    return found
+
+
 def watched(recipients: Recipients, found_events: list[Event]) -> Found:
     """Deviations new (or back) in a component or a saved filter you watch."""
     new = [e for e in found_events if e.action in NEW_ACTIONS and e.deviation_id is not None]
@@ -273,16 +286,13 @@ def watched(recipients: Recipients, found_events: list[Event]) -> Found:
             by_component[watch.component.name].add(watch.user_id)
     matched: dict[int, dict[int, str]] = defaultdict(dict)  # deviation -> user -> why
     ids = [e.deviation_id for e in new if e.deviation_id is not None]
+    by_query: dict[str, list[Watch]] = defaultdict(list)  # one question per distinct filter
     for watch in watches:
-        if watch.kind != WatchKind.FILTER:
-            continue
-        for batch in chunked(ids):
-            rows = DeviationFilter(
-                QueryDict(watch.query), queryset=Deviation.objects.filter(pk__in=batch)
-            )
-            if not rows.is_valid():
-                break  # a filter the list no longer understands matches nothing
-            for pk in rows.qs.values_list("pk", flat=True):
+        if watch.kind == WatchKind.FILTER:
+            by_query[watch.query].append(watch)
+    for query, watching in by_query.items():
+        for pk in _matching(query, ids):
+            for watch in watching:
                 matched[pk].setdefault(watch.user_id, f"matches your saved filter {watch.name}")
     found: Found = []
     for event in new:

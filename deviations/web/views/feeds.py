@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -34,6 +35,28 @@ from deviations.web.caching import PRIVATE
 from deviations.web.converters import component_url
 
 ENTRIES = 50
+# What a deviation entry shows: the lists' rows also carry their commits (with large
+# columns), which a feed does not show.
+DEVIATION_FIELDS = (
+    "id",
+    "key",
+    "kind",
+    "description",
+    "overlay_type",
+    "review_state",
+    "verdict_at_pin",
+    "verdict_at_tip",
+    "created_at",
+    "updated_at",
+    "review_state_changed_at",
+    "component__name",
+)
+
+
+def _entries(rows: QuerySet[Deviation]) -> list[Deviation]:
+    return list(
+        rows.select_related(None).select_related("component").only(*DEVIATION_FIELDS)[:ENTRIES]
+    )
 
 
 @dataclass
@@ -143,7 +166,7 @@ class DeviationsFeed(_DeviationFeed):
             f"deviations {query}" if query else "deviations",
             f"{reverse('deviations')}?{query}" if query else reverse("deviations"),
             "Deviations of this filter of the list, the most recently changed first.",
-            list(rows[:ENTRIES]),
+            _entries(rows),
         )
 
 
@@ -156,7 +179,7 @@ class QueueFeed(_DeviationFeed):
             "review queue",
             reverse("review_queue"),
             "Deviations waiting for a review decision, the latest to start waiting first.",
-            list(rows[:ENTRIES]),
+            _entries(rows),
         )
 
 
