@@ -229,3 +229,47 @@ def test_watching_is_audited_and_idempotent(people):
     assert [e.after["component"] for e in added] == ["curl", ""]
     assert [e.before["component"] for e in removed] == ["curl"]
     assert removed[0].component_name == "curl"
+
+
+def test_a_long_section_lists_fifty_and_counts_the_rest(smtp_server, people):
+    walt = people.walt
+    watches.watch_component(audit.Actor.for_user(walt), walt, factories.component_named("curl"))
+    for n in range(53):
+        factories.make_deviation("curl", description=f"change {n}")
+    run_notify("--since", "1d")
+    (mail,) = smtp_server.to("walt@example.test")
+    assert mail.message["Subject"] == "[azldrift] 53 changes for you"
+    assert mail.body.count("/deviations/") == 50
+    assert "- and 3 more: https://azldrift.example.test/mine/" in mail.body
+    assert SentNotification.objects.filter(user=walt).count() == 53
+
+
+def test_an_item_marked_by_another_run_is_not_sent_again(people):
+    """Two runs at once: the one that marks an item first sends it; the other sends nothing
+    (the unique key refuses its whole digest) and leaves its other items for later."""
+    from django.core import mail
+    from django.core.mail import mailers
+
+    from deviations.domain import notify
+    from deviations.reads import notify as gather
+
+    rita = people.rita
+    first = factories.make_deviation("bash", introduced=factories.make_commit(author="Ann Author"))
+    request_changes(rita, first)
+    (draft,) = gather.digests(1, gather.head_seq())
+    other_run = notify.start_run(1, gather.head_seq())
+    with mailers.default as mailer:
+        assert notify.deliver(other_run, draft, mailer) is not None
+        second = factories.make_deviation("zlib", introduced=first.introduced_commit)
+        request_changes(rita, second)
+        late = notify.DigestDraft(
+            draft.user, [*draft.items, *gather.digests(1, gather.head_seq())[0].items]
+        )
+        assert len(late.items) == 2
+        assert notify.deliver(notify.start_run(1, gather.head_seq()), late, mailer) is None
+    assert len(mail.outbox) == 1
+    assert SentNotification.objects.count() == 1
+    # The next run sends what is left.
+    assert [i.title for i in gather.digests(1, gather.head_seq())[0].items] == [
+        f"{second}: changes requested by rita"
+    ]
