@@ -179,3 +179,24 @@ def test_the_mine_page_lists_my_deviations_reviews_waiting_and_watches(client, a
     assert reverse("deviation", args=[anns.pk]) in waiting
     assert reverse("deviation", args=[other.pk]) in waiting
     assert reverse("deviation", args=[ritas.pk]) not in waiting
+
+
+def test_operators_make_and_revoke_a_users_key(ann):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("feed_token", "ann", stdout=out)
+    key = out.getvalue().strip()
+    assert feeds.user_for(key) == ann
+    call_command("feed_token", "ann", "--revoke", stderr=StringIO())
+    assert feeds.user_for(key) is None
+    with pytest.raises(CommandError, match="has no feed key"):
+        call_command("feed_token", "ann", "--revoke", stderr=StringIO())
+    with pytest.raises(CommandError, match="no user named"):
+        call_command("feed_token", "nobody")
+    labels = AuditEvent.objects.filter(action__startswith="feed_token.").values_list(
+        "actor_label", flat=True
+    )
+    assert all(label.startswith("manage.py feed_token") for label in labels)
