@@ -77,7 +77,8 @@ def finish_run(run: NotifyRun, digests: int, items: int) -> NotifyRun:
 
 
 def last_run() -> NotifyRun | None:
-    return NotifyRun.objects.order_by("-until_seq", "-pk").first()
+    """The last run that sent every digest it had (the next run reads after it)."""
+    return NotifyRun.objects.filter(finished_at__isnull=False).order_by("-until_seq", "-pk").first()
 
 
 def message(draft: DigestDraft) -> EmailMessage:

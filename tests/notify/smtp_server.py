@@ -1,8 +1,9 @@
 """A real SMTP server for the digest tests: aiosmtpd in a thread on 127.0.0.1.
 
 The tests point Django's SMTP backend at it and read what arrived over SMTP: envelope
-senders and recipients and the parsed messages.  `refuse` makes it answer DATA with a
-permanent failure (550), as a mail server that will not take a message does.
+senders and recipients and the parsed messages.  `refuse` (or `refuse_to`, for some
+recipients) makes it answer DATA with a permanent failure (550), as a mail server that
+will not take a message does.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ class Mailbox:
 
     received: list[Received] = field(default_factory=list)
     refuse: bool = False
+    refuse_to: set[str] = field(default_factory=set)  # recipients whose mail is refused
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
+        if self.refuse or self.refuse_to & set(envelope.rcpt_tos):
             return "550 5.7.1 not taking mail today"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)

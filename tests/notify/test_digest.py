@@ -146,15 +146,36 @@ def test_a_refused_message_marks_nothing_and_is_sent_by_the_next_run(smtp_server
     request_changes(rita, dev)
 
     smtp_server.refuse = True
-    with pytest.raises(Exception, match="not taking mail"):
-        run_notify("--since", "1d")
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"0 digests sent, 1 not \(ann\)"):
+        call_command("notify", "--since", "1d", stdout=StringIO(), stderr=err)
+    assert "not taking mail" in err.getvalue()
     assert not SentNotification.objects.exists() and not Digest.objects.exists()
     assert audit_events(AuditAction.DIGEST_SENT) == []
 
+    # The next run, without --since, reads the failed run's events again.
     smtp_server.refuse = False
-    run_notify("--since", "1d")
+    run_notify()
     assert [r.rcpt_tos for r in smtp_server.received] == [["ann@users.invalid"]]
     assert SentNotification.objects.filter(user=ann).count() == 1
+
+
+def test_one_refused_recipient_does_not_hold_up_the_others(smtp_server, people):
+    rita = people.rita
+    by_ann = factories.make_commit(author="Ann Author")
+    by_wes = factories.make_commit(author="Wes Writer", email="w@elsewhere.invalid")
+    request_changes(rita, factories.make_deviation("bash", introduced=by_ann))
+    request_changes(rita, factories.make_deviation("zlib", introduced=by_wes))
+    smtp_server.refuse_to = {"ann@users.invalid"}
+    with pytest.raises(CommandError, match=r"1 digests sent, 1 not \(ann\)"):
+        call_command("notify", "--since", "1d", stdout=StringIO(), stderr=StringIO())
+    assert [r.rcpt_tos for r in smtp_server.received] == [["wes@example.test"]]
+    smtp_server.refuse_to = set()
+    run_notify()
+    assert [r.rcpt_tos for r in smtp_server.received] == [
+        ["wes@example.test"],
+        ["ann@users.invalid"],
+    ]
 
 
 def test_approvals_lapsed_on_your_work(smtp_server, people):

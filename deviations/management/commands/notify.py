@@ -2,7 +2,9 @@
 changed for them since the last run (see README, "Notifications").
 
 Run it from cron or a systemd timer.  Every item is sent once: a second run right after
-the first sends nothing.  `--since` reads the audit events from a moment on
+the first sends nothing.  A digest the mail server refuses is reported (exit status 1)
+while the others go; that run is left unfinished, so the next one reads its events again.
+`--since` reads the audit events from a moment on
 (`2026-12-01`, `2026-12-01T08:00`, `24h`, `7d`) instead of after the last run's; items
 already sent are still left out.  `--dry-run` prints the digests, sends and records
 nothing.
@@ -69,11 +71,26 @@ class Command(BaseCommand):
             return
         run = notify.start_run(since, until)
         sent = items = 0
+        failed: list[str] = []
         with mailers.default as mailer:  # one connection for every digest
             for draft in drafts:
-                if notify.deliver(run, draft, mailer) is not None:
+                name = draft.user.get_username()
+                try:
+                    digest = notify.deliver(run, draft, mailer)
+                except (OSError, notify.MailNotSent) as error:  # SMTP errors are OSErrors
+                    failed.append(name)
+                    self.stderr.write(f"{name}: not sent ({error}); the next run tries again")
+                    continue
+                if digest is not None:
                     sent += 1
                     items += len(draft.items)
-                    self.stdout.write(f"{draft.user.get_username()}: {len(draft.items)} items")
+                    self.stdout.write(f"{name}: {len(draft.items)} items")
+        if failed:
+            # Left unfinished, so the next run reads these events again (what was sent
+            # is not sent twice).
+            raise CommandError(
+                f"notify #{run.pk}: {sent} digests sent, {len(failed)} not "
+                f"({', '.join(failed)}); {window}"
+            )
         notify.finish_run(run, sent, items)
         self.stdout.write(f"notify #{run.pk}: {sent} digests, {items} items ({window})")
