@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from deviations.domain import permissions
 from deviations.models import AuditEvent, ConfigCommit, Deviation, FeedToken, Watch
 from deviations.reads import queries
-from deviations.vocabulary import WatchKind
+from deviations.vocabulary import ReviewState, Verdict, WatchKind
 
 LIST_LIMIT = 200  # deviations a section lists before linking to the full list
 WAITING_LIMIT = 20
@@ -98,6 +98,22 @@ def _authored_section(user: User) -> Section:
     return Section("deviations", "Deviations I authored or own", listed[:LIST_LIMIT], rows.count())
 
 
+def _attention_section(user: User) -> Section:
+    """My work that needs me: changes requested or rejected, failing at the pin or the tip."""
+    rows = (
+        mine(user)
+        .filter(
+            Q(review_state__in=[ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED])
+            | Q(verdict_at_pin=Verdict.FAILED)
+            | Q(verdict_at_tip=Verdict.FAILED)
+        )
+        .select_related("component", "introduced_commit")
+        .order_by("component__name", "position")
+    )
+    listed = list(rows[: LIST_LIMIT + 1])
+    return Section("attention", "My work that needs me", listed[:LIST_LIMIT], rows.count())
+
+
 def _waiting_section(user: User) -> Section | None:
     """Reviews waiting for me: the queue, less what four eyes keeps from me, oldest first."""
     if not permissions.can_review(user):
@@ -119,7 +135,7 @@ def _watches_section(user: User) -> Section:
 
 # What the page shows, in order.  My overdue items and the acknowledgements I made that
 # expire soon come with owners, due dates and acknowledgements: add their sections here.
-SECTIONS = (_authored_section, _waiting_section, _watches_section)
+SECTIONS = (_attention_section, _authored_section, _waiting_section, _watches_section)
 
 
 @dataclass

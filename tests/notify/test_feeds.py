@@ -164,9 +164,15 @@ def test_the_mine_page_lists_my_deviations_reviews_waiting_and_watches(client, a
     other = factories.make_deviation("sed", description="Someone else's")
     watches.watch_component(audit.Actor.for_user(ann), ann, factories.component_named("curl"))
 
+    broken = factories.make_deviation(
+        "curl", introduced=anns.introduced_commit, description="Broken", verdict_at_tip="failed"
+    )
     client.force_login(ann)
     page = client.get(reverse("mine")).content.decode()
     assert reverse("deviation", args=[anns.pk]) in page
+    attention = page.split('id="attention"')[1].split("</section>")[0]
+    assert reverse("deviation", args=[broken.pk]) in attention
+    assert reverse("deviation", args=[anns.pk]) not in attention
     assert reverse("deviation", args=[ritas.pk]) not in page
     assert "Reviews waiting for me" not in page  # Ann is no reviewer
     assert "Component" in page and "curl" in page
