@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from deviations.models import Watch
 from tests import factories
 from tests.browser.conftest import login
 
@@ -29,7 +28,6 @@ def test_watch_a_component_in_place_then_unwatch_it_from_mine(page, curl):
     assert page.evaluate("() => performance.getEntriesByType('navigation').length") == (
         requests_before
     )
-    assert Watch.objects.filter(component__name=curl).count() == 1
 
     page.get_by_role("link", name="Mine").click()
     page.wait_for_url("**/mine/")
@@ -37,7 +35,10 @@ def test_watch_a_component_in_place_then_unwatch_it_from_mine(page, curl):
     assert "curl" in watches.inner_text()
     watches.get_by_role("button", name="Watching ✓ · Unwatch").click()
     watches.get_by_role("button", name="Watch").wait_for()
-    assert not Watch.objects.exists()
+    # (What the server holds, read through the pages: the live server shares the test's
+    # in-memory database, which a query from here could find locked mid-request.)
+    page.reload()
+    assert "You watch nothing yet" in page.locator("#watches").inner_text()
 
 
 def test_watch_without_javascript_and_a_filter_of_the_list(new_page, live_server, curl):
@@ -53,7 +54,6 @@ def test_watch_without_javascript_and_a_filter_of_the_list(new_page, live_server
     page.get_by_label("Name").fill("HTTP things")
     page.get_by_role("button", name="Watch this filter").click()
     page.wait_for_url("**/deviations/?q=HTTP")
-    saved = Watch.objects.get(query="q=HTTP")
-    assert saved.name == "HTTP things"
     page.goto("/mine/")
-    assert "HTTP things" in page.locator("#watches").inner_text()
+    watched = page.locator("#watches").inner_text()
+    assert "HTTP things" in watched and "q=HTTP" in watched and "curl" in watched
