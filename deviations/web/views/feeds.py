@@ -30,7 +30,7 @@ from deviations.domain import feeds, permissions
 from deviations.models import AuditEvent, Component, Deviation, Watch
 from deviations.reads import mine, queries
 from deviations.reads.filters import DeviationFilter, QueueFilter
-from deviations.vocabulary import WatchKind
+from deviations.vocabulary import AuditAction, DeviationKind, ReviewState, Vocabulary, WatchKind
 from deviations.web.caching import PRIVATE
 from deviations.web.converters import component_url
 
@@ -70,6 +70,15 @@ class Subject:
     items: list[Any]
 
 
+def _label(vocabulary: type[Vocabulary], value: str) -> str:
+    """A value's label (Django's get_FOO_display rebuilds a dict of every choice per call,
+    which 50 entries notice); a value the vocabulary lost shows as it is."""
+    try:
+        return vocabulary(value).label
+    except ValueError:
+        return value
+
+
 class _AzlFeed(Feed):
     feed_type = Atom1Feed
 
@@ -96,7 +105,7 @@ class _EventFeed(_AzlFeed):
     """Entries are audit events, newest first."""
 
     def item_title(self, item: AuditEvent) -> str:
-        return f"{item.get_action_display()}: {item.object_repr}"
+        return f"{_label(AuditAction, item.action)}: {item.object_repr}"
 
     def item_link(self, item: AuditEvent) -> str:
         return reverse("audit_event", args=[item.seq])
@@ -111,7 +120,7 @@ class _EventFeed(_AzlFeed):
         return item.actor_label
 
     def item_description(self, item: AuditEvent) -> str:
-        action = item.get_action_display()
+        action = _label(AuditAction, item.action)
         where = f" in {item.component_name}" if item.component_name else ""
         return escape(f"{action}{where} by {item.actor_label} (event #{item.seq})")
 
@@ -132,7 +141,10 @@ class _DeviationFeed(_AzlFeed):
         return item.updated_at
 
     def item_description(self, item: Deviation) -> str:
-        facts = [item.get_kind_display(), f"review: {item.get_review_state_display()}"]
+        facts = [
+            _label(DeviationKind, item.kind),
+            f"review: {_label(ReviewState, item.review_state)}",
+        ]
         if item.overlay_type:
             facts.insert(1, item.overlay_type)
         for target, verdict in (("pin", item.verdict_at_pin), ("tip", item.verdict_at_tip)):
