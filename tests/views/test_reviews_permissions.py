@@ -124,6 +124,11 @@ def sample_kwargs(name, pattern, world):
         "component_diff_by_id": {"pk": world["dev"].component.pk},
         "component_ownership": {"pk": world["dev"].component.pk},
         "component_acknowledge": {"pk": world["dev"].component.pk},
+        # A feed key that opens nothing (the feeds take no session).
+        "feed_mine": {"key": "not-a-feed-key"},
+        "feed_queue": {"key": "not-a-feed-key"},
+        "feed_deviations": {"key": "not-a-feed-key"},
+        "feed_component": {"key": "not-a-feed-key", "name": world["dev"].component.name},
     }
     by_name = {
         "pk": world["dev"].pk,
@@ -132,7 +137,6 @@ def sample_kwargs(name, pattern, world):
         "sha": world["commit"].sha,
         "format": "json",
         "seq": 1,  # an audit event (its page is read-only)
-        "key": "not-a-feed-key",
     }
     if name in by_url:
         return by_url[name]
