@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests import factories
 
-MAX_QUERIES = 10  # session, user, component, sync, deviations, results, drift, trail
+MAX_QUERIES = 11  # session, user, component, sync, deviations, results, drift, trail, watch
 
 
 @pytest.fixture
