@@ -2,9 +2,11 @@
 
 "Mine" is a deviation whose introducing or last-changing config commit is the user's by
 their git identities or account e-mail (the rule four eyes uses,
-deviations.domain.permissions.authored), or one they own.  `SECTIONS` names what the
-page shows, in order; the sections that owners, due dates and acknowledgements bring
-(my overdue items, acknowledgements I made that expire soon) are added there.
+deviations.domain.permissions.authored), or one they own (its owner is their account,
+reads.ownership.owned_deviations).  `SECTIONS` names what the page shows, in order: my work
+that needs me, my overdue items (deviations and components I own past their due date),
+everything of mine, the reviews waiting for me, the acknowledgements I made that expire
+soon, and my watches.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models.functions import Lower
 
 from deviations.domain import permissions
 from deviations.models import AuditEvent, ConfigCommit, Deviation, FeedToken, Watch
-from deviations.reads import queries
+from deviations.reads import ownership, queries
 from deviations.vocabulary import ReviewState, Verdict, WatchKind
 
 LIST_LIMIT = 200  # deviations a section lists before linking to the full list
@@ -50,8 +52,8 @@ def authored(user: User) -> QuerySet[Deviation]:
 
 
 def owned(user: User) -> QuerySet[Deviation]:
-    """The current deviations the user owns: none until owners arrive (issue 15's owners)."""
-    return Deviation.objects.none()
+    """The current deviations the user owns (their account is the deviation's owner)."""
+    return Deviation.objects.filter(removed=False, owner__user=user)
 
 
 def mine(user: User) -> QuerySet[Deviation]:
@@ -124,6 +126,32 @@ def _waiting_section(user: User) -> Section | None:
     )
 
 
+def _overdue_section(user: User) -> Section:
+    """Deviations and components I own that are past their due date, oldest due first
+    (2 queries); the components are in `extra["components"]`."""
+    deviations = list(ownership.overdue_deviations(user)[: LIST_LIMIT + 1])
+    components = list(ownership.overdue_components(user)[: LIST_LIMIT + 1])
+    return Section(
+        "overdue",
+        "My overdue items",
+        deviations[:LIST_LIMIT],
+        len(deviations) + len(components),
+        extra={"components": components[:LIST_LIMIT]},
+    )
+
+
+def _expiring_section(user: User) -> Section:
+    """Acknowledgements I made that still hold and expire within a week, soonest first."""
+    rows = list(ownership.acknowledgements_expiring_soon(user)[: LIST_LIMIT + 1])
+    return Section(
+        "acknowledgements",
+        "Acknowledgements I made that expire soon",
+        rows[:LIST_LIMIT],
+        len(rows),
+        extra={"days": ownership.SOON_DAYS},
+    )
+
+
 def _watches_section(user: User) -> Section:
     rows = list(
         Watch.objects.filter(user=user)
@@ -133,9 +161,15 @@ def _watches_section(user: User) -> Section:
     return Section("watches", "My watches", rows, len(rows))
 
 
-# What the page shows, in order.  My overdue items and the acknowledgements I made that
-# expire soon come with owners, due dates and acknowledgements: add their sections here.
-SECTIONS = (_attention_section, _authored_section, _waiting_section, _watches_section)
+# What the page shows, in order.
+SECTIONS = (
+    _attention_section,
+    _overdue_section,
+    _authored_section,
+    _waiting_section,
+    _expiring_section,
+    _watches_section,
+)
 
 
 @dataclass

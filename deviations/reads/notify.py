@@ -8,13 +8,17 @@ turns them into items for the people they concern:
   (breaking on rebase): "your work" is a deviation whose introducing or last-changing
   config commit is yours by your git identities or account e-mail
   (deviations.domain.permissions.authored's rule), or one you own;
+- a deviation or component you own that is past its due date and still in the config
+  (overdue: read from the record, not the events, keyed by the item and its due date, so
+  each is told once, and again only when its due date changes and passes again);
+- an acknowledgement you made that expired or lapsed (its basis changed): the
+  `acknowledgement.expired` / `.lapsed` events `manage.py expire` records, whose
+  before-state names the acknowledgement (its maker is read from it);
 - a deviation new (or back) in a component or a saved filter you watch.
 
 Only active accounts with a role and an e-mail get digests; nobody is told of their own
-action; an item already sent (SentNotification, keyed by section and event) is left out,
-so a digest never repeats one.  `SECTIONS` is the list of gatherers: the sections that
-owners, due dates and acknowledgements bring (overdue, acknowledgement expired) are
-gatherers to add there.
+action; an item already sent (SentNotification, keyed by section and event or basis) is
+left out, so a digest never repeats one.  `SECTIONS` is the list of gatherers.
 """
 
 from __future__ import annotations
@@ -33,16 +37,25 @@ from django.urls import reverse
 
 from deviations.domain import permissions
 from deviations.domain.notify import DigestDraft, DigestItem
+from deviations.domain.ownership import overdue_q, today
 from deviations.models import (
+    Acknowledgement,
     AuditChainHead,
     AuditEvent,
+    Component,
     Deviation,
     GitIdentity,
     SentNotification,
     Watch,
 )
 from deviations.reads.filters import DeviationFilter
-from deviations.vocabulary import AuditAction, DigestSection, Verdict, WatchKind
+from deviations.vocabulary import (
+    AcknowledgedSubject,
+    AuditAction,
+    DigestSection,
+    Verdict,
+    WatchKind,
+)
 
 CHUNK = 500  # ids or keys per IN (...) list
 
@@ -56,6 +69,7 @@ class Event:
     actor_id: int | None
     actor_label: str
     action: str
+    object_type: str
     object_id: str
     object_repr: str
     component_name: str
@@ -139,16 +153,17 @@ WORK_ACTIONS = (
     AuditAction.SYNC_DEVIATION_CHANGED,
 )
 NEW_ACTIONS = (AuditAction.DEVIATION_CREATED, AuditAction.DEVIATION_RESTORED)
+# Filed under the deviation, or the component for drift.
+ACKNOWLEDGEMENT_ACTIONS = (AuditAction.ACKNOWLEDGEMENT_EXPIRED, AuditAction.ACKNOWLEDGEMENT_LAPSED)
 
 
 def events(since_seq: int, until_seq: int) -> list[Event]:
     """The events in [since_seq, until_seq] a digest may speak of, oldest first."""
     rows = (
-        AuditEvent.objects.filter(
-            seq__gte=since_seq,
-            seq__lte=until_seq,
-            object_type="deviation",
-            action__in=[*WORK_ACTIONS, *NEW_ACTIONS],
+        AuditEvent.objects.filter(seq__gte=since_seq, seq__lte=until_seq)
+        .filter(
+            Q(object_type="deviation", action__in=[*WORK_ACTIONS, *NEW_ACTIONS])
+            | Q(action__in=ACKNOWLEDGEMENT_ACTIONS)
         )
         .order_by("seq")
         .values_list(
@@ -157,6 +172,7 @@ def events(since_seq: int, until_seq: int) -> list[Event]:
             "actor_id",
             "actor_label",
             "action",
+            "object_type",
             "object_id",
             "object_repr",
             "component_name",
@@ -196,10 +212,17 @@ def _authors(recipients: Recipients, deviation_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-def _owners(deviation_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Deviation id -> the users who own it.  Owners arrive with issue 15's owners and due
-    dates; until then nobody owns a deviation and "your work" is what you authored."""
-    return {}
+def _owners(recipients: Recipients, deviation_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Deviation id -> the users who own it (those who may get a digest)."""
+    found: dict[int, set[int]] = {}
+    for batch in chunked(sorted(set(deviation_ids))):
+        rows = Deviation.objects.filter(pk__in=batch, owner__user__isnull=False).values_list(
+            "pk", "owner__user_id"
+        )
+        for pk, user_id in rows:
+            if user_id in recipients.users:
+                found.setdefault(pk, set()).add(user_id)
+    return found
 
 
 def _work_sections(event: Event) -> list[tuple[DigestSection, str, str]]:
@@ -244,7 +267,7 @@ def my_work(recipients: Recipients, found_events: list[Event]) -> Found:
     ]
     ids = [event.deviation_id for event, _ in made if event.deviation_id is not None]
     authors = _authors(recipients, ids)
-    for pk, users in _owners(ids).items():
+    for pk, users in _owners(recipients, ids).items():
         authors.setdefault(pk, set()).update(users)
     found: Found = []
     for event, sections in made:
@@ -319,10 +342,98 @@ def watched(recipients: Recipients, found_events: list[Event]) -> Found:
     return found
 
 
-# The sections a digest gathers, in one place.  Overdue items and expired acknowledgements
-# (DigestSection.OVERDUE, .ACKNOWLEDGEMENT_EXPIRED) are gatherers of owners, due dates and
-# acknowledgements, keyed by their basis (`overdue:<deviation>:<due date>`), to add here.
-SECTIONS: tuple[Callable[[Recipients, list[Event]], Found], ...] = (my_work, watched)
+def _overdue_item(kind: str, pk: int, due: dt.date | None, title: str, path: str) -> DigestItem:
+    assert due is not None  # overdue_q: a due date before today
+    return DigestItem(
+        f"{DigestSection.OVERDUE.value}:{kind}:{pk}:{due.isoformat()}",
+        DigestSection.OVERDUE,
+        title,
+        path,
+        dt.datetime.combine(due, dt.time.min, tzinfo=dt.UTC),
+        f"due {due.isoformat()}",
+    )
+
+
+def overdue(recipients: Recipients, found_events: list[Event]) -> Found:
+    """Deviations and components you own past their due date, still in the config: read
+    from the record (2 queries), each keyed by what it is and its due date, so it is told
+    once (`overdue:deviation:<id>:<due date>`)."""
+    day = today()
+    users = list(recipients.users)
+    found: Found = []
+    deviations = (
+        Deviation.objects.filter(overdue_q(day), owner__user_id__in=users)
+        .order_by("due_date", "pk")
+        .values_list("pk", "owner__user_id", "due_date", "component__name", "description", "key")
+    )
+    for pk, user_id, due, component, description, key in deviations:
+        title = f"{component}: {description or key}: overdue"
+        found.append((user_id, _overdue_item("deviation", pk, due, title, _path(pk))))
+    components = (
+        Component.objects.filter(overdue_q(day), owner__user_id__in=users)
+        .order_by("due_date", "pk")
+        .values_list("pk", "owner__user_id", "due_date", "name")
+    )
+    for pk, user_id, due, name in components:
+        path = reverse("component", args=[name])
+        found.append((user_id, _overdue_item("component", pk, due, f"{name}: overdue", path)))
+    return found
+
+
+def acknowledgements_expired(recipients: Recipients, found_events: list[Event]) -> Found:
+    """Acknowledgements you made that `manage.py expire` recorded as expired or lapsed."""
+    ended = [
+        (event, event.before["acknowledgement"])
+        for event in found_events
+        if event.action in ACKNOWLEDGEMENT_ACTIONS
+        and isinstance(event.before, dict)
+        and isinstance(event.before.get("acknowledgement"), int)
+    ]
+    if not ended:
+        return []
+    makers: dict[int, int] = {}
+    for batch in chunked(sorted({pk for _, pk in ended})):
+        makers.update(
+            Acknowledgement.objects.filter(pk__in=batch).values_list("pk", "created_by_id")
+        )
+    found: Found = []
+    for event, ack_pk in ended:
+        user_id = makers.get(ack_pk)
+        if user_id is None or user_id not in recipients.users or user_id == event.actor_id:
+            continue
+        subject = str(event.before.get("subject") or "")
+        what = AcknowledgedSubject(subject).label if subject in AcknowledgedSubject else subject
+        if event.action == AuditAction.ACKNOWLEDGEMENT_EXPIRED:
+            title = f"{event.object_repr}: your acknowledgement ({what}) expired"
+        else:
+            title = f"{event.object_repr}: your acknowledgement ({what}) lapsed, its basis changed"
+        if event.object_type == "component":
+            path = reverse("component", args=[event.component_name])
+        else:
+            path = _path(int(event.object_id))
+        found.append(
+            (
+                user_id,
+                DigestItem(
+                    f"{DigestSection.ACKNOWLEDGEMENT_EXPIRED.value}:{event.seq}",
+                    DigestSection.ACKNOWLEDGEMENT_EXPIRED,
+                    title,
+                    path,
+                    event.created_at,
+                    str(event.before.get("reason") or ""),
+                ),
+            )
+        )
+    return found
+
+
+# The sections a digest gathers, in one place (their order in a digest: DigestSection's).
+SECTIONS: tuple[Callable[[Recipients, list[Event]], Found], ...] = (
+    my_work,
+    overdue,
+    acknowledgements_expired,
+    watched,
+)
 
 
 def _unsent(found: Found) -> Found:
