@@ -32,15 +32,15 @@ def test_an_overdue_deviation_i_own_is_on_mine_and_in_one_digest_only(
     client.force_login(olga)
 
     page = client.get(reverse("mine")).content.decode()
-    assert "My overdue items <span class=\"muted\">(0)" in page
-    assert "Deviations I authored or own <span class=\"muted\">(1)" in page  # owned: mine
+    assert 'My overdue items <span class="muted">(0)' in page
+    assert 'Deviations I authored or own <span class="muted">(1)' in page  # owned: mine
     assert "Pin zlib to 1.3" in page and "Not owned by olga" not in page
     run_notify("--since", "1d")
     assert smtp_server.to("olga@example.test") == []  # not due yet
 
     clock.move_to(dt.datetime(2026, 12, 11, 9, tzinfo=dt.UTC))  # a day past its due date
     page = client.get(reverse("mine")).content.decode()
-    assert "My overdue items <span class=\"muted\">(1)" in page
+    assert 'My overdue items <span class="muted">(1)' in page
     assert "due 2026-12-10" in page
 
     run_notify()
@@ -95,14 +95,14 @@ def test_an_expired_acknowledgement_reaches_its_maker_once(
     )
     client.force_login(reviewer)
     page = client.get(reverse("mine")).content.decode()
-    assert "Acknowledgements I made that expire soon <span class=\"muted\">(1)" in page
+    assert 'Acknowledgements I made that expire soon <span class="muted">(1)' in page
     assert "expires 2026-12-10" in page
     run_notify("--since", "1d")
     assert smtp_server.to("rita@example.com") == []
 
     clock.move_to(dt.datetime(2026, 12, 10, 6, tzinfo=dt.UTC))  # its expiry date
     page = client.get(reverse("mine")).content.decode()
-    assert "Acknowledgements I made that expire soon <span class=\"muted\">(0)" in page
+    assert 'Acknowledgements I made that expire soon <span class="muted">(0)' in page
     call_command("expire", stdout=open("/dev/null", "w"))  # noqa: SIM115
     run_notify()
     (digest,) = smtp_server.to("rita@example.com")

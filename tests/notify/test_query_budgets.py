@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-
-import datetime as dt
 
 from deviations.domain import audit, feeds, ownership, watches
 from deviations.domain.permissions import REVIEWER
