@@ -21,8 +21,8 @@ class WatchKind(Vocabulary):
 class DigestSection(Vocabulary):
     """What a digest tells a user, in the order it tells it (each item names its event).
 
-    OVERDUE and ACKNOWLEDGEMENT_EXPIRED come from owners, due dates and acknowledgements
-    (reads/notify.py lists the sections it gathers; the others are wired there).
+    Each has its gatherer in reads/notify.py (`SECTIONS`); OVERDUE and
+    ACKNOWLEDGEMENT_EXPIRED read owners, due dates and acknowledgements.
     """
 
     CHANGES_REQUESTED = (
