@@ -20,7 +20,7 @@ def curl(admin):
 def test_watch_a_component_in_place_then_unwatch_it_from_mine(page, curl):
     page.goto(f"/components/{curl}/")
     requests_before = page.evaluate("() => performance.getEntriesByType('navigation').length")
-    page.get_by_role("button", name="Watch").click()
+    page.get_by_role("button", name="Watch", exact=True).click()
     unwatch = page.get_by_role("button", name="Watching ✓ · Unwatch")
     unwatch.wait_for()
     # Swapped in place: still the same document, no navigation.
@@ -34,7 +34,7 @@ def test_watch_a_component_in_place_then_unwatch_it_from_mine(page, curl):
     watches = page.locator("#watches")
     assert "curl" in watches.inner_text()
     watches.get_by_role("button", name="Watching ✓ · Unwatch").click()
-    watches.get_by_role("button", name="Watch").wait_for()
+    watches.get_by_role("button", name="Watch", exact=True).wait_for()
     # (What the server holds, read through the pages: the live server shares the test's
     # in-memory database, which a query from here could find locked mid-request.)
     page.reload()
@@ -45,7 +45,7 @@ def test_watch_without_javascript_and_a_filter_of_the_list(new_page, live_server
     page = new_page(java_script_enabled=False)
     login(page, "admin")
     page.goto(f"/components/{curl}/")
-    page.get_by_role("button", name="Watch").click()
+    page.get_by_role("button", name="Watch", exact=True).click()
     page.wait_for_url(f"**/components/{curl}/")
     assert "You watch component curl." in page.locator(".messages").inner_text()
     assert page.get_by_role("button", name="Watching ✓ · Unwatch").is_visible()
